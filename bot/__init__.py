@@ -1,0 +1,1 @@
+"""The omnichannel CRM chatbot: app factory, config, engine, pipeline, CLI."""

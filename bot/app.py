@@ -1,0 +1,51 @@
+"""The Flask application factory: webhooks, health and metrics (the console comes later)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Flask, jsonify
+from sqlalchemy import func, select, text
+from werkzeug.exceptions import HTTPException
+
+from bot.config import Settings, load_settings
+from bot.runtime import Runtime, build_runtime
+from bot.webhooks import webhooks
+from models import InboxEvent, OutboxMessage
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
+    if runtime is None:
+        runtime = build_runtime(settings or load_settings())
+    settings = runtime.settings
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.web.secret_key or secrets.token_hex(32),
+        MAX_CONTENT_LENGTH=settings.web.max_body_bytes,
+        JSON_AS_ASCII=False,
+    )
+    app.extensions["bot"] = runtime
+    app.register_blueprint(webhooks)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Any:
+        return jsonify(error=exc.description), exc.code
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        try:
+            with runtime.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:  # any database failure means "not healthy", with the reason
+            return jsonify(status="unavailable", database=type(exc).__name__), 503
+        return jsonify(status="ok", database="ok", channels=sorted(runtime.channels))
+
+    @app.get("/metrics")
+    def metrics() -> Any:
+        with runtime.sessions() as session:
+            inbox = dict(session.execute(select(InboxEvent.status, func.count()).group_by(InboxEvent.status)).all())
+            outbox = dict(session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+        return jsonify(inbox=inbox, outbox=outbox)
+
+    return app

@@ -1,0 +1,81 @@
+"""`python -m bot chat`: talk to the running sandbox exactly as LINE would.
+
+It builds a real webhook body, signs it with the sandbox's channel secret, posts it to the
+service's webhook, then waits for the bot's reply to arrive at the LINE stand-in and prints it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from typing import Any
+
+import requests
+
+from channels.line import sign
+
+DEFAULT_USER = "U" + hashlib.md5(b"sandbox-newcomer").hexdigest()
+
+
+def line_event(kind: str, user: str, *, text: str | None = None, postback: str | None = None,
+               timestamp_ms: int | None = None) -> dict[str, Any]:
+    """A LINE webhook event as the platform sends it."""
+    event: dict[str, Any] = {
+        "type": kind,
+        "mode": "active",
+        "timestamp": timestamp_ms or int(time.time() * 1000),
+        "source": {"type": "user", "userId": user},
+        "webhookEventId": uuid.uuid4().hex.upper()[:26],
+        "deliveryContext": {"isRedelivery": False},
+        "replyToken": uuid.uuid4().hex,
+    }
+    if kind == "message":
+        event["message"] = {"id": str(uuid.uuid4().int % 10**15), "type": "text", "text": text or "",
+                            "quoteToken": uuid.uuid4().hex}
+    elif kind == "postback":
+        event["postback"] = {"data": postback or ""}
+    elif kind == "follow":
+        event["follow"] = {"isUnblocked": False}
+    return event
+
+
+def post_events(webhook_url: str, secret: str, events: list[dict[str, Any]], timeout: float = 10) -> requests.Response:
+    body = json.dumps({"destination": "Usandboxbot", "events": events}, ensure_ascii=False).encode()
+    return requests.post(webhook_url, data=body, timeout=timeout,
+                         headers={"Content-Type": "application/json", "X-Line-Signature": sign(secret, body)})
+
+
+def last_seq(api_base: str) -> int:
+    return int(requests.get(f"{api_base}/__sandbox/stats", timeout=5).json()["deliveries"])
+
+
+def wait_for_replies(api_base: str, user: str, reply_token: str, after: int, timeout: float) -> list[dict[str, Any]]:
+    """Poll the stand-in until the bot's messages for this event arrived (by reply or push)."""
+    params = {"to": user, "reply_token": reply_token, "after": after}
+    deadline = time.monotonic() + timeout
+    found: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and not found:
+        found = requests.get(f"{api_base}/__sandbox/messages", params=params, timeout=5).json()["messages"]
+        time.sleep(0.1)
+    if found:
+        time.sleep(0.3)  # a long answer may come as a second request
+        found = requests.get(f"{api_base}/__sandbox/messages", params=params, timeout=5).json()["messages"]
+    return found
+
+
+def render_for_terminal(delivery: dict[str, Any]) -> str:
+    lines = []
+    for message in delivery["messages"]:
+        if message.get("type") == "template":
+            template = message["template"]
+            lines.append(template.get("text", ""))
+            actions = template.get("actions", [])
+        else:
+            lines.append(message.get("text", f"[{message.get('type')}]"))
+            actions = []
+        items = [i["action"] for i in (message.get("quickReply") or {}).get("items", [])]
+        for number, action in enumerate(actions + items, 1):
+            lines.append(f"  [{number}] {action.get('label')}  (--postback '{action.get('data')}')")
+    return "\n".join(lines)

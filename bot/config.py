@@ -1,0 +1,280 @@
+"""Typed, frozen settings loaded once from `config.toml` and the environment.
+
+Why a hand-rolled loader: every key must be overridable as `BOT_<SECTION>_<KEY>`, secrets must come
+only from the environment in production, and a bad value must stop start-up with one line naming
+the key. A dataclass per section gives type hints to the rest of the code and keeps that contract
+in one place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+LANGUAGES = ("zh-TW", "en", "zh-CN")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.toml"
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names the key and what is wrong."""
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    env: str = "development"
+    timezone: str = "Asia/Taipei"
+    default_language: str = "zh-TW"
+    data_dir: str = "var"
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str = ""
+    max_body_bytes: int = 1024 * 1024
+    public_url: str = ""
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite:///var/bot.db"
+    pool_size: int = 10
+
+
+@dataclass(frozen=True)
+class LineSettings:
+    channel_secret: str = ""
+    channel_access_token: str = ""
+    api_base: str = "https://api.line.me"
+    connect_timeout: float = 3.0
+    read_timeout: float = 10.0
+    reply_token_ttl_seconds: int = 50
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    inbox_threads: int = 2
+    delivery_threads: int = 2
+    lease_seconds: int = 30
+    max_attempts: int = 8
+    backoff_base_seconds: float = 2.0
+    backoff_max_seconds: float = 600.0
+    poll_interval_seconds: float = 0.2
+    batch_size: int = 20
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    lock_ttl_seconds: int = 30
+    inbox_retention_days: int = 30
+
+
+@dataclass(frozen=True)
+class ShopSettings:
+    name: str = "Demo Shop"
+    welcome: Mapping[str, str] = field(default_factory=dict)
+    incentive: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    """One keyword answer: any keyword found in the customer's text selects this answer."""
+
+    keywords: tuple[str, ...]
+    answer: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Settings:
+    app: AppSettings = field(default_factory=AppSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    line: LineSettings = field(default_factory=LineSettings)
+    worker: WorkerSettings = field(default_factory=WorkerSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    shop: ShopSettings = field(default_factory=ShopSettings)
+    faq: tuple[FaqEntry, ...] = ()
+
+    @property
+    def production(self) -> bool:
+        return self.app.env == "production"
+
+    @property
+    def line_configured(self) -> bool:
+        return bool(self.line.channel_secret and self.line.channel_access_token)
+
+    @property
+    def data_path(self) -> Path:
+        path = Path(self.app.data_dir)
+        return path if path.is_absolute() else PROJECT_ROOT / path
+
+    def replace(self, **sections: Any) -> "Settings":
+        """A copy with whole sections or single keys changed: `replace(line={"api_base": ...})`."""
+        changes = {}
+        for name, value in sections.items():
+            current = getattr(self, name)
+            if isinstance(value, Mapping) and dataclasses.is_dataclass(current):
+                value = dataclasses.replace(current, **value)
+            changes[name] = value
+        return dataclasses.replace(self, **changes)
+
+
+# Keys that hold secrets: in production they must come from the environment, never the file.
+SECRET_KEYS = {("web", "secret_key"), ("line", "channel_secret"), ("line", "channel_access_token")}
+SCALAR_SECTIONS = ("app", "web", "database", "line", "worker", "scheduler")
+
+
+def load_settings(
+    path: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Read `config.toml` (or `BOT_CONFIG`), apply environment overrides, validate, freeze."""
+    environ = os.environ if environ is None else environ
+    config_path = Path(path or environ.get("BOT_CONFIG") or DEFAULT_CONFIG_PATH)
+    try:
+        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {config_path}: not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {config_path}: not valid TOML ({exc})") from exc
+
+    production = str(environ.get("BOT_APP_ENV", raw.get("app", {}).get("env", ""))) == "production"
+    sections: dict[str, Any] = {}
+    for name in SCALAR_SECTIONS:
+        cls = Settings.__dataclass_fields__[name].default_factory  # type: ignore[misc]
+        sections[name] = _build_section(name, cls, raw.get(name, {}), environ, production)
+    if environ.get("DATABASE_URL"):
+        sections["database"] = dataclasses.replace(sections["database"], url=environ["DATABASE_URL"])
+    sections["shop"] = _build_shop(raw.get("shop", {}))
+    sections["faq"] = tuple(_build_faq(i, entry) for i, entry in enumerate(raw.get("faq", [])))
+    settings = Settings(**sections)
+    validate(settings)
+    return settings
+
+
+def _build_section(
+    name: str, cls: type, table: Mapping[str, Any], environ: Mapping[str, str], production: bool
+) -> Any:
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{name}: must be a table")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(table) - known
+    if unknown:
+        raise ConfigError(f"{name}.{sorted(unknown)[0]}: unknown key")
+    values: dict[str, Any] = {}
+    for key in known:
+        env_name = f"BOT_{name}_{key}".upper()
+        if (name, key) in SECRET_KEYS and production and table.get(key):
+            raise ConfigError(
+                f"{name}.{key}: secrets must come from the environment ({env_name}) in production"
+            )
+        if env_name in environ:
+            values[key] = _coerce(f"{name}.{key}", hints[key], environ[env_name], from_env=True)
+        elif key in table:
+            values[key] = _coerce(f"{name}.{key}", hints[key], table[key], from_env=False)
+    return cls(**values)
+
+
+def _coerce(key: str, hint: Any, value: Any, *, from_env: bool) -> Any:
+    """Turn a TOML value or an environment string into the field's type, or say why not."""
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        if from_env and str(value).lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return str(value).lower() in ("1", "true", "yes", "on")
+        raise ConfigError(f"{key}: expected true or false, got {value!r}")
+    if hint in (int, float):
+        if isinstance(value, bool):
+            raise ConfigError(f"{key}: expected a number, got {value!r}")
+        wanted = "an integer" if hint is int else "a number"
+        if not from_env and not (isinstance(value, int) or (hint is float and isinstance(value, float))):
+            raise ConfigError(f"{key}: expected {wanted}, got {value!r}")
+        try:
+            return hint(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key}: expected {wanted}, got {value!r}") from None
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: expected a string, got {value!r}")
+        return value
+    raise ConfigError(f"{key}: unsupported setting type {hint}")  # pragma: no cover - programming error
+
+
+def _language_map(key: str, value: Any) -> dict[str, str]:
+    if isinstance(value, str):
+        return {lang: value for lang in LANGUAGES}
+    if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigError(f"{key}: expected a string or a table of language = text")
+    bad = set(value) - set(LANGUAGES)
+    if bad:
+        raise ConfigError(f"{key}.{sorted(bad)[0]}: unknown language (use {', '.join(LANGUAGES)})")
+    return dict(value)
+
+
+def _build_shop(table: Mapping[str, Any]) -> ShopSettings:
+    unknown = set(table) - {"name", "welcome", "incentive"}
+    if unknown:
+        raise ConfigError(f"shop.{sorted(unknown)[0]}: unknown key")
+    name = table.get("name", ShopSettings.name)
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError("shop.name: must be a non-empty string")
+    return ShopSettings(
+        name=name,
+        welcome=types.MappingProxyType(_language_map("shop.welcome", table.get("welcome", {}))),
+        incentive=types.MappingProxyType(_language_map("shop.incentive", table.get("incentive", {}))),
+    )
+
+
+def _build_faq(index: int, entry: Any) -> FaqEntry:
+    key = f"faq[{index}]"
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"{key}: must be a table with keywords and answer")
+    keywords = entry.get("keywords")
+    if not isinstance(keywords, list) or not keywords or not all(isinstance(k, str) and k.strip() for k in keywords):
+        raise ConfigError(f"{key}.keywords: expected a non-empty list of words")
+    if "answer" not in entry:
+        raise ConfigError(f"{key}.answer: missing")
+    answer = _language_map(f"{key}.answer", entry["answer"])
+    return FaqEntry(tuple(k.strip().lower() for k in keywords), types.MappingProxyType(answer))
+
+
+def validate(settings: Settings) -> None:
+    """Cross-field checks; each failure names its key."""
+    if settings.app.env not in ("development", "production", "test"):
+        raise ConfigError(f"app.env: must be development, production or test, got {settings.app.env!r}")
+    if settings.app.default_language not in LANGUAGES:
+        raise ConfigError(f"app.default_language: must be one of {', '.join(LANGUAGES)}")
+    if not 0 < settings.web.port < 65536:
+        raise ConfigError(f"web.port: must be between 1 and 65535, got {settings.web.port}")
+    if settings.web.max_body_bytes < 1024:
+        raise ConfigError("web.max_body_bytes: must be at least 1024")
+    url = urlparse(settings.line.api_base)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise ConfigError(f"line.api_base: must be an http(s) URL, got {settings.line.api_base!r}")
+    if settings.production and url.scheme != "https":
+        raise ConfigError("line.api_base: must use https in production")
+    if not settings.database.url.startswith(("sqlite", "postgresql")):
+        raise ConfigError("database.url: must be a sqlite:// or postgresql:// URL")
+    for name in ("connect_timeout", "read_timeout"):
+        if getattr(settings.line, name) <= 0:
+            raise ConfigError(f"line.{name}: must be greater than 0")
+    if not 0 < settings.line.reply_token_ttl_seconds <= 60:
+        raise ConfigError("line.reply_token_ttl_seconds: must be between 1 and 60 (LINE's tokens last about a minute)")
+    for name in ("inbox_threads", "delivery_threads", "lease_seconds", "max_attempts", "batch_size"):
+        if getattr(settings.worker, name) < 1:
+            raise ConfigError(f"worker.{name}: must be at least 1")
+    if settings.production:
+        if len(settings.web.secret_key) < 32:
+            raise ConfigError("web.secret_key: set BOT_WEB_SECRET_KEY to at least 32 random characters in production")
+        if not settings.line_configured:
+            raise ConfigError("line.channel_secret: set BOT_LINE_CHANNEL_SECRET and BOT_LINE_CHANNEL_ACCESS_TOKEN in production")

@@ -1,0 +1,230 @@
+"""The dialogue engine: an explicit, ordered router and the processing of one inbox event.
+
+Why explicit registration: the order in which handlers are asked is the behaviour, so it is written
+down in one list (`bot/routing.py`), lower group first, first match wins, a handler that returns
+None falls through, one fallback last. No scores, no discovery, no signature inspection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot import pipeline
+from bot.config import Settings
+from bot.events import Inbound, Outbound
+from bot.i18n import detect_language, translate
+from models import ChannelIdentity, Conversation, Customer, DialogueState, InboxEvent, Message, utcnow
+
+
+@dataclass
+class Context:
+    """Everything a handler may look at or change while handling one event."""
+
+    session: Session
+    settings: Settings
+    event: Inbound
+    customer: Customer | None
+    identity: ChannelIdentity | None
+    conversation: Conversation
+    state: DialogueState | None
+    now: datetime
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def language(self) -> str:
+        return self.customer.language if self.customer else self.settings.app.default_language
+
+    def t(self, key: str, **fields: object) -> str:
+        return translate(key, self.language, shop=self.settings.shop.name, **fields)
+
+    @property
+    def text(self) -> str:
+        return (self.event.text or "").strip()
+
+    @property
+    def postback(self) -> str:
+        return str(self.event.payload.get("data", "")) if self.event.kind == "postback" else ""
+
+
+HandlerFn = Callable[[Context], Sequence[Outbound] | None]
+
+
+@dataclass(frozen=True)
+class Handler:
+    name: str
+    group: int
+    handle: HandlerFn
+
+
+class Router:
+    def __init__(self) -> None:
+        self._handlers: list[Handler] = []
+        self._fallback: Handler | None = None
+
+    def add(self, name: str, group: int, handle: HandlerFn) -> None:
+        if any(h.name == name for h in self._handlers) or (self._fallback and self._fallback.name == name):
+            raise ValueError(f"handler {name!r} is registered twice")
+        self._handlers.append(Handler(name, group, handle))
+        self._handlers.sort(key=lambda h: h.group)  # stable: same group keeps registration order
+
+    def set_fallback(self, name: str, handle: HandlerFn) -> None:
+        if self._fallback is not None:
+            raise ValueError("a fallback is already registered")
+        self._fallback = Handler(name, 10**9, handle)
+
+    @property
+    def order(self) -> list[str]:
+        return [h.name for h in self._handlers] + ([self._fallback.name] if self._fallback else [])
+
+    def route(self, ctx: Context) -> tuple[str, list[Outbound]]:
+        for handler in self._handlers:
+            result = handler.handle(ctx)
+            if result is not None:
+                return handler.name, list(result)
+        if self._fallback is None:
+            return "none", []
+        return self._fallback.name, list(self._fallback.handle(ctx) or [])
+
+
+class AlreadyProcessed(Exception):
+    """Another worker committed this event first; ours must roll back."""
+
+
+def process_event(session: Session, row_id: int, router: Router, settings: Settings) -> str | None:
+    """Handle one inbox event inside the caller's transaction; returns the handler's name.
+
+    The event is marked done first, with a condition on its status: that takes the row lock, and a
+    second worker that got here through an expired lease finds nothing to do and rolls back.
+    """
+    done = session.execute(
+        update(InboxEvent).where(InboxEvent.id == row_id, InboxEvent.status == "pending")
+        .values(status="done", processed_at=utcnow(), attempts=InboxEvent.attempts + 1)
+    )
+    if done.rowcount != 1:
+        raise AlreadyProcessed(row_id)
+    event = Inbound.from_json(session.get(InboxEvent, row_id).payload)
+    ctx = _context(session, event, settings)
+    incoming = _record_incoming(ctx, row_id)
+    if event.standby:
+        return "standby"
+    name, replies = router.route(ctx)
+    if incoming is not None:
+        incoming.payload = {**incoming.payload, "handled_by": name}
+    if replies and ctx.conversation.handled_by == "bot":
+        queue_replies(ctx, replies)
+    return name
+
+
+def queue_replies(ctx: Context, replies: Sequence[Outbound], *, purpose: str = "reply") -> None:
+    """Put replies in the outbox (using the event's reply handle while fresh) and in the history."""
+    event = ctx.event
+    rows = pipeline.enqueue(
+        ctx.session, event.channel, ctx.conversation.address, replies, purpose=purpose,
+        customer_id=ctx.customer.id if ctx.customer else None, conversation_id=ctx.conversation.id,
+        reply_token=event.reply_handle,
+        reply_token_expires_at=pipeline.reply_deadline(event, ctx.settings.line.reply_token_ttl_seconds),
+    )
+    for row in rows:
+        for message in row.messages:
+            ctx.session.add(Message(conversation_id=ctx.conversation.id, direction="out", kind="text",
+                                    text=message["text"], payload={"outbound": message}, outbox_id=row.id))
+
+
+def fail_event(session: Session, row_id: int, error: str, settings: Settings, *, final: bool) -> None:
+    """Count a failed attempt; on the last one, mark it failed and tell the customer we are on it."""
+    row = session.get(InboxEvent, row_id)
+    if row is None or row.status != "pending":
+        return
+    row.attempts += 1
+    row.error = error[:2000]
+    if not final:
+        return
+    row.status = "failed"
+    event = Inbound.from_json(row.payload)
+    if event.chat_type == "user" and event.kind not in ("unfollow", "unknown", "unsend", "leave"):
+        language = _customer_language(session, event) or settings.app.default_language
+        pipeline.enqueue(session, event.channel, event.chat_id,
+                         [Outbound(translate("processing_failed", language))], purpose="reply",
+                         reply_token=event.reply_handle,
+                         reply_token_expires_at=pipeline.reply_deadline(event, settings.line.reply_token_ttl_seconds))
+
+
+def _customer_language(session: Session, event: Inbound) -> str | None:
+    if not event.user_id:
+        return None
+    return session.scalar(
+        select(Customer.language).join(ChannelIdentity)
+        .where(ChannelIdentity.channel == event.channel, ChannelIdentity.platform_user_id == event.user_id)
+    )
+
+
+def _context(session: Session, event: Inbound, settings: Settings) -> Context:
+    customer = identity = None
+    if event.user_id:
+        identity = _get_or_create_identity(session, event, settings)
+        customer = identity.customer
+        identity.last_seen_at = utcnow()
+        detected = detect_language(event.text or "") if event.kind == "text" else None
+        if detected and detected != customer.language:
+            customer.language = detected
+    conversation = _get_or_create_conversation(session, event, customer)
+    conversation.last_message_at = event.occurred_at
+    state = session.get(DialogueState, customer.id) if customer else None
+    if customer and state is None:
+        state = DialogueState(customer_id=customer.id, data={})
+        session.add(state)
+    return Context(session, settings, event, customer, identity, conversation, state, utcnow())
+
+
+def _get_or_create_identity(session: Session, event: Inbound, settings: Settings) -> ChannelIdentity:
+    query = select(ChannelIdentity).where(
+        ChannelIdentity.channel == event.channel, ChannelIdentity.platform_user_id == event.user_id
+    )
+    identity = session.scalar(query)
+    if identity is not None:
+        return identity
+    try:
+        with session.begin_nested():
+            customer = Customer(language=settings.app.default_language)
+            identity = ChannelIdentity(channel=event.channel, platform_user_id=event.user_id, customer=customer)
+            session.add_all([customer, identity])
+    except IntegrityError:  # another conversation of the same user created it a moment ago
+        identity = session.scalar(query)
+        assert identity is not None
+    return identity
+
+
+def _get_or_create_conversation(session: Session, event: Inbound, customer: Customer | None) -> Conversation:
+    query = select(Conversation).where(Conversation.channel == event.channel, Conversation.address == event.chat_id)
+    conversation = session.scalar(query)
+    if conversation is None:
+        try:
+            with session.begin_nested():
+                conversation = Conversation(
+                    channel=event.channel, address=event.chat_id, kind=event.chat_type,
+                    customer_id=customer.id if customer and event.chat_type == "user" else None,
+                )
+                session.add(conversation)
+        except IntegrityError:
+            conversation = session.scalar(query)
+            assert conversation is not None
+    return conversation
+
+
+def _record_incoming(ctx: Context, row_id: int) -> Message | None:
+    event = ctx.event
+    if event.kind in ("unknown",):
+        return None
+    message = Message(
+        conversation_id=ctx.conversation.id, direction="in", kind=event.kind, text=event.text,
+        payload={"payload": dict(event.payload), "user_id": event.user_id}, platform_message_id=event.message_id,
+        inbox_event_id=row_id, created_at=event.occurred_at,
+    )
+    ctx.session.add(message)
+    return message

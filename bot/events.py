@@ -1,0 +1,90 @@
+"""The one inbound type and the one outbound type that cross between channels and handlers.
+
+Why plain frozen dataclasses: handlers never see SDK types and channels never see models, so each
+side can change without the other, and an event survives a round trip through the inbox as JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+# What a customer (or the platform on their behalf) did. Channels map their events onto these.
+INBOUND_KINDS = frozenset(
+    {
+        "text", "sticker", "image", "location", "attachment", "follow", "unfollow", "postback",
+        "join", "leave", "member_joined", "member_left", "unsend", "contact", "unknown",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    channel: str
+    kind: str
+    event_id: str
+    occurred_at: datetime
+    chat_id: str
+    chat_type: str = "user"
+    user_id: str | None = None
+    text: str | None = None
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    message_id: str | None = None
+    reply_handle: str | None = None
+    standby: bool = False
+    redelivery: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in INBOUND_KINDS:
+            raise ValueError(f"unknown inbound kind {self.kind!r}")
+        if self.occurred_at.tzinfo is None:
+            raise ValueError("occurred_at must be timezone-aware")
+
+    @property
+    def lane_key(self) -> str:
+        """Events with the same lane key are processed one at a time, in order."""
+        return f"{self.channel}:{self.chat_id}"
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["occurred_at"] = self.occurred_at.isoformat()
+        data["payload"] = dict(self.payload)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Inbound":
+        values = dict(data)
+        values["occurred_at"] = datetime.fromisoformat(values["occurred_at"]).astimezone(UTC)
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice offered to the customer: `data` comes back as a postback, `label` is shown."""
+
+    label: str
+    data: str
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """What we say. Channels render buttons as they can and fall back to numbered text."""
+
+    text: str
+    quick_replies: tuple[Button, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    title: str | None = None
+    image_url: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Outbound":
+        values = dict(data)
+        for key in ("quick_replies", "buttons"):
+            values[key] = tuple(Button(**b) for b in values.get(key, ()))
+        return cls(**values)

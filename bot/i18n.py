@@ -1,0 +1,91 @@
+"""Reply texts in the three languages, and a cheap guess of which one a customer writes in.
+
+Why a guess from characters: LINE tells us no language on a text message, and a customer who
+writes "book" or "预约" expects an answer in English or Simplified Chinese. Characters that exist
+only in one script decide; text that could be either keeps the customer's current language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from bot.config import LANGUAGES
+
+# Common characters that exist only in the simplified or only in the traditional script.
+SIMPLIFIED_ONLY = set("们这预约优点数个时间么吗说话请问资订单营业话谢还买卖网络电邮发账号员医疗门诊关闭开后")
+TRADITIONAL_ONLY = set("們這預約優點數個時間麼嗎說話請問資訂單營業謝還買賣網絡電郵發帳號員醫療門診關閉開後")
+CJK = re.compile(r"[\u3400-\u9fff]")
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+CATALOG: dict[str, dict[str, str]] = {
+    "welcome": {
+        "zh-TW": "歡迎加入{shop}！",
+        "en": "Welcome to {shop}!",
+        "zh-CN": "欢迎加入{shop}！",
+    },
+    "welcome_back": {
+        "zh-TW": "歡迎回來{shop}！",
+        "en": "Welcome back to {shop}!",
+        "zh-CN": "欢迎回来{shop}！",
+    },
+    "group_hello": {
+        "zh-TW": "大家好，我是{shop}的小幫手。",
+        "en": "Hello everyone, I am {shop}'s assistant.",
+        "zh-CN": "大家好，我是{shop}的小帮手。",
+    },
+    "fallback": {
+        "zh-TW": "抱歉，我不太懂您的意思。您可以選擇下面的項目：",
+        "en": "Sorry, I did not understand that. Here is what I can help with:",
+        "zh-CN": "抱歉，我不太懂您的意思。您可以选择下面的项目：",
+    },
+    "fallback_again": {
+        "zh-TW": "看來我沒幫上忙。請點選下方項目，或直接輸入關鍵字，例如「營業時間」。",
+        "en": "It seems I am not helping. Tap one of the options below, or type a keyword such as \"hours\".",
+        "zh-CN": "看来我没帮上忙。请点选下方项目，或直接输入关键字，例如“营业时间”。",
+    },
+    "attachment_received": {
+        "zh-TW": "已收到您的檔案，謝謝！",
+        "en": "Thanks, we received your file.",
+        "zh-CN": "已收到您的文件，谢谢！",
+    },
+    "language_set": {
+        "zh-TW": "好的，之後會用繁體中文回覆您。",
+        "en": "OK, I will answer in English from now on.",
+        "zh-CN": "好的，之后会用简体中文回复您。",
+    },
+    "menu_language": {"zh-TW": "English", "en": "中文", "zh-CN": "繁體中文"},
+    "processing_failed": {
+        "zh-TW": "抱歉，系統暫時無法處理您的訊息，我們會盡快處理。",
+        "en": "Sorry, we could not process your message just now. We will look into it.",
+        "zh-CN": "抱歉，系统暂时无法处理您的消息，我们会尽快处理。",
+    },
+}
+
+
+def translate(key: str, language: str, **fields: object) -> str:
+    texts = CATALOG[key]
+    return texts.get(language, texts["zh-TW"]).format(**fields)
+
+
+def pick(texts: Mapping[str, str], language: str, default_language: str = "zh-TW") -> str:
+    """The text for a language from a language map, falling back to the shop's default."""
+    return texts.get(language) or texts.get(default_language) or next(iter(texts.values()), "")
+
+
+def detect_language(text: str) -> str | None:
+    """`en`, `zh-CN`, `zh-TW`, or None when the text does not tell."""
+    chars = set(text)
+    simplified, traditional = len(chars & SIMPLIFIED_ONLY), len(chars & TRADITIONAL_ONLY)
+    if simplified > traditional:
+        return "zh-CN"
+    if traditional > simplified:
+        return "zh-TW"
+    if not CJK.search(text) and LATIN_WORD.search(text):
+        return "en"
+    return None
+
+
+def next_language(language: str) -> str:
+    """The language the menu's language button switches to."""
+    return {"zh-TW": "en", "en": "zh-TW", "zh-CN": "zh-TW"}.get(language, LANGUAGES[0])

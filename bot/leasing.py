@@ -1,0 +1,95 @@
+"""Leases: who may work on a conversation's events, and who leads the scheduler.
+
+Every claim is a compare-and-set UPDATE that only succeeds where no live lease exists, so it is
+correct on SQLite (one writer at a time) and on PostgreSQL (the UPDATE re-checks the row after a
+concurrent writer commits). On PostgreSQL, `FOR UPDATE SKIP LOCKED` first picks rows nobody else
+is claiming, so workers do not queue behind each other, and sorted keys avoid deadlocks.
+A dead worker's leases simply expire and the work comes back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import InboxEvent, InboxLane, Lease, utcnow
+
+
+def _free(column_expires: object, now: datetime) -> object:
+    return or_(column_expires.is_(None), column_expires < now)  # type: ignore[attr-defined]
+
+
+def _insert(session: Session):  # noqa: ANN202 - returns the dialect's insert construct
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def claim_lanes(sessions: sessionmaker[Session], owner: str, *, limit: int, lease_seconds: float,
+                now: datetime | None = None) -> list[str]:
+    """Lease up to `limit` conversations that have pending events and no live lease."""
+    now = now or utcnow()
+    with sessions.begin() as session:
+        candidates = session.scalars(
+            select(InboxEvent.lane_key)
+            .outerjoin(InboxLane, InboxLane.key == InboxEvent.lane_key)
+            .where(InboxEvent.status == "pending", _free(InboxLane.lease_expires_at, now))
+            .group_by(InboxEvent.lane_key)
+            .order_by(func.min(InboxEvent.occurred_at))
+            .limit(limit)
+        ).all()
+        if not candidates:
+            return []
+        keys = sorted(candidates)
+        session.execute(_insert(session)(InboxLane).values([{"key": k} for k in keys]).on_conflict_do_nothing())
+        free = session.scalars(
+            select(InboxLane.key)
+            .where(InboxLane.key.in_(keys), _free(InboxLane.lease_expires_at, now))
+            .order_by(InboxLane.key)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not free:
+            return []
+        claimed = session.scalars(
+            update(InboxLane)
+            .where(InboxLane.key.in_(free), _free(InboxLane.lease_expires_at, now))
+            .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_seconds))
+            .returning(InboxLane.key)
+        ).all()
+    return list(claimed)
+
+
+def release_lane(sessions: sessionmaker[Session], key: str, owner: str, *, hold_seconds: float = 0) -> None:
+    """Give a lane back; `hold_seconds` keeps it leased a little longer, as a backoff after a failure."""
+    until = utcnow() + timedelta(seconds=hold_seconds) if hold_seconds else None
+    with sessions.begin() as session:
+        session.execute(
+            update(InboxLane)
+            .where(InboxLane.key == key, InboxLane.lease_owner == owner)
+            .values(lease_owner=None if until is None else owner, lease_expires_at=until)
+        )
+
+
+def acquire_named(sessions: sessionmaker[Session], name: str, owner: str, *, ttl_seconds: float,
+                  now: datetime | None = None) -> bool:
+    """Take or renew a named lease; True while `owner` holds it."""
+    now = now or utcnow()
+    expires = now + timedelta(seconds=ttl_seconds)
+    with sessions.begin() as session:
+        session.execute(
+            _insert(session)(Lease).values(name=name, owner=owner, expires_at=expires).on_conflict_do_nothing()
+        )
+        result = session.execute(
+            update(Lease)
+            .where(Lease.name == name, or_(Lease.owner == owner, Lease.expires_at < now))
+            .values(owner=owner, expires_at=expires)
+        )
+        return result.rowcount == 1
+
+
+def release_named(sessions: sessionmaker[Session], name: str, owner: str) -> None:
+    with sessions.begin() as session:
+        session.execute(
+            update(Lease).where(and_(Lease.name == name, Lease.owner == owner)).values(expires_at=utcnow())
+        )

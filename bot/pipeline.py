@@ -1,0 +1,122 @@
+"""The durable edges of the pipeline: accept events into the inbox, queue replies in the outbox.
+
+Why here and not in the webhook or the handlers: both sides must be written in the caller's
+transaction (the webhook's, or the one that also holds the handler's domain changes), so that an
+event is stored before we answer 200 and a reply exists exactly when its cause was committed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.events import Inbound, Outbound
+from models import InboxEvent, OutboxMessage, utcnow
+
+# How many messages one platform request may carry; each outbox row is one request.
+MESSAGES_PER_REQUEST = {"line": 5}
+MULTICAST_RECIPIENTS = {"line": 500}
+IGNORED_KINDS = {"unknown"}
+
+
+def accept(session: Session, events: Iterable[Inbound]) -> int:
+    """Store events in the inbox, skipping ones already there. Returns how many were new."""
+    now = utcnow()
+    rows = [
+        {
+            "channel": e.channel,
+            "event_id": e.event_id,
+            "lane_key": e.lane_key,
+            "kind": e.kind,
+            "occurred_at": e.occurred_at,
+            "received_at": now,
+            "payload": e.to_json(),
+            "status": "ignored" if e.kind in IGNORED_KINDS else "pending",
+            "attempts": 0,
+        }
+        for e in events
+    ]
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else insert
+    statement = insert_fn(InboxEvent).values(rows).on_conflict_do_nothing(index_elements=["channel", "event_id"])
+    return session.execute(statement).rowcount or 0
+
+
+def enqueue(
+    session: Session,
+    channel: str,
+    address: str,
+    messages: Sequence[Outbound],
+    *,
+    purpose: str = "reply",
+    customer_id: int | None = None,
+    conversation_id: int | None = None,
+    reply_token: str | None = None,
+    reply_token_expires_at: datetime | None = None,
+    not_before: datetime | None = None,
+) -> list[OutboxMessage]:
+    """Queue messages to one address, one outbox row per platform request.
+
+    Only the first row may use the reply token: a token works once.
+    """
+    rows = []
+    per_request = MESSAGES_PER_REQUEST.get(channel, 1)
+    for index, chunk in enumerate(_chunks(list(messages), per_request)):
+        row = OutboxMessage(
+            channel=channel,
+            address=address,
+            messages=[m.to_json() for m in chunk],
+            purpose=purpose,
+            customer_id=customer_id,
+            conversation_id=conversation_id,
+            reply_token=reply_token if index == 0 else None,
+            reply_token_expires_at=reply_token_expires_at if index == 0 else None,
+            idempotency_key=str(uuid.uuid4()),
+            next_attempt_at=not_before or utcnow(),
+        )
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    return rows
+
+
+def enqueue_multicast(
+    session: Session, channel: str, recipients: Sequence[str], messages: Sequence[Outbound], *,
+    purpose: str = "marketing", not_before: datetime | None = None,
+) -> list[OutboxMessage]:
+    """Queue one message set to many recipients, in chunks the platform accepts (LINE: 500 x 5)."""
+    rows = []
+    per_request = MESSAGES_PER_REQUEST.get(channel, 1)
+    for recipients_chunk in _chunks(list(dict.fromkeys(recipients)), MULTICAST_RECIPIENTS.get(channel, 1)):
+        for message_chunk in _chunks(list(messages), per_request):
+            key = str(uuid.uuid4())
+            row = OutboxMessage(
+                channel=channel,
+                address=f"multicast:{key}",
+                recipients=recipients_chunk,
+                messages=[m.to_json() for m in message_chunk],
+                purpose=purpose,
+                idempotency_key=key,
+                next_attempt_at=not_before or utcnow(),
+            )
+            session.add(row)
+            rows.append(row)
+    session.flush()
+    return rows
+
+
+def reply_deadline(event: Inbound, ttl_seconds: int) -> datetime | None:
+    """When the event's free reply handle stops being safe to use."""
+    return event.occurred_at + timedelta(seconds=ttl_seconds) if event.reply_handle else None
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]

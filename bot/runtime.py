@@ -1,0 +1,46 @@
+"""The long-lived parts a process needs, built once from settings: database, channels, router."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.engine import Router
+from bot.routing import build_router
+from channels.base import Channel
+from channels.line import LineChannel
+from models.db import make_engine, make_session_factory
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    channels: dict[str, Channel]
+    router: Router
+
+    def close(self) -> None:
+        for channel in self.channels.values():
+            close: Any = getattr(channel, "close", None)
+            if close:
+                close()
+        self.engine.dispose()
+
+
+def build_channels(settings: Settings) -> dict[str, Channel]:
+    channels: dict[str, Channel] = {}
+    if settings.line_configured:
+        line = settings.line
+        channels["line"] = LineChannel(line.channel_secret, line.channel_access_token, line.api_base,
+                                       line.connect_timeout, line.read_timeout)
+    return channels
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    engine = make_engine(settings.database.url, pool_size=settings.database.pool_size)
+    return Runtime(settings, engine, make_session_factory(engine), build_channels(settings), build_router())

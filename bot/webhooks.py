@@ -1,0 +1,37 @@
+"""Webhook endpoints: verify, normalise, store in the inbox, answer. Nothing else happens here.
+
+Why so little: LINE retries slow webhooks and eventually disables them, so the request does only
+what makes the event safe (one INSERT and a commit) and the worker does the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+
+from bot import pipeline
+from channels.base import WebhookRejected
+
+log = logging.getLogger(__name__)
+webhooks = Blueprint("webhooks", __name__)
+
+
+@webhooks.post("/webhooks/<channel_name>")
+def receive(channel_name: str) -> Any:
+    runtime = current_app.extensions["bot"]
+    channel = runtime.channels.get(channel_name)
+    if channel is None:
+        return jsonify(error=f"channel {channel_name!r} is not configured"), 404
+    body = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH: 413 before we read it all
+    try:
+        events = channel.parse(request.headers, body)
+    except WebhookRejected as exc:
+        log.info("webhook refused", extra={"channel": channel_name, "status": exc.status, "reason": exc.reason})
+        return jsonify(error=exc.reason), exc.status
+    stored = 0
+    if events:
+        with runtime.sessions.begin() as session:
+            stored = pipeline.accept(session, events)
+    return jsonify(received=len(events), stored=stored), 200

@@ -1,0 +1,1 @@
+"""One adapter per platform; each parses webhooks into `Inbound` and sends `Outbound`."""

@@ -1,0 +1,179 @@
+"""The LINE Messaging API adapter: verify and parse webhooks, send replies, pushes and multicasts.
+
+One long-lived SDK client per adapter (its urllib3 pool is thread-safe). Every call carries an
+explicit (connect, read) timeout, urllib3's own retries are off (the outbox retries, with the same
+`X-Line-Retry-Key`), and the host comes from `[line] api_base` so tests and the sandbox point it
+at a local stand-in.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import urllib3
+from linebot.v3.messaging import (
+    ApiClient,
+    ButtonsTemplate,
+    Configuration,
+    MessagingApi,
+    MulticastRequest,
+    PostbackAction,
+    PushMessageRequest,
+    QuickReply,
+    QuickReplyItem,
+    ReplyMessageRequest,
+    TemplateMessage,
+    TextMessage,
+)
+from linebot.v3.messaging.exceptions import ApiException
+
+from bot.events import Inbound, Outbound
+from channels.base import Delivery, DeliveryError, SendResult, WebhookRejected
+from channels.line_events import normalise
+
+MAX_MESSAGES_PER_REQUEST = 5
+MAX_MULTICAST_RECIPIENTS = 500
+BUTTONS_TEXT_LIMIT = 160
+QUICK_REPLY_LIMIT = 13
+
+
+def sign(channel_secret: str, body: bytes) -> str:
+    """The `X-Line-Signature` LINE puts on a webhook body."""
+    digest = hmac.new(channel_secret.encode(), body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+class LineChannel:
+    name = "line"
+    max_messages_per_request = MAX_MESSAGES_PER_REQUEST
+
+    def __init__(self, channel_secret: str, access_token: str, api_base: str,
+                 connect_timeout: float = 3.0, read_timeout: float = 10.0) -> None:
+        self._secret = channel_secret.encode()
+        configuration = Configuration(host=api_base.rstrip("/"), access_token=access_token)
+        configuration.retries = False
+        self._client = ApiClient(configuration)
+        self._api = MessagingApi(self._client)
+        self._timeout = (connect_timeout, read_timeout)
+
+    # --- inbound -------------------------------------------------------------------------------
+
+    def parse(self, headers: Mapping[str, str], body: bytes) -> list[Inbound]:
+        signature = headers.get("X-Line-Signature", "")
+        if not signature:
+            raise WebhookRejected(400, "missing X-Line-Signature")
+        expected = base64.b64encode(hmac.new(self._secret, body, hashlib.sha256).digest())
+        if not hmac.compare_digest(expected, signature.encode("utf-8", "replace")):
+            raise WebhookRejected(400, "invalid X-Line-Signature")
+        try:
+            document = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise WebhookRejected(400, f"body is not valid JSON: {exc}") from None
+        events = document.get("events") if isinstance(document, dict) else None
+        if not isinstance(events, list):
+            raise WebhookRejected(400, "body has no events list")
+        try:
+            return [normalise(event) for event in events]
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise WebhookRejected(400, f"malformed event: {exc}") from None
+
+    # --- outbound ------------------------------------------------------------------------------
+
+    def send(self, delivery: Delivery) -> SendResult:
+        messages = [render(m) for m in delivery.messages]
+        if not 0 < len(messages) <= MAX_MESSAGES_PER_REQUEST:
+            raise DeliveryError(f"{len(messages)} messages in one request (1 to 5 allowed)", retryable=False)
+        if delivery.recipients:
+            return self._multicast(delivery, messages)
+        if delivery.reply_token:
+            try:
+                response = self._call(self._api.reply_message_with_http_info,
+                                      ReplyMessageRequest(reply_token=delivery.reply_token, messages=messages))
+                return SendResult("reply", _sent_ids(response))
+            except DeliveryError as exc:
+                if not _invalid_reply_token(exc):
+                    raise
+                if delivery.reply_attempted_before:
+                    # Only we ever hold this token, and an earlier attempt of ours may have used
+                    # it: a push now could deliver the same reply twice.
+                    return SendResult("reply", duplicate=True)
+            try:
+                return self._push(delivery, messages)
+            except DeliveryError as exc:
+                exc.reply_token_dead = True
+                raise
+        return self._push(delivery, messages)
+
+    def _push(self, delivery: Delivery, messages: list[Any]) -> SendResult:
+        response = self._call(self._api.push_message_with_http_info,
+                              PushMessageRequest(to=delivery.address, messages=messages),
+                              x_line_retry_key=delivery.idempotency_key)
+        return response if isinstance(response, SendResult) else SendResult("push", _sent_ids(response))
+
+    def _multicast(self, delivery: Delivery, messages: list[Any]) -> SendResult:
+        if len(delivery.recipients) > MAX_MULTICAST_RECIPIENTS:
+            raise DeliveryError(f"{len(delivery.recipients)} recipients in one multicast (500 allowed)", retryable=False)
+        response = self._call(self._api.multicast_with_http_info,
+                              MulticastRequest(to=list(delivery.recipients), messages=messages),
+                              x_line_retry_key=delivery.idempotency_key)
+        return response if isinstance(response, SendResult) else SendResult("multicast")
+
+    def _call(self, method: Any, request: Any, **kwargs: Any) -> Any:
+        """Call the SDK and translate its failures into retry / fail decisions."""
+        try:
+            return method(request, _request_timeout=self._timeout, **kwargs)
+        except ApiException as exc:
+            status = exc.status or 0
+            if status == 409 and "x_line_retry_key" in kwargs:
+                return SendResult("push" if isinstance(request, PushMessageRequest) else "multicast", duplicate=True)
+            body = exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else str(exc.body or "")
+            retryable = status == 429 or status >= 500
+            raise DeliveryError(f"LINE answered {status}: {body[:300]}", retryable=retryable, status=status) from None
+        except urllib3.exceptions.HTTPError as exc:
+            never_connected = isinstance(exc, (urllib3.exceptions.NewConnectionError,
+                                               urllib3.exceptions.ConnectTimeoutError))
+            raise DeliveryError(f"LINE unreachable: {type(exc).__name__}", retryable=True,
+                                maybe_sent=not never_connected) from None
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _invalid_reply_token(exc: DeliveryError) -> bool:
+    return exc.status == 400 and "reply token" in exc.reason.lower()
+
+
+def _sent_ids(response: Any) -> tuple[str, ...]:
+    data = getattr(response, "data", None)
+    sent = getattr(data, "sent_messages", None) or []
+    return tuple(str(m.id) for m in sent)
+
+
+def render(message: Outbound) -> Any:
+    """An `Outbound` as a LINE message: a buttons template when it fits, else text + quick replies."""
+    text_limit = 60 if message.title else BUTTONS_TEXT_LIMIT
+    if message.buttons and len(message.buttons) <= 4 and len(message.text) <= text_limit:
+        template = ButtonsTemplate(
+            title=message.title[:40] if message.title else None,
+            text=message.text,
+            actions=[_postback(b) for b in message.buttons],
+        )
+        return TemplateMessage(alt_text=message.text[:400], template=template,
+                               quick_reply=_quick_reply(message.quick_replies))
+    # Buttons that do not fit a template become quick replies; the text stays whole.
+    return TextMessage(text=message.text[:5000], quick_reply=_quick_reply(message.quick_replies or message.buttons))
+
+
+def _postback(button: Any) -> PostbackAction:
+    return PostbackAction(label=button.label[:20], data=button.data[:300], display_text=(button.text or button.label)[:300])
+
+
+def _quick_reply(buttons: Any) -> QuickReply | None:
+    if not buttons:
+        return None
+    return QuickReply(items=[QuickReplyItem(action=_postback(b)) for b in list(buttons)[:QUICK_REPLY_LIMIT]])

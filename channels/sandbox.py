@@ -1,0 +1,205 @@
+"""A local stand-in for the LINE Messaging API: real HTTP, LINE's wire format, a record of sends.
+
+Why it exists: a newcomer can chat with the bot without LINE credentials, and the tests and
+benchmarks drive the real line-bot-sdk client against it. It behaves as LINE does where our
+guarantees depend on it: reply tokens work once, a repeated `X-Line-Retry-Key` gets 409, requests
+are limited to 5 messages and 500 multicast recipients, and the bearer token is checked.
+Faults (a status code, a delay) can be injected per path through `/__sandbox/faults`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import re
+import threading
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, jsonify, request
+from werkzeug.serving import make_server
+
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
+class LineStandin:
+    def __init__(self, access_token: str | None = None) -> None:
+        self.access_token = access_token
+        self._lock = threading.Lock()
+        self._ids = itertools.count(100000)
+        self.deliveries: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []
+        self._used_tokens: set[str] = set()
+        self._retry_keys: dict[str, str] = {}
+        self._faults: list[dict[str, Any]] = []
+        self._server: Any = None
+        self.url = ""
+        self.app = self._build_app()
+
+    # --- control, for tests in the same process --------------------------------------------------
+
+    def add_fault(self, path: str, status: int = 500, times: int = 1, delay: float = 0.0) -> None:
+        with self._lock:
+            self._faults.append({"path": path, "status": status, "times": times, "delay": delay})
+
+    def messages_for(self, user_id: str | None = None, reply_token: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            return [d for d in self.deliveries
+                    if (user_id and user_id in d["to"]) or (reply_token and d.get("reply_token") == reply_token)]
+
+    def reset(self) -> None:
+        with self._lock:
+            self.deliveries.clear()
+            self.requests.clear()
+            self._faults.clear()
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        self._server = make_server(host, port, self.app, threaded=True)
+        self.url = f"http://{host}:{self._server.server_port}"
+        threading.Thread(target=self._server.serve_forever, name="line-standin", daemon=True).start()
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    # --- the HTTP side ---------------------------------------------------------------------------
+
+    def _build_app(self) -> Flask:
+        app = Flask("line_standin")
+
+        @app.before_request
+        def _check() -> Any:
+            if request.path.startswith("/__sandbox"):
+                return None
+            with self._lock:
+                self.requests.append({"path": request.path, "retry_key": request.headers.get("X-Line-Retry-Key")})
+            if self.access_token and request.headers.get("Authorization") != f"Bearer {self.access_token}":
+                return _error(401, "Authentication failed. Confirm that the access token in the authorization header is valid.")
+            return self._fault(request.path)
+
+        @app.post("/v2/bot/message/reply")
+        def reply() -> Any:
+            body = request.get_json(silent=True) or {}
+            token = body.get("replyToken")
+            problem = _check_messages(body)
+            if problem:
+                return _error(400, problem)
+            with self._lock:
+                if not token or token in self._used_tokens:
+                    return _error(400, "Invalid reply token")
+                self._used_tokens.add(token)
+                return jsonify(sentMessages=self._record("reply", [], body["messages"], reply_token=token))
+
+        @app.post("/v2/bot/message/push")
+        def push() -> Any:
+            body = request.get_json(silent=True) or {}
+            problem = _check_messages(body) or (None if isinstance(body.get("to"), str) else "The property, 'to', in the request body is invalid")
+            if problem:
+                return _error(400, problem)
+            return self._with_retry_key(lambda: {"sentMessages": self._record("push", [body["to"]], body["messages"])})
+
+        @app.post("/v2/bot/message/multicast")
+        def multicast() -> Any:
+            body = request.get_json(silent=True) or {}
+            to = body.get("to")
+            problem = _check_messages(body)
+            if not isinstance(to, list) or not 1 <= len(to) <= 500:
+                problem = "Size must be between 1 and 500"
+            if problem:
+                return _error(400, problem)
+            return self._with_retry_key(lambda: (self._record("multicast", list(to), body["messages"]), {})[1])
+
+        @app.get("/v2/bot/profile/<user_id>")
+        def profile(user_id: str) -> Any:
+            return jsonify(userId=user_id, displayName=f"Sandbox {user_id[-4:]}", language="zh-TW")
+
+        @app.get("/v2/bot/info")
+        def info() -> Any:
+            return jsonify(userId="Usandboxbot", basicId="@sandbox", displayName="Sandbox bot", chatMode="bot")
+
+        @app.get("/__sandbox/messages")
+        def sandbox_messages() -> Any:
+            after = request.args.get("after", default=0, type=int)
+            found = self.messages_for(request.args.get("to"), request.args.get("reply_token"))
+            return jsonify(messages=[d for d in found if d["seq"] > after])
+
+        @app.post("/__sandbox/faults")
+        def sandbox_faults() -> Any:
+            body = request.get_json(force=True)
+            self.add_fault(body["path"], int(body.get("status", 500)), int(body.get("times", 1)), float(body.get("delay", 0)))
+            return jsonify(ok=True)
+
+        @app.get("/__sandbox/stats")
+        def sandbox_stats() -> Any:
+            with self._lock:
+                return jsonify(deliveries=len(self.deliveries), requests=len(self.requests))
+
+        return app
+
+    def _fault(self, path: str) -> Any:
+        with self._lock:
+            fault = next((f for f in self._faults if f["path"] == path and f["times"] > 0), None)
+            if fault:
+                fault["times"] -= 1
+        if not fault:
+            return None
+        if fault["delay"]:
+            time.sleep(fault["delay"])
+        return _error(fault["status"], "Injected fault") if fault["status"] >= 400 else None
+
+    def _with_retry_key(self, deliver: Any) -> Any:
+        key = request.headers.get("X-Line-Retry-Key")
+        if key is not None and not UUID_RE.match(key):
+            return _error(400, "The value of the X-Line-Retry-Key header is invalid")
+        with self._lock:
+            if key in self._retry_keys:
+                response = _error(409, "The retry key is already accepted")
+                response.headers["x-line-accepted-request-id"] = self._retry_keys[key]
+                return response
+            request_id = str(uuid.uuid4())
+            if key is not None:
+                self._retry_keys[key] = request_id
+            result = jsonify(deliver())
+        result.headers["x-line-request-id"] = request_id
+        return result
+
+    def _record(self, kind: str, to: list[str], messages: list[Any], reply_token: str | None = None) -> list[dict[str, str]]:
+        """Store one accepted request; the caller holds the lock."""
+        sent = [{"id": str(next(self._ids)), "quoteToken": uuid.uuid4().hex} for _ in messages]
+        self.deliveries.append({"seq": len(self.deliveries) + 1, "kind": kind, "to": to, "reply_token": reply_token,
+                                "retry_key": request.headers.get("X-Line-Retry-Key"), "messages": messages,
+                                "at": time.time()})
+        return sent
+
+
+def _check_messages(body: dict[str, Any]) -> str | None:
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
+        return "Size must be between 1 and 5"
+    if not all(isinstance(m, dict) and m.get("type") for m in messages):
+        return "The property, 'messages[0].type', in the request body is invalid"
+    return None
+
+
+def _error(status: int, message: str) -> Any:
+    response = jsonify(message=message)
+    response.status_code = status
+    return response
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the local LINE Messaging API stand-in.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--access-token", default=None)
+    args = parser.parse_args()
+    standin = LineStandin(args.access_token)
+    print(f"LINE stand-in on {standin.start(args.host, args.port)}", flush=True)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

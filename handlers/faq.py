@@ -1,0 +1,95 @@
+"""Keyword answers from config, the language switch, and the fallback menu.
+
+The fallback never leaves a customer in silence: it offers what the bot can do. A customer it
+fails twice in a row is told plainly how to get help (the streak lives in the dialogue state).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.config import LANGUAGES
+from bot.engine import Context
+from bot.events import Button, Outbound
+from bot.i18n import next_language, pick, translate
+
+MAX_MENU_FAQS = 4
+
+
+def _answer(ctx: Context, index: int) -> list[Outbound]:
+    entry = ctx.settings.faq[index]
+    return [Outbound(pick(entry.answer, ctx.language, ctx.settings.app.default_language),
+                     quick_replies=menu_buttons(ctx))]
+
+
+def _reset_streak(ctx: Context) -> None:
+    if ctx.state is not None and ctx.state.data.get("fallback_streak"):
+        ctx.state.data = {**ctx.state.data, "fallback_streak": 0}
+
+
+def on_faq_keyword(ctx: Context) -> Sequence[Outbound] | None:
+    if ctx.event.kind != "text" or not ctx.text:
+        return None
+    lowered = ctx.text.lower()
+    for index, entry in enumerate(ctx.settings.faq):
+        if any(keyword in lowered for keyword in entry.keywords):
+            _reset_streak(ctx)
+            return _answer(ctx, index)
+    return None
+
+
+def on_menu_postback(ctx: Context) -> Sequence[Outbound] | None:
+    """Postbacks from our own menu: `faq:<n>` and `lang:<code>`. Anything else is not ours."""
+    data = ctx.postback
+    if data.startswith("faq:"):
+        number = data[4:]
+        if number.isdigit() and int(number) < len(ctx.settings.faq):
+            _reset_streak(ctx)
+            return _answer(ctx, int(number))
+        return None
+    if data.startswith("lang:") and data[5:] in LANGUAGES and ctx.customer is not None:
+        ctx.customer.language = data[5:]
+        _reset_streak(ctx)
+        return [Outbound(ctx.t("language_set"), quick_replies=menu_buttons(ctx))]
+    return None
+
+
+def on_attachment(ctx: Context) -> Sequence[Outbound] | None:
+    """Files, images and locations from a customer in a 1:1 chat are acknowledged, not ignored."""
+    if ctx.event.kind in ("image", "attachment", "location") and ctx.event.chat_type == "user":
+        return [Outbound(ctx.t("attachment_received"))]
+    return None
+
+
+def fallback(ctx: Context) -> Sequence[Outbound] | None:
+    """Anything not understood in a 1:1 chat gets the menu. Group chatter is left alone."""
+    if ctx.event.chat_type != "user" or ctx.event.kind not in ("text", "postback", "sticker"):
+        return []
+    streak = 0
+    if ctx.state is not None:
+        streak = int(ctx.state.data.get("fallback_streak", 0)) + 1
+        ctx.state.data = {**ctx.state.data, "fallback_streak": streak}
+    key = "fallback_again" if streak >= 2 else "fallback"
+    return [Outbound(ctx.t(key), quick_replies=menu_buttons(ctx))]
+
+
+def menu_buttons(ctx: Context) -> tuple[Button, ...]:
+    """The FAQ topics (by their first keyword in the customer's script) and the language switch."""
+    buttons = []
+    for index, entry in enumerate(ctx.settings.faq[:MAX_MENU_FAQS]):
+        label = _label(entry.keywords, ctx.language)
+        buttons.append(Button(label=label, data=f"faq:{index}", text=label))
+    target = next_language(ctx.language)
+    buttons.append(Button(label=translate("menu_language", ctx.language), data=f"lang:{target}"))
+    return tuple(buttons)
+
+
+def _label(keywords: Sequence[str], language: str) -> str:
+    """Pick a keyword that reads right for the language: Latin for English, CJK otherwise."""
+    latin = [k for k in keywords if k.isascii()]
+    cjk = [k for k in keywords if not k.isascii()]
+    if language == "en" and latin:
+        return latin[0].capitalize()
+    if language == "zh-CN" and len(cjk) > 1:
+        return cjk[1]
+    return (cjk or latin)[0]

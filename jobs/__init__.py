@@ -1,0 +1,1 @@
+"""Background work: delivery of the outbox, and the scheduler's jobs."""

@@ -1,0 +1,159 @@
+"""Delivery: claim due outbox rows with a lease, send them, record sent / retry / failed.
+
+Nothing is lost: a row is only finished by an UPDATE that names this worker as the lease owner,
+so a worker that dies leaves its rows to come back when the lease expires. Nothing is sent twice:
+the retried request carries the same idempotency key (LINE answers 409 to a repeat, which counts
+as sent), and a reply handle that may already have been used is never traded for a push.
+Rows to one address go out in order: a row waits while an earlier one to the same address is
+still pending.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from bot.config import WorkerSettings
+from bot.events import Outbound
+from channels.base import Channel, Delivery, DeliveryError, SendResult
+from models import OutboxMessage, utcnow
+
+log = logging.getLogger(__name__)
+# Send a reply handle only while there is time left for the request itself.
+REPLY_SAFETY_MARGIN = timedelta(seconds=2)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    channel: str
+    delivery: Delivery
+    attempts: int
+
+
+def claim_due(sessions: sessionmaker[Session], owner: str, *, limit: int, lease_seconds: float,
+              now: datetime | None = None) -> list[Claimed]:
+    """Lease up to `limit` due rows; each comes back with the reply handle it may use."""
+    now = now or utcnow()
+    earlier = aliased(OutboxMessage)
+    blocked_by_earlier = exists().where(
+        earlier.channel == OutboxMessage.channel, earlier.address == OutboxMessage.address,
+        earlier.status == "pending", earlier.id < OutboxMessage.id,
+    )
+    lease_free = or_(OutboxMessage.lease_expires_at.is_(None), OutboxMessage.lease_expires_at < now)
+    with sessions.begin() as session:
+        rows = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now, lease_free,
+                   ~blocked_by_earlier)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=OutboxMessage)
+        ).all()
+        if not rows:
+            return []
+        by_id = {row.id: row for row in rows}
+        use_reply = [r.id for r in rows if r.reply_token and (r.reply_attempted or _fresh(r, now))]
+        claimed_ids = set(session.scalars(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(by_id), OutboxMessage.status == "pending", lease_free)
+            .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_seconds),
+                    attempts=OutboxMessage.attempts + 1,
+                    reply_attempted=or_(OutboxMessage.reply_attempted, OutboxMessage.id.in_(use_reply)))
+            .returning(OutboxMessage.id)
+        ).all())
+        return [_claimed(by_id[i], i in use_reply) for i in sorted(claimed_ids)]
+
+
+def _fresh(row: OutboxMessage, now: datetime) -> bool:
+    return row.reply_token_expires_at is not None and row.reply_token_expires_at - REPLY_SAFETY_MARGIN > now
+
+
+def _claimed(row: OutboxMessage, use_reply: bool) -> Claimed:
+    delivery = Delivery(
+        address=row.address,
+        messages=[Outbound.from_json(m) for m in row.messages],
+        idempotency_key=row.idempotency_key,
+        recipients=tuple(row.recipients or ()),
+        reply_token=row.reply_token if use_reply else None,
+        reply_attempted_before=bool(row.reply_attempted),
+    )
+    return Claimed(row.id, row.channel, delivery, row.attempts + 1)
+
+
+def deliver_due(sessions: sessionmaker[Session], channels: Mapping[str, Channel], owner: str,
+                settings: WorkerSettings, *, now: datetime | None = None, rng: random.Random | None = None) -> int:
+    """Claim one batch and send it. Returns how many rows were claimed."""
+    batch = claim_due(sessions, owner, limit=settings.batch_size, lease_seconds=settings.lease_seconds, now=now)
+    for claimed in batch:
+        send_one(sessions, channels, owner, settings, claimed, rng=rng)
+    return len(batch)
+
+
+def send_one(sessions: sessionmaker[Session], channels: Mapping[str, Channel], owner: str,
+             settings: WorkerSettings, claimed: Claimed, *, rng: random.Random | None = None) -> str:
+    channel = channels.get(claimed.channel)
+    try:
+        if channel is None:
+            raise DeliveryError(f"channel {claimed.channel!r} is not configured", retryable=False)
+        result = channel.send(claimed.delivery)
+    except DeliveryError as exc:
+        return _record_failure(sessions, owner, settings, claimed, exc, rng or random.Random())
+    except Exception as exc:  # a bug in an adapter must not kill the worker or lose the row
+        log.exception("delivery of outbox row %s crashed", claimed.id)
+        error = DeliveryError(f"adapter error: {type(exc).__name__}: {exc}", retryable=True, maybe_sent=True)
+        return _record_failure(sessions, owner, settings, claimed, error, rng or random.Random())
+    _finish(sessions, claimed.id, owner, status="sent", sent_at=utcnow(), transport=result.transport,
+            platform_ids=list(result.platform_ids), last_error=_duplicate_note(result))
+    return "sent"
+
+
+def _duplicate_note(result: SendResult) -> str | None:
+    return "platform reported an earlier identical request as accepted" if result.duplicate else None
+
+
+def _record_failure(sessions: sessionmaker[Session], owner: str, settings: WorkerSettings, claimed: Claimed,
+                    exc: DeliveryError, rng: random.Random) -> str:
+    values: dict[str, Any] = {"last_error": exc.reason[:2000]}
+    if exc.reply_token_dead:
+        values.update(reply_token=None, reply_attempted=False)
+    elif claimed.delivery.reply_token and not exc.maybe_sent:
+        values["reply_attempted"] = False  # the platform certainly did not use the handle
+    if not exc.retryable or claimed.attempts >= settings.max_attempts:
+        log.warning("outbox row %s failed after %s attempts: %s", claimed.id, claimed.attempts, exc.reason[:200])
+        _finish(sessions, claimed.id, owner, status="failed", **values)
+        return "failed"
+    delay = exc.retry_after or backoff_seconds(claimed.attempts, settings.backoff_base_seconds,
+                                               settings.backoff_max_seconds, rng)
+    _finish(sessions, claimed.id, owner, status="pending", next_attempt_at=utcnow() + timedelta(seconds=delay), **values)
+    return "retry"
+
+
+def backoff_seconds(attempts: int, base: float, cap: float, rng: random.Random) -> float:
+    """Exponential backoff with jitter: between half and all of min(cap, base * 2^(n-1))."""
+    ceiling = min(cap, base * (2 ** max(attempts - 1, 0)))
+    return ceiling * (0.5 + rng.random() / 2)
+
+
+def _finish(sessions: sessionmaker[Session], row_id: int, owner: str, **values: Any) -> bool:
+    with sessions.begin() as session:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(and_(OutboxMessage.id == row_id, OutboxMessage.lease_owner == owner))
+            .values(lease_owner=None, lease_expires_at=None, **values)
+        )
+        return result.rowcount == 1
+
+
+def pending_count(session: Session, ids: Sequence[int] | None = None) -> int:
+    query = select(OutboxMessage.id).where(OutboxMessage.status == "pending")
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
+    return len(session.scalars(query).all())
