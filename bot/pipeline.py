@@ -46,8 +46,9 @@ def accept(session: Session, events: Iterable[Inbound]) -> int:
         return 0
     dialect = session.get_bind().dialect.name
     insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else insert
-    statement = insert_fn(InboxEvent).values(rows).on_conflict_do_nothing(index_elements=["channel", "event_id"])
-    return session.execute(statement).rowcount or 0
+    statement = (insert_fn(InboxEvent).values(rows).on_conflict_do_nothing(index_elements=["channel", "event_id"])
+                 .returning(InboxEvent.id))
+    return len(session.execute(statement).all())
 
 
 def enqueue(

@@ -1,0 +1,158 @@
+"""Fixtures: both databases, the LINE stand-in, the real app over HTTP, a worker, a chat helper.
+
+Every test that takes `db_url` (directly or through the fixtures built on it) runs twice: on
+SQLite and on a real PostgreSQL server.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from bot.app import create_app
+from bot.config import Settings, load_settings
+from bot.runtime import Runtime, build_runtime
+from bot.worker import Worker
+from channels.sandbox import LineStandin
+from models.db import make_engine
+from models.migrate import upgrade
+from tests.chat import Chat
+from tests.pg import PostgresServer
+
+TABLES = ["messages", "dialogue_states", "consents", "conversations", "channel_identities", "customers",
+          "inbox_events", "inbox_lanes", "outbox", "leases"]
+CHANNEL_SECRET = "test-channel-secret-0123456789ab"
+ACCESS_TOKEN = "test-access-token"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PostgresServer) -> str:
+    url = pg_server.create_database("bot_test")
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "bot.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_template")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def standin_server() -> Iterator[LineStandin]:
+    standin = LineStandin(access_token=ACCESS_TOKEN)
+    standin.start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def standin(standin_server: LineStandin) -> LineStandin:
+    standin_server.reset()
+    return standin_server
+
+
+def make_settings(db_url: str, tmp_path: Path, api_base: str, **overrides: str) -> Settings:
+    environ = {
+        "BOT_APP_ENV": "test",
+        "BOT_APP_DATA_DIR": str(tmp_path / "var"),
+        "DATABASE_URL": db_url,
+        "BOT_LINE_CHANNEL_SECRET": CHANNEL_SECRET,
+        "BOT_LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
+        "BOT_LINE_API_BASE": api_base,
+        "BOT_LINE_READ_TIMEOUT": "2",
+        "BOT_WORKER_BACKOFF_BASE_SECONDS": "0.01",
+        "BOT_WORKER_BACKOFF_MAX_SECONDS": "0.05",
+        **overrides,
+    }
+    return load_settings(environ=environ)
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path, standin: LineStandin) -> Settings:
+    return make_settings(db_url, tmp_path, standin.url)
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    runtime = build_runtime(settings)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def server(runtime: Runtime) -> Iterator[str]:
+    """The real Flask app, over real HTTP, on a free local port."""
+    http = make_server("127.0.0.1", 0, create_app(runtime=runtime), threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+    http.server_close()
+
+
+@pytest.fixture
+def worker(runtime: Runtime) -> Worker:
+    return Worker(runtime.settings, runtime.sessions, runtime.router, runtime.channels, owner="test-worker")
+
+
+@pytest.fixture
+def chat(server: str, worker: Worker, standin: LineStandin) -> Chat:
+    return Chat(server, worker, standin, CHANNEL_SECRET)
+
+
+class ShortReads:
+    """Each read in its own short transaction, so a test never holds SQLite's write lock
+    while the app under test needs it."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._sessions = runtime.sessions
+
+    def scalar(self, statement: Any) -> Any:
+        with self._sessions() as session:
+            return session.scalar(statement)
+
+    def all(self, statement: Any) -> list[Any]:
+        with self._sessions() as session:
+            return list(session.scalars(statement).all())
+
+    def get(self, model: Any, key: Any) -> Any:
+        with self._sessions() as session:
+            return session.get(model, key)
+
+
+@pytest.fixture
+def db(runtime: Runtime) -> ShortReads:
+    return ShortReads(runtime)
