@@ -141,8 +141,8 @@ def test_the_sdk_test_body_is_accepted_and_every_event_stored(chat, db):
     response = chat.post_raw(body, sign(CHANNEL_SECRET, body))
     assert response.status_code == 200
     # The body repeats its first event as a redelivery (isRedelivery: true): stored once.
-    redeliveries = [e for e in events if e["deliveryContext"]["isRedelivery"]]
-    assert len(redeliveries) == 1 and redeliveries[0]["message"] == events[0]["message"]
+    redelivery = next(e for e in events if e["deliveryContext"]["isRedelivery"] and e.get("message") == events[0]["message"])
+    assert redelivery is not events[0]
     assert response.json() == {"received": len(events), "stored": len(events) - 1}
     kinds = {row.kind for row in db.all(select(InboxEvent))}
     assert {"text", "image", "attachment", "location", "sticker", "follow", "unfollow", "join", "leave", "postback",
