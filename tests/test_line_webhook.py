@@ -159,7 +159,8 @@ def test_normalisation_agrees_with_the_sdks_own_parser():
     assert len(parsed) == len(raw)
     for sdk_event, event in zip(parsed, raw, strict=True):
         ours = normalise(event)
-        sdk_name = type(getattr(sdk_event, "message", None) or sdk_event).__name__
+        is_message = type(sdk_event).__name__ == "MessageEvent"
+        sdk_name = type(sdk_event.message if is_message else sdk_event).__name__
         if sdk_name in SDK_TYPE_TO_KIND:
             assert ours.kind == SDK_TYPE_TO_KIND[sdk_name], (sdk_name, event)
         else:
