@@ -53,6 +53,8 @@ class LineStandin:
             self.deliveries.clear()
             self.requests.clear()
             self._faults.clear()
+            self._used_tokens.clear()
+            self._retry_keys.clear()
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         self._server = make_server(host, port, self.app, threaded=True)

@@ -59,8 +59,9 @@ def claim_due(sessions: sessionmaker[Session], owner: str, *, limit: int, lease_
         ).all()
         if not rows:
             return []
-        by_id = {row.id: row for row in rows}
         use_reply = [r.id for r in rows if r.reply_token and (r.reply_attempted or _fresh(r, now))]
+        # Snapshot before the UPDATE: it would refresh these objects to the new values.
+        by_id = {row.id: _claimed(row, row.id in use_reply) for row in rows}
         claimed_ids = set(session.scalars(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(by_id), OutboxMessage.status == "pending", lease_free)
@@ -69,7 +70,7 @@ def claim_due(sessions: sessionmaker[Session], owner: str, *, limit: int, lease_
                     reply_attempted=or_(OutboxMessage.reply_attempted, OutboxMessage.id.in_(use_reply)))
             .returning(OutboxMessage.id)
         ).all())
-        return [_claimed(by_id[i], i in use_reply) for i in sorted(claimed_ids)]
+        return [by_id[i] for i in sorted(claimed_ids)]
 
 
 def _fresh(row: OutboxMessage, now: datetime) -> bool:
