@@ -635,11 +635,12 @@ def _engine(url: str) -> Any:
     lock on every transaction (BEGIN IMMEDIATE) and would compete with the service for it."""
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
 
     parsed = make_url(url)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, poolclass=__import__("sqlalchemy.pool", fromlist=["NullPool"]).NullPool)
+    return create_engine(parsed, poolclass=NullPool)
 
 
 def reset_postgres(url: str) -> None:
@@ -652,7 +653,8 @@ def reset_postgres(url: str) -> None:
             connection.execute(text("SET LOCAL lock_timeout = '15s'"))
             tables = connection.execute(text(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")).scalars().all()
-            connection.execute(text(f"TRUNCATE {', '.join(f'{name!r}'.replace(chr(39), chr(34)) for name in tables)} RESTART IDENTITY CASCADE"))
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
     finally:
         engine.dispose()
 
@@ -758,6 +760,8 @@ class Bench:
         self.rows: list[Row] = []
         self.notes: list[str] = []
         self.standin_url = ""
+        self.warmup_data = work / "bodies-warmup.txt"
+        self.bare_median = self.echo_median = float("nan")
         self._seeds = itertools.count(1)
         self._data_files = itertools.count(1)
 
@@ -841,7 +845,7 @@ class Bench:
             raise BenchError(f"python -m bot init failed:\n{init.stdout}{init.stderr}")
 
         say("writing webhook bodies")
-        self.warmup_data = self.wrk_file(3000)
+        write_wrk_data(self.warmup_data, self.batch(3000))
         pool = self.wrk_file(self.bodies_for(o.duration))
 
         say("starting our web tier (gunicorn), the bare Flask app and the SDK echo app")
@@ -853,7 +857,7 @@ class Bench:
         bare = f"http://127.0.0.1:{bare_port}"
         self.start_gunicorn_app("bare-flask", "bench.webhook:bare_app", bare_port)
         echo = f"http://127.0.0.1:{echo_port}"
-        self.start_gunicorn_app("sdk-echo", "bench.webhook:make_echo_app()", echo_port, {
+        echo_app = self.start_gunicorn_app("sdk-echo", "bench.webhook:make_echo_app()", echo_port, {
             "BENCH_ECHO_API_BASE": self.standin_url, "BENCH_ECHO_ACCESS_TOKEN": ACCESS_TOKEN,
             "BENCH_ECHO_CHANNEL_SECRET": CHANNEL_SECRET})
         for url in (ours, bare, echo):
@@ -878,8 +882,9 @@ class Bench:
             echo_rates.append((after[0] - before[0]) / result.seconds)
             echo_data.unlink()
             say(f"rep {rep + 1}/{o.reps}: ack/s ours {ack_ours[-1]:.0f}, bare {ack_bare[-1]:.0f}; echo replies/s {echo_rates[-1]:.0f}")
-        self.children.stop(self.children.running[-1])  # the echo app: done
-        pool_rows = self._ack_rows("PostgreSQL", ack_ours, ack_bare)
+        self.children.stop(echo_app)
+        self.bare_median, self.echo_median = median(ack_bare), median(echo_rates)
+        self.rows += self._ack_rows("PostgreSQL", ack_ours, ack_bare)
 
         # b. end to end, with the worker: fixed number of events, clock stops at the last reply.
         e2e, during, checks = [], [], []
@@ -892,7 +897,6 @@ class Bench:
             during.append(acked)
             checks.append(check)
             say(f"rep {rep + 1}/{o.reps}: {o.events} events, replies/s {rate:.0f} (ack/s {acked:.0f}); {'ok' if check.ok else 'FAILED'}")
-        self.rows += pool_rows
         self._e2e_rows("PostgreSQL", e2e, during, echo_rates, checks)
 
         # c. latency at half our maximum acknowledgement rate, worker running.
@@ -903,8 +907,6 @@ class Bench:
         self.children.stop(worker)
         self._latency_rows("PostgreSQL", latency, stored)
         self.children.stop(web)
-        self.echo_median = median(echo_rates)
-        self.bare_median = median(ack_bare)
         self._scan_logs(("bot-web", "bot-worker"), "PostgreSQL")
         reset_postgres(pg_url)
 
@@ -943,11 +945,10 @@ class Bench:
     def end_to_end(self, url: str, db_url: str) -> tuple[float, float, Check]:
         """Post `--events` events as fast as possible; returns (replies/s, ack/s, exactly-once check)."""
         batch = self.batch(self.o.events)
-        before = standin_stats(self.standin_url)
-        burst = send_burst(url, batch.items, self.o.connections)
-        started_ack = burst.seconds
         want = len(batch.items)
-        started = time.monotonic() - burst.seconds
+        before = standin_stats(self.standin_url)
+        started = time.monotonic()
+        burst = send_burst(url, batch.items, self.o.connections)
         deadline = time.monotonic() + max(120.0, want / 20)
         last_progress, last_count = time.monotonic(), -1
         while True:
@@ -967,7 +968,7 @@ class Bench:
         check = check_exactly_once(db_url, batch, burst.statuses, after[0] - before[0], after[1] - before[1])
         if burst.retries:
             self.notes.append(f"{burst.retries} requests were re-sent after a dropped keep-alive connection")
-        return (delivered / elapsed if delivered >= want else float("nan")), want / started_ack, check
+        return (delivered / elapsed if delivered >= want else float("nan")), want / burst.seconds, check
 
     def latency(self, url: str, rate: float) -> Latency:
         batch = self.batch(max(100, int(rate * self.o.duration)))
@@ -1123,6 +1124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             bench.children.stop_all()
             bench.pg.stop()
+            if code == 1:
+                shutil.rmtree(work / "pg", ignore_errors=True)  # the logs are what helps
             if options.keep or code == 1:
                 print(f"work directory kept: {work}", file=sys.stderr)
             else:

@@ -21,13 +21,12 @@ from bot.config import Settings, load_settings
 from bot.runtime import Runtime, build_runtime
 from bot.worker import Worker
 from channels.sandbox import LineStandin
+from models import Base
 from models.db import make_engine
 from models.migrate import upgrade
 from tests.chat import Chat
 from tests.pg import PostgresServer
 
-TABLES = ["messages", "dialogue_states", "consents", "conversations", "channel_identities", "customers",
-          "inbox_events", "inbox_lanes", "outbox", "leases"]
 CHANNEL_SECRET = "test-channel-secret-0123456789ab"
 ACCESS_TOKEN = "test-access-token"
 
@@ -66,7 +65,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url = request.getfixturevalue("pg_template")
     engine = make_engine(url)
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return url
 
