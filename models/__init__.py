@@ -3,6 +3,7 @@
 from models.base import Base, utcnow
 from models.conversations import Conversation, DialogueState, Message
 from models.customers import ChannelIdentity, Consent, Customer
+from models.orders import Order
 from models.pipeline import InboxEvent, InboxLane, Lease, OutboxMessage
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "InboxLane",
     "Lease",
     "Message",
+    "Order",
     "OutboxMessage",
     "utcnow",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,10 +19,26 @@ class Customer(Base):
     language: Mapped[str] = mapped_column(String(8), default="zh-TW")
     stage: Mapped[str] = mapped_column(String(20), default="stranger")
     lead_source: Mapped[str | None] = mapped_column(String(100))
+    # Profile fields (crm-domain section 1: region, interest and age are segment keys).
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    phone: Mapped[str | None] = mapped_column(String(40), index=True)
+    birthday_month: Mapped[int | None]
+    region: Mapped[str | None] = mapped_column(String(100))
+    age_group: Mapped[str | None] = mapped_column(String(20))
+    interests: Mapped[list[Any]] = mapped_column(default=list)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    # Derived values, recomputed by jobs (crm-domain section 3): value tier 1 (key) .. 5 (potential)
+    # and RFM scores 1..5. Stored so segments and the queue can filter on them cheaply.
+    tier: Mapped[int] = mapped_column(default=5, index=True)
+    rfm_recency: Mapped[int | None]
+    rfm_frequency: Mapped[int | None]
+    rfm_monetary: Mapped[int | None]
+    scores_updated_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    identities: Mapped[list["ChannelIdentity"]] = relationship(back_populates="customer")
+    identities: Mapped[list["ChannelIdentity"]] = relationship(back_populates="customer", foreign_keys="ChannelIdentity.customer_id")
 
 
 class ChannelIdentity(Base):

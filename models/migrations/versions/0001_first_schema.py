@@ -1,9 +1,10 @@
-"""The first schema: customers, channel identities, consent, conversations, messages,
-dialogue state, the inbox and outbox of the delivery pipeline, and named leases.
+"""The first schema: customers (profile and derived scores), channel identities, consent,
+conversations, messages, dialogue state, orders, the inbox and outbox of the delivery pipeline,
+and named leases.
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 15:56:52.256507
+Create Date: 2026-11-24 16:11:05.653879
 """
 
 from alembic import op
@@ -24,10 +25,29 @@ def upgrade() -> None:
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('stage', sa.String(length=20), nullable=False),
     sa.Column('lead_source', sa.String(length=100), nullable=True),
+    sa.Column('email', sa.String(length=320), nullable=True),
+    sa.Column('phone', sa.String(length=40), nullable=True),
+    sa.Column('birthday_month', sa.Integer(), nullable=True),
+    sa.Column('region', sa.String(length=100), nullable=True),
+    sa.Column('age_group', sa.String(length=20), nullable=True),
+    sa.Column('interests', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('tags', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('referred_by_id', sa.Integer(), nullable=True),
+    sa.Column('tier', sa.Integer(), nullable=False),
+    sa.Column('rfm_recency', sa.Integer(), nullable=True),
+    sa.Column('rfm_frequency', sa.Integer(), nullable=True),
+    sa.Column('rfm_monetary', sa.Integer(), nullable=True),
+    sa.Column('scores_updated_at', models.base.UTCDateTime(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(), nullable=False),
     sa.Column('updated_at', models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['referred_by_id'], ['customers.id'], name=op.f('fk_customers_referred_by_id_customers'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers'))
     )
+    with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customers_email'), ['email'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customers_phone'), ['phone'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customers_tier'), ['tier'], unique=False)
+
     op.create_table('inbox_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('channel', sa.String(length=20), nullable=False),
@@ -148,6 +168,23 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_dialogue_states_customer_id_customers'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('customer_id', name=op.f('pk_dialogue_states'))
     )
+    op.create_table('orders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('items', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('placed_at', models.base.UTCDateTime(), nullable=False),
+    sa.Column('source', sa.String(length=50), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=100), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_orders_customer_id_customers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_orders_idempotency_key'))
+    )
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.create_index('ix_orders_customer_placed', ['customer_id', 'placed_at'], unique=False)
+
     op.create_table('messages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('conversation_id', sa.Integer(), nullable=False),
@@ -179,6 +216,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_messages_conversation_id'))
 
     op.drop_table('messages')
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_customer_placed')
+
+    op.drop_table('orders')
     op.drop_table('dialogue_states')
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_conversations_customer_id'))
@@ -205,4 +246,9 @@ def downgrade() -> None:
         batch_op.drop_index('ix_inbox_events_pending', postgresql_where=sa.text("status = 'pending'"), sqlite_where=sa.text("status = 'pending'"))
 
     op.drop_table('inbox_events')
+    with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customers_tier'))
+        batch_op.drop_index(batch_op.f('ix_customers_phone'))
+        batch_op.drop_index(batch_op.f('ix_customers_email'))
+
     op.drop_table('customers')
