@@ -85,8 +85,9 @@ def standin(standin_server: LineStandin) -> LineStandin:
     return standin_server
 
 
-def make_settings(db_url: str, tmp_path: Path, api_base: str, **overrides: str) -> Settings:
-    environ = {
+def service_environ(db_url: str, tmp_path: Path, api_base: str, **overrides: str) -> dict[str, str]:
+    """The environment that points the service at a test database and the LINE stand-in."""
+    return {
         "BOT_APP_ENV": "test",
         "BOT_APP_DATA_DIR": str(tmp_path / "var"),
         "DATABASE_URL": db_url,
@@ -98,7 +99,10 @@ def make_settings(db_url: str, tmp_path: Path, api_base: str, **overrides: str) 
         "BOT_WORKER_BACKOFF_MAX_SECONDS": "0.05",
         **overrides,
     }
-    return load_settings(environ=environ)
+
+
+def make_settings(db_url: str, tmp_path: Path, api_base: str, **overrides: str) -> Settings:
+    return load_settings(environ=service_environ(db_url, tmp_path, api_base, **overrides))
 
 
 @pytest.fixture

@@ -18,24 +18,14 @@ from bot import pipeline
 from bot.chat import line_event
 from bot.events import Outbound
 from models import InboxEvent, OutboxMessage
-from tests.conftest import ACCESS_TOKEN, CHANNEL_SECRET
+from tests.conftest import service_environ
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def start_worker(db_url: str, api_base: str, tmp_path: Path, **overrides: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "BOT_APP_ENV": "test",
-        "BOT_APP_DATA_DIR": str(tmp_path / "var"),
-        "DATABASE_URL": db_url,
-        "BOT_LINE_CHANNEL_SECRET": CHANNEL_SECRET,
-        "BOT_LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
-        "BOT_LINE_API_BASE": api_base,
-        "BOT_WORKER_LEASE_SECONDS": "2",
-        "BOT_WORKER_POLL_INTERVAL_SECONDS": "0.05",
-        **overrides,
-    }
+    env = {**os.environ, **service_environ(db_url, tmp_path, api_base, BOT_WORKER_LEASE_SECONDS="2",
+                                        BOT_WORKER_POLL_INTERVAL_SECONDS="0.05", **overrides)}
     return subprocess.Popen([sys.executable, "-m", "bot", "worker"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
