@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def start_worker(db_url: str, api_base: str, tmp_path: Path, **overrides: str) -> subprocess.Popen:
-    env = {**os.environ, **service_environ(db_url, tmp_path, api_base, BOT_WORKER_LEASE_SECONDS="2",
-                                        BOT_WORKER_POLL_INTERVAL_SECONDS="0.05", **overrides)}
+    worker_overrides = {"BOT_WORKER_LEASE_SECONDS": "2", "BOT_WORKER_POLL_INTERVAL_SECONDS": "0.05", **overrides}
+    env = {**os.environ, **service_environ(db_url, tmp_path, api_base, **worker_overrides)}
     return subprocess.Popen([sys.executable, "-m", "bot", "worker"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
