@@ -2,8 +2,8 @@
 
 Run by hand (never in CI), from the project root:
 
-    .venv/bin/python bench/webhook.py                 # the full run, about 5 minutes
-    .venv/bin/python bench/webhook.py --quick         # a smoke run, about 1.5 minutes
+    .venv/bin/python bench/webhook.py                 # the full run, 4 to 5 minutes
+    .venv/bin/python bench/webhook.py --quick         # a smoke run, about a minute
 
 Everything it needs is started here and stopped at the end (also on Ctrl+C): a throwaway
 PostgreSQL server, the LINE stand-in (`channels.sandbox`), our service in both modes, and the two
@@ -21,8 +21,8 @@ b. Replies delivered per second end to end: a fixed number of events is posted a
    are then checked for exactly-once processing. The SDK's README pattern (reply inside the
    request) delivers one reply per acknowledged request, so its rate is its request rate.
 c. Acknowledgement latency at half of our maximum rate, open loop (each request has a scheduled
-   send time and latency counts from it, so a slow server cannot hide its queueing), with the
-   worker running as it does in production.
+   send time and latency counts from it, so a slow server cannot hide its queueing): first the web
+   tier alone, then with the worker running on the same 2 cores, as in production.
 d. The same for the embedded SQLite mode (`python -m bot serve`), plus a count of
    "database is locked" errors in its log.
 
@@ -34,9 +34,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import http.client
 import itertools
 import json
+import math
 import os
 import platform
 import random
@@ -69,7 +71,7 @@ ACCESS_TOKEN = "bench-access-token"
 USERS = 200
 # A mix of FAQ keywords (answered) and chatter (the fallback menu), in the shop's three languages.
 TEXTS = ("營業時間?", "hello", "where is the shop?", "读书会几点", "有停車位嗎", "random question", "書店地址", "thanks!")
-GUNICORN = ("--workers", "2", "--threads", "4")  # the settings every gunicorn app here gets
+GUNICORN = ("--workers", "2", "--worker-class", "gthread", "--threads", "4")  # as `python -m bot web --workers 2` runs
 
 
 # --- the two baselines (imported by gunicorn in their own processes) -----------------------------
@@ -133,7 +135,7 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return float("nan")
-    return ordered[min(len(ordered) - 1, max(0, int(round(fraction * len(ordered) + 0.5)) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))]
 
 
 def median(values: Sequence[float]) -> float:
@@ -295,6 +297,11 @@ class Postgres:
         with psycopg.connect(host=str(self.socket_dir), port=self.port, user="postgres", dbname="postgres", autocommit=True) as connection:
             connection.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+    @property
+    def pid(self) -> int:
+        """The postmaster's pid: its tree holds every backend, so its CPU is the server's."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
 
     def url(self, database: str) -> str:
         """The form the service takes in DATABASE_URL: no host part, the socket dir as `host=`."""
@@ -615,6 +622,45 @@ def constant_rate(url: str, items: Sequence[tuple[bytes, str]], rate: float, con
     return Latency(rate, len(items), latencies, errors[0], errors[1])
 
 
+# --- CPU accounting ---------------------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and all its descendants, living or already reaped, from /proc.
+
+    Why CPU as well as rates: on a shared 2-core machine req/s moves with whatever else runs, while
+    CPU per request hardly does, and it says which process the time goes to.
+    """
+    children: dict[int, list[int]] = {}
+    used: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()  # the name may hold spaces
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+        used[int(entry.name)] = sum(int(x) for x in fields[11:15]) / CLOCK_TICKS  # utime, stime, cutime, cstime
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += used.get(current, 0.0)
+        todo += children.get(current, [])
+    return total
+
+
+@contextlib.contextmanager
+def cpu_window(pids: dict[str, int]) -> Iterator[dict[str, float]]:
+    """Seconds of CPU each named process tree used inside the `with` block (filled in at its end)."""
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    used: dict[str, float] = {}
+    yield used
+    used.update({name: cpu_seconds(pid) - before[name] for name, pid in pids.items()})
+
+
 # --- the stand-in and the database ------------------------------------------------------------------
 
 
@@ -668,6 +714,19 @@ def count_rows(url: str, table: str) -> int:
             return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
     finally:
         engine.dispose()
+
+
+def wait_quiet(url: str, quiet: float = 1.5, timeout: float = 20) -> None:
+    """Wait until no new event has been stored for `quiet` seconds: the server's queue is empty."""
+    deadline = time.monotonic() + timeout
+    last, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        count = count_rows(url, "inbox_events")
+        if count != last:
+            last, since = count, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+        time.sleep(0.25)
 
 
 @dataclass
@@ -735,17 +794,38 @@ class Row:
         return median(self.values)
 
 
+def per_item_ms(used: dict[str, float], items: int) -> dict[str, float]:
+    return {name: seconds * 1000 / max(items, 1) for name, seconds in used.items()}
+
+
+def cpu_row(section: str, label: str, runs: list[dict[str, float]]) -> Row:
+    """Median total CPU per item, and where it went (medians per process) when more than one took part."""
+    parts = {name: median([run[name] for run in runs]) for name in runs[0]} if runs else {}
+    note = " + ".join(f"{name} {value:.2f}" for name, value in parts.items()) if len(parts) > 1 else ""
+    return Row(section, label, [sum(run.values()) for run in runs], "ms", note=note, digits=2)
+
+
+@dataclass
+class App:
+    """A baseline app: its gunicorn process and where it listens."""
+
+    child: Child
+    url: str
+
+
 @dataclass
 class Options:
     duration: float
     events: int
     reps: int
+    e2e_reps: int
     connections: int
     wrk_threads: int
     fsync: bool
     keep: bool
     skip_sqlite: bool
     python_load: bool
+    analyze: bool
 
 
 class Bench:
@@ -761,7 +841,10 @@ class Bench:
         self.notes: list[str] = []
         self.standin_url = ""
         self.warmup_data = work / "bodies-warmup.txt"
+        self.pg_url = ""
         self.bare_median = self.echo_median = float("nan")
+        self.echo_rates: list[float] = []
+        self.echo_cpu: list[dict[str, float]] = []
         self._seeds = itertools.count(1)
         self._data_files = itertools.count(1)
 
@@ -802,12 +885,18 @@ class Bench:
         what 2 cores can acknowledge through Flask."""
         return int(per_second * max(duration, 1) * 1.1)
 
-    def start_gunicorn_app(self, name: str, app: str, port: int, env: dict[str, str] | None = None) -> Child:
-        argv = [sys.executable, "-m", "gunicorn", *GUNICORN, "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}",
+    def start_gunicorn_app(self, name: str, app: str, env: dict[str, str] | None = None) -> App:
+        """A baseline under the same gunicorn settings as ours.
+
+        No control socket: gunicorn's default path is one per user, and `bot web` already holds it.
+        """
+        port = free_port()
+        argv = [sys.executable, "-m", "gunicorn", *GUNICORN, "--bind", f"127.0.0.1:{port}", "--no-control-socket",
                 "--log-level", "warning", app]
         child = self.children.start(name, argv, env)
-        wait_http(child, f"http://127.0.0.1:{port}/")
-        return child
+        url = f"http://127.0.0.1:{port}"
+        wait_http(child, f"{url}/")
+        return App(child, url)
 
     def start_worker(self, database_url: str) -> Child:
         child = self.children.start("bot-worker", [sys.executable, "-m", "bot", "worker"], self.service_env(database_url))
@@ -830,117 +919,182 @@ class Bench:
     # --- phases ----------------------------------------------------------------------------------
 
     def run(self) -> None:
-        o = self.o
+        """Everything, in order: shared set-up, the PostgreSQL (scaled) mode, the SQLite (embedded) mode."""
         say(f"work dir {self.work}; starting PostgreSQL")
         self.pg.start()
-        pg_url = self.pg.create_database("bench")
+        self.pg_url = self.pg.create_database("bench")
         standin_port = free_port()
         self.standin_url = f"http://127.0.0.1:{standin_port}"
         standin = self.children.start("line-standin", [sys.executable, "-m", "channels.sandbox", "--port", str(standin_port),
                                                        "--access-token", ACCESS_TOKEN])
         wait_http(standin, f"{self.standin_url}/__sandbox/stats", ok=lambda status: status == 200)
-        init = subprocess.run([sys.executable, "-m", "bot", "init"], cwd=ROOT, env={**self.children.base_env, **self.service_env(pg_url)},
-                              capture_output=True, text=True, timeout=120)
+        init = subprocess.run([sys.executable, "-m", "bot", "init"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                              env={**self.children.base_env, **self.service_env(self.pg_url)})
         if init.returncode != 0:
             raise BenchError(f"python -m bot init failed:\n{init.stdout}{init.stderr}")
-
         say("writing webhook bodies")
         write_wrk_data(self.warmup_data, self.batch(3000))
-        pool = self.wrk_file(self.bodies_for(o.duration))
+        pool = self.wrk_file(self.bodies_for(self.o.duration))
+        self.run_postgres(pool)
+        if not self.o.skip_sqlite:
+            self.run_sqlite(pool)
 
+    def run_postgres(self, pool: Path) -> None:
         say("starting our web tier (gunicorn), the bare Flask app and the SDK echo app")
-        ours_port, bare_port, echo_port = free_port(), free_port(), free_port()
-        web = self.children.start("bot-web", [sys.executable, "-m", "bot", "web", "--workers", "2", "--port", str(ours_port)],
-                                  self.service_env(pg_url))
-        ours = f"http://127.0.0.1:{ours_port}"
+        port = free_port()
+        web = self.children.start("bot-web", [sys.executable, "-m", "bot", "web", "--workers", "2", "--port", str(port)],
+                                  self.service_env(self.pg_url))
+        ours = f"http://127.0.0.1:{port}"
         wait_http(web, f"{ours}/healthz", ok=lambda status: status == 200)
-        bare = f"http://127.0.0.1:{bare_port}"
-        self.start_gunicorn_app("bare-flask", "bench.webhook:bare_app", bare_port)
-        echo = f"http://127.0.0.1:{echo_port}"
-        echo_app = self.start_gunicorn_app("sdk-echo", "bench.webhook:make_echo_app()", echo_port, {
+        bare = self.start_gunicorn_app("bare-flask", "bench.webhook:bare_app")
+        echo = self.start_gunicorn_app("sdk-echo", "bench.webhook:make_echo_app()", {
             "BENCH_ECHO_API_BASE": self.standin_url, "BENCH_ECHO_ACCESS_TOKEN": ACCESS_TOKEN,
             "BENCH_ECHO_CHANNEL_SECRET": CHANNEL_SECRET})
-        for url in (ours, bare, echo):
+        for url in (ours, bare.url, echo.url):
             self.warm(url)
+        ack_ours = self.postgres_acks(web, ours, bare, echo, pool)
+        self.children.stop(echo.child)
+        self.children.stop(bare.child)
+        self.postgres_end_to_end(web, ours)
+        self.postgres_latency(ours, median(ack_ours) / 2)
+        self.children.stop(web)
+        self._scan_logs(("bot-web", "bot-worker"), "PostgreSQL")
+        reset_postgres(self.pg_url)
 
-        # a. acknowledgements: ours (web tier alone) against bare Flask, interleaved so drift hits both.
+    def postgres_acks(self, web: Child, ours: str, bare: App, echo: App, pool: Path) -> list[float]:
+        """a (and the echo side of b): closed-loop runs, interleaved so that drift hits all three alike."""
+        o = self.o
         ack_ours, ack_bare, echo_rates = [], [], []
+        cpu_ours, cpu_bare, cpu_echo = [], [], []
         for rep in range(o.reps):
-            reset_postgres(pg_url)
-            result = self.closed(ours, pool, o.duration)
+            reset_postgres(self.pg_url)  # the worker is stopped: every run starts from empty tables
+            with cpu_window({"web": web.proc.pid, "PostgreSQL": self.pg.pid}) as used:
+                result = self.closed(ours, pool, o.duration)
             self._note_errors("ours", result)
             ack_ours.append(result.rate)
-            result = self.closed(bare, pool, o.duration)
-            self._note_errors("bare Flask", result)
+            cpu_ours.append(per_item_ms(used, result.requests))
+            with cpu_window({"web": bare.child.proc.pid}) as used:
+                result = self.closed(bare.url, pool, o.duration)
+            self._note_errors("bare Flask", dataclasses.replace(result, wrapped=0))  # it never looks at the body
             ack_bare.append(result.rate)
-            # b, echo side: one reply per acknowledged request, counted where it lands.
-            echo_data = self.wrk_file(self.bodies_for(o.duration, 2000))
+            cpu_bare.append(per_item_ms(used, result.requests))
+            # The echo app replies inside the request: its replies are counted where they land.
+            echo_data = self.wrk_file(self.bodies_for(o.duration, 2000))  # fresh reply tokens: each works once
             before = standin_stats(self.standin_url)
-            result = self.closed(echo, echo_data, o.duration)
+            with cpu_window({"web": echo.child.proc.pid}) as used:
+                result = self.closed(echo.url, echo_data, o.duration)
             after = standin_stats(self.standin_url)
             self._note_errors("SDK echo", result)
             echo_rates.append((after[0] - before[0]) / result.seconds)
+            cpu_echo.append(per_item_ms(used, after[0] - before[0]))
             echo_data.unlink()
             say(f"rep {rep + 1}/{o.reps}: ack/s ours {ack_ours[-1]:.0f}, bare {ack_bare[-1]:.0f}; echo replies/s {echo_rates[-1]:.0f}")
-        self.children.stop(echo_app)
         self.bare_median, self.echo_median = median(ack_bare), median(echo_rates)
+        self.echo_cpu = cpu_echo
         self.rows += self._ack_rows("PostgreSQL", ack_ours, ack_bare)
+        self.rows.append(cpu_row("a", "PostgreSQL: CPU ms per ack, ours (web tier + PostgreSQL)", cpu_ours))
+        self.rows.append(cpu_row("a", "bare Flask: CPU ms per ack", cpu_bare))
+        self.echo_rates = echo_rates
+        return ack_ours
 
-        # b. end to end, with the worker: fixed number of events, clock stops at the last reply.
-        e2e, during, checks = [], [], []
-        for rep in range(o.reps):
-            reset_postgres(pg_url)
-            worker = self.start_worker(pg_url)
-            rate, acked, check = self.end_to_end(ours, pg_url)
+    def postgres_end_to_end(self, web: Child, ours: str) -> None:
+        """b: a fixed number of events with the worker running; the clock stops at the last reply."""
+        o = self.o
+        e2e, during, checks, cpu_e2e = [], [], [], []
+        for rep in range(o.e2e_reps):
+            reset_postgres(self.pg_url)
+            worker = self.start_worker(self.pg_url)
+            pids = {"web": web.proc.pid, "worker": worker.proc.pid, "PostgreSQL": self.pg.pid}
+            with self.analyzing(self.pg_url), cpu_window(pids) as used:
+                rate, acked, check = self.end_to_end(ours, self.pg_url)
             self.children.stop(worker)
             e2e.append(rate)
             during.append(acked)
             checks.append(check)
-            say(f"rep {rep + 1}/{o.reps}: {o.events} events, replies/s {rate:.0f} (ack/s {acked:.0f}); {'ok' if check.ok else 'FAILED'}")
-        self._e2e_rows("PostgreSQL", e2e, during, echo_rates, checks)
+            cpu_e2e.append(per_item_ms(used, o.events))
+            say(f"rep {rep + 1}/{o.e2e_reps}: {o.events} events, replies/s {rate:.0f} (ack/s {acked:.0f}); {'ok' if check.ok else 'FAILED'}")
+        self._e2e_rows("PostgreSQL", e2e, during, self.echo_rates, checks)
+        self.rows.append(cpu_row("b", "PostgreSQL: CPU ms per event end to end, ours", cpu_e2e))
+        self.rows.append(cpu_row("b", "SDK echo pattern: CPU ms per reply (its web tier)", self.echo_cpu))
 
-        # c. latency at half our maximum acknowledgement rate, worker running.
-        reset_postgres(pg_url)
-        worker = self.start_worker(pg_url)
-        latency = self.latency(ours, median(ack_ours) / 2)
-        stored = count_rows(pg_url, "inbox_events")
-        self.children.stop(worker)
-        self._latency_rows("PostgreSQL", latency, stored)
-        self.children.stop(web)
-        self._scan_logs(("bot-web", "bot-worker"), "PostgreSQL")
-        reset_postgres(pg_url)
-
-        if not o.skip_sqlite:
-            self.run_sqlite(pool)
+    def postgres_latency(self, ours: str, rate: float) -> None:
+        """c: the web tier alone, then with the worker competing for the same 2 cores, as in production."""
+        for with_worker in (False, True):
+            reset_postgres(self.pg_url)
+            worker = self.start_worker(self.pg_url) if with_worker else None
+            latency = self.latency(ours, rate)
+            stored = count_rows(self.pg_url, "inbox_events")
+            if worker is not None:
+                self.children.stop(worker)
+            self._latency_rows("PostgreSQL", latency, stored, "worker running" if with_worker else "web tier alone")
 
     def run_sqlite(self, pool: Path) -> None:
         """d. The embedded mode: web, worker and scheduler in one process on one SQLite file."""
         o = self.o
         ack, e2e, during, checks = [], [], [], []
-        for rep in range(o.reps):
-            serve, url, _ = self.start_serve(f"sqlite-ack-{rep + 1}")
+        for rep in range(o.reps):  # each run on a fresh process and file: the worker cannot be stopped here
+            serve, url, db_url = self.start_serve(f"sqlite-ack-{rep + 1}")
             self.warm(url)
             result = self.closed(url, pool, o.duration)
             self._note_errors("ours (SQLite)", result)
             ack.append(result.rate)
+            wait_quiet(db_url)  # requests still queued in waitress would fail at SIGTERM (see the report)
             self.children.stop(serve)
+            say(f"SQLite rep {rep + 1}/{o.reps}: ack/s {ack[-1]:.0f}")
+        cpu_e2e = []
+        for rep in range(o.e2e_reps):
             serve, url, db_url = self.start_serve(f"sqlite-e2e-{rep + 1}")
-            rate, acked, check = self.end_to_end(url, db_url)
+            with cpu_window({"serve": serve.proc.pid}) as used:
+                rate, acked, check = self.end_to_end(url, db_url)
             self.children.stop(serve)
+            cpu_e2e.append(per_item_ms(used, o.events))
             e2e.append(rate)
             during.append(acked)
             checks.append(check)
-            say(f"SQLite rep {rep + 1}/{o.reps}: ack/s {ack[-1]:.0f}; {o.events} events, replies/s {rate:.0f}; {'ok' if check.ok else 'FAILED'}")
+            say(f"SQLite rep {rep + 1}/{o.e2e_reps}: {o.events} events, replies/s {rate:.0f} (ack/s {acked:.0f}); {'ok' if check.ok else 'FAILED'}")
         self.rows += self._ack_rows("SQLite", ack, None)
         self._e2e_rows("SQLite", e2e, during, None, checks)
+        self.rows.append(cpu_row("d", "SQLite: CPU ms per event end to end, the one process", cpu_e2e))
         serve, url, db_url = self.start_serve("sqlite-latency")
         latency = self.latency(url, median(ack) / 2)
         stored = count_rows(db_url, "inbox_events")
         self.children.stop(serve)
-        self._latency_rows("SQLite", latency, stored)
+        self._latency_rows("SQLite", latency, stored, "worker in-process")
         locked = sum(path.read_text(errors="replace").count("database is locked") for path in (self.work / "logs").glob("*-sqlite-*.log"))
         self.rows.append(Row("d", "SQLite: 'database is locked' in the service's logs", [locked], target="0", passed=locked == 0))
         self._scan_logs(("sqlite-",), "SQLite")
+
+    @contextlib.contextmanager
+    def analyzing(self, url: str) -> Iterator[None]:
+        """With --analyze: ANALYZE every second, as autovacuum would on a long-lived database.
+
+        A diagnostic: right after TRUNCATE (or a fresh `bot init`) PostgreSQL has no statistics, and
+        autovacuum looks only once a minute, so this shows what the plans cost with and without them.
+        """
+        if not self.o.analyze:
+            yield
+            return
+        from sqlalchemy import text
+
+        stop = threading.Event()
+
+        def loop() -> None:
+            engine = _engine(url)
+            try:
+                while not stop.wait(1.0):
+                    with engine.connect() as connection:
+                        connection.execute(text("ANALYZE inbox_events, inbox_lanes, outbox"))
+                        connection.commit()
+            finally:
+                engine.dispose()
+
+        thread = threading.Thread(target=loop, name="analyze", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
     def end_to_end(self, url: str, db_url: str) -> tuple[float, float, Check]:
         """Post `--events` events as fast as possible; returns (replies/s, ack/s, exactly-once check)."""
@@ -1007,9 +1161,9 @@ class Bench:
         self.rows.append(Row(section, f"{db}: exactly once (every run)", [], target="all", passed=ok,
                              note=("ok: " + checks[-1].summary) if ok else "; ".join(p for c in checks for p in c.problems)))
 
-    def _latency_rows(self, db: str, latency: Latency, stored: int) -> None:
+    def _latency_rows(self, db: str, latency: Latency, stored: int, setting: str) -> None:
         section = "c" if db == "PostgreSQL" else "d"
-        label = f"{db}: ack latency at {latency.rate:.0f} req/s, worker running"
+        label = f"{db}: ack latency at {latency.rate:.0f} req/s, {setting}"
         note = f"{latency.sent} requests, {latency.errors} errors, {latency.late} sent late, {stored} stored"
         self.rows.append(Row(section, f"{label}, p50", [latency.p50], "ms", digits=1))
         self.rows.append(Row(section, f"{label}, p99", [latency.p99], "ms", target="< 25 ms", passed=latency.p99 < 25, note=note, digits=1))
@@ -1038,18 +1192,29 @@ def _format(value: float, digits: int) -> str:
     return "n/a" if value != value else f"{value:,.{digits}f}"  # NaN != NaN
 
 
-def report(bench: Bench, options: Options, started: float, pg_version: str) -> str:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def report(bench: Bench, options: Options, started: float, load_before: float) -> str:
+    commit = _git("rev-parse", "--short", "HEAD") or "n/a"
+    dirty = " +uncommitted changes" if _git("status", "--porcelain", "--untracked-files=no") else ""
     load = (f"wrk {bench.wrk.version}, {options.wrk_threads} threads" if bench.use_wrk else "Python threads (wrk not used)")
     lines = [
         "",
         "Webhook benchmark",
         f"  date {datetime.now(UTC):%Y-%m-%d %H:%M UTC}   nproc {os.cpu_count()}   Python {platform.python_version()}   "
-        f"PostgreSQL {pg_version or 'n/a'} (fsync {'on' if options.fsync else 'off'})   commit {commit}{' +local changes' if dirty else ''}",
-        f"  closed loop: {load}, {options.connections} connections, {options.duration:g} s per run; "
-        f"{options.reps} repetition(s), median shown, runs in brackets; gunicorn 2 workers x 4 threads (gthread)",
-        f"  open loop and end to end: Python threads, {options.connections} keep-alive connections; total time {time.monotonic() - started:.0f} s",
+        f"PostgreSQL {bench.pg.version or 'n/a'} (fsync {'on' if options.fsync else 'off'})   commit {commit}{dirty}",
+        f"  load average before the run {load_before:.2f} (anything else running skews every number)   total time {time.monotonic() - started:.0f} s",
+        f"  closed loop: {load}, {options.connections} connections, {options.duration:g} s per run, {options.reps} repetition(s); "
+        "gunicorn 2 workers x 4 threads (gthread)",
+        f"  open loop and end to end: Python threads, {options.connections} keep-alive connections; "
+        f"{options.events} events per end-to-end run, {options.e2e_reps} repetition(s)"
+        + ("; ANALYZE every second during PostgreSQL end-to-end runs (--analyze)" if options.analyze else ""),
+        "  median shown, single runs in brackets; ratios are ratios of medians",
         "",
     ]
     width = max(len(r.label) for r in bench.rows) + 2
@@ -1068,25 +1233,35 @@ def report(bench: Bench, options: Options, started: float, pg_version: str) -> s
     return "\n".join(lines)
 
 
+# Defaults of a full run (4 to 5 minutes) and of --quick (about a minute); flags given win.
+FULL = {"duration": 6.0, "events": 2000, "reps": 3, "e2e_reps": 2}
+QUICK = {"duration": 3.0, "events": 500, "reps": 1, "e2e_reps": 1}
+
+
 def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=float, default=8.0, help="seconds per closed-loop and open-loop run (default 8)")
-    parser.add_argument("--events", type=int, default=3000, help="events per end-to-end run (default 3000)")
-    parser.add_argument("--reps", type=int, default=3, help="repetitions of each closed-loop and end-to-end run (default 3)")
+    parser.add_argument("--duration", type=float, help=f"seconds per closed-loop and open-loop run (default {FULL['duration']:g})")
+    parser.add_argument("--events", type=int, help=f"events per end-to-end run (default {FULL['events']})")
+    parser.add_argument("--reps", type=int, help=f"repetitions of each closed-loop run (default {FULL['reps']})")
+    parser.add_argument("--e2e-reps", type=int, help=f"repetitions of each end-to-end run (default {FULL['e2e_reps']})")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections of every load generator (default 16)")
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (default 2)")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 3 s runs, 1 repetition, 500 events")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"a smoke run: {QUICK['duration']:g} s runs, 1 repetition, {QUICK['events']} events")
     parser.add_argument("--no-fsync", action="store_true", help="run PostgreSQL with fsync and synchronous_commit off")
+    parser.add_argument("--analyze", action="store_true",
+                        help="diagnostic: ANALYZE the queue tables every second during PostgreSQL end-to-end runs")
     parser.add_argument("--skip-sqlite", action="store_true", help="leave out the embedded SQLite mode (d)")
     parser.add_argument("--python-load", action="store_true", help="use the Python load generator even if wrk is installed")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases) for a look afterwards")
     args = parser.parse_args(argv)
-    if args.quick:
-        args.duration, args.reps, args.events = 3.0, 1, 500
-    if args.duration <= 0 or args.events < 1 or args.reps < 1 or args.connections < 1 or args.wrk_threads < 1:
-        parser.error("--duration, --events, --reps, --connections and --wrk-threads must be positive")
-    return Options(args.duration, args.events, args.reps, args.connections, args.wrk_threads, not args.no_fsync,
-                   args.keep, args.skip_sqlite, args.python_load)
+    for name, default in (QUICK if args.quick else FULL).items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
+    if min(args.duration, args.events, args.reps, args.e2e_reps, args.connections, args.wrk_threads) <= 0:
+        parser.error("--duration, --events, --reps, --e2e-reps, --connections and --wrk-threads must be positive")
+    return Options(args.duration, args.events, args.reps, args.e2e_reps, args.connections, args.wrk_threads,
+                   not args.no_fsync, args.keep, args.skip_sqlite, args.python_load, args.analyze)
 
 
 @contextlib.contextmanager
@@ -1107,7 +1282,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
     if shutil.which("wrk") is None and not options.python_load:
         print("note: wrk is not installed (apt-get install -y wrk); using the slower Python load generator", file=sys.stderr)
-    started = time.monotonic()
+    started, load_before = time.monotonic(), os.getloadavg()[0]
+    if load_before > 0.5:
+        print(f"note: the load average is {load_before:.2f}; other work on this machine will skew the numbers", file=sys.stderr)
     work = Path(tempfile.mkdtemp(prefix="bench-webhook-"))
     os.chmod(work, 0o755)  # the postgres user must reach its directory inside
     bench = Bench(options, work)
@@ -1131,7 +1308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 shutil.rmtree(work, ignore_errors=True)
     if bench.rows:
-        print(report(bench, options, started, bench.pg.version))
+        print(report(bench, options, started, load_before))
     return code
 
 

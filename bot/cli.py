@@ -86,6 +86,7 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", args.threads)
             self.cfg.set("accesslog", None)
+            self.cfg.set("control_socket_disable", True)  # one shared ~/.gunicorn socket per host otherwise
 
         def load(self) -> Any:
             configure_logging()

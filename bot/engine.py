@@ -102,13 +102,14 @@ def process_event(session: Session, row_id: int, router: Router, settings: Setti
     The event is marked done first, with a condition on its status: that takes the row lock, and a
     second worker that got here through an expired lease finds nothing to do and rolls back.
     """
-    done = session.execute(
+    payload = session.execute(
         update(InboxEvent).where(InboxEvent.id == row_id, InboxEvent.status == "pending")
         .values(status="done", processed_at=utcnow(), attempts=InboxEvent.attempts + 1)
-    )
-    if done.rowcount != 1:
+        .returning(InboxEvent.payload)
+    ).scalar()
+    if payload is None:
         raise AlreadyProcessed(row_id)
-    event = Inbound.from_json(session.get(InboxEvent, row_id).payload)
+    event = Inbound.from_json(payload)
     ctx = _context(session, event, settings)
     incoming = _record_incoming(ctx, row_id)
     if event.standby:

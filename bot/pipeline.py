@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,8 +25,24 @@ MULTICAST_RECIPIENTS = {"line": 500}
 IGNORED_KINDS = {"unknown"}
 
 
-def accept(session: Session, events: Iterable[Inbound]) -> int:
-    """Store events in the inbox, skipping ones already there. Returns how many were new."""
+def _accept_statement(dialect: str) -> Any:
+    """One INSERT .. ON CONFLICT DO NOTHING RETURNING statement per dialect, built once so
+    SQLAlchemy's compiled cache serves every webhook (a `.values(rows)` form is recompiled each time)."""
+    if dialect not in _ACCEPT:
+        insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        _ACCEPT[dialect] = (insert_fn(InboxEvent).on_conflict_do_nothing(index_elements=["channel", "event_id"])
+                            .returning(InboxEvent.id))
+    return _ACCEPT[dialect]
+
+
+_ACCEPT: dict[str, Any] = {}
+
+
+def accept(executor: Session | Connection, events: Iterable[Inbound]) -> int:
+    """Store events in the inbox, skipping ones already there. Returns how many were new.
+
+    Takes a Core connection (the webhook's cheap path) or an ORM session.
+    """
     now = utcnow()
     rows = [
         {
@@ -44,11 +60,8 @@ def accept(session: Session, events: Iterable[Inbound]) -> int:
     ]
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else insert
-    statement = (insert_fn(InboxEvent).values(rows).on_conflict_do_nothing(index_elements=["channel", "event_id"])
-                 .returning(InboxEvent.id))
-    return len(session.execute(statement).all())
+    dialect = executor.dialect.name if isinstance(executor, Connection) else executor.get_bind().dialect.name
+    return len(executor.execute(_accept_statement(dialect), rows).all())
 
 
 def enqueue(

@@ -32,6 +32,6 @@ def receive(channel_name: str) -> Any:
         return jsonify(error=exc.reason), exc.status
     stored = 0
     if events:
-        with runtime.sessions.begin() as session:
-            stored = pipeline.accept(session, events)
+        with runtime.engine.begin() as connection:
+            stored = pipeline.accept(connection, events)
     return jsonify(received=len(events), stored=stored), 200

@@ -22,7 +22,9 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         return _sqlite_engine(url, echo=echo)
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo)
+    # No pre-ping: it costs a round trip on every checkout of every webhook. A connection that a
+    # database restart broke fails once (the webhook answers 5xx and LINE redelivers) and is replaced.
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, echo=echo)
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> Engine:
