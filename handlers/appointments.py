@@ -192,13 +192,14 @@ def _booking_button(ctx: Context, data: str) -> Outbound:
 
 def _choose_day(ctx: Context, service: Service, raw: str) -> Outbound:
     day = _parse_day(ctx, raw)
-    asked = _ask_slot(ctx, service, day) if day else None
-    if asked is not None:
-        return asked
-    assert ctx.state is not None
-    ctx.state.step = "day"
-    key = "day_full" if day else "bad_day"
-    return _retry(ctx, _ask_day(ctx, service, _complaint(ctx, key, raw, day)))
+    today = ctx.now.astimezone(zone(ctx.settings)).date()
+    _, last_day = booking.bookable_window(ctx.settings, ctx.now)
+    if day is not None and today <= day <= last_day:
+        asked = _ask_slot(ctx, service, day)
+        if asked is not None:
+            return asked
+        return _retry(ctx, _ask_day(ctx, service, _complaint(ctx, "day_full", raw, day)))
+    return _retry(ctx, _ask_day(ctx, service, _complaint(ctx, "bad_day", raw)))
 
 
 def _complaint(ctx: Context, key: str, raw: str, day: date | None = None) -> str:

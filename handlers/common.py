@@ -104,9 +104,9 @@ def flow_data(ctx: Context) -> dict[str, Any]:
 
 def update_flow(ctx: Context, step: str | None = None, **data: Any) -> None:
     assert ctx.state is not None and ctx.state.flow
-    if step is not None:
+    if step is not None and step != ctx.state.step:
         ctx.state.step = step
-        data.setdefault("misses", 0)
+        data.setdefault("misses", 0)  # a new question starts with a clean slate
     ctx.state.data = {**ctx.state.data, ctx.state.flow: {**flow_data(ctx), **data}}
 
 
