@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, literal, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -143,7 +143,9 @@ def escalate_breaches(session: Session, settings: Settings, now: datetime) -> in
         ids = session.scalars(
             update(Ticket).where(Ticket.status.in_(OPEN_STATUSES), due <= now, breached.is_(None), stopped.is_(None))
             .values({breached: now, Ticket.assignee: settings.staff.supervisor,
-                     Ticket.escalated_at: case((Ticket.escalated_at.is_(None), now), else_=Ticket.escalated_at),
+                     # typed literal: a bare datetime inside CASE would skip the UTC column type
+                     Ticket.escalated_at: case((Ticket.escalated_at.is_(None), literal(now, Ticket.escalated_at.type)),
+                                               else_=Ticket.escalated_at),
                      Ticket.escalation_reason: f"{name}_breach"})
             .returning(Ticket.id)).all()
         for ticket_id in sorted(ids):
