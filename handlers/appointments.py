@@ -156,6 +156,9 @@ def on_booking_dialogue(ctx: Context) -> Sequence[Outbound] | None:
     if data.startswith("book:") and data != "book:start":
         return [_booking_button(ctx, data)]
     if flow_of(ctx) == FLOW and ctx.event.kind == "text":
+        if is_command(ctx.text, ctx.settings.leads.start_words):
+            end_flow(ctx)  # the customer changed their mind ("加入會員"): let the keywords answer
+            return None
         keep_flow_language(ctx)
         return [_typed_answer(ctx)]
     return None
@@ -177,9 +180,10 @@ def _booking_button(ctx: Context, data: str) -> Outbound:
     _ensure_flow(ctx)
     if parts[1] == "svc":
         return _ask_day(ctx, service)
-    if parts[1] in ("day", "pick"):
-        raw = parts[3] if parts[1] == "day" and len(parts) > 3 else str(ctx.event.payload.get("params", {}).get("date", ""))
-        return _choose_day(ctx, service, raw)
+    if parts[1] == "day":
+        return _choose_day(ctx, service, parts[3] if len(parts) > 3 else "")
+    if parts[1] == "pick":
+        return _picked(ctx, service, dict(ctx.event.payload.get("params") or {}))
     starts_at = _unstamp(ctx, parts[3]) if len(parts) > 3 else None
     if starts_at is None:
         return _ask_day(ctx, service)
@@ -188,6 +192,24 @@ def _booking_button(ctx: Context, data: str) -> Outbound:
     if parts[1] == "ok":
         return _finish(ctx, service, starts_at)
     return _ask_day(ctx, service)
+
+
+def _picked(ctx: Context, service: Service, params: dict[str, str]) -> Outbound:
+    """What a LINE date-time picker sent: a date (then pick a slot), a datetime, or a time on the
+    day already chosen (both must be a free slot's start)."""
+    if params.get("date"):
+        return _choose_day(ctx, service, params["date"])
+    raw, starts_at = params.get("datetime") or params.get("time") or "", None
+    try:
+        if params.get("datetime"):
+            starts_at = datetime.fromisoformat(params["datetime"]).replace(tzinfo=zone(ctx.settings))
+        elif params.get("time") and flow_data(ctx).get("day"):
+            starts_at = _parse_time(ctx, date.fromisoformat(flow_data(ctx)["day"]), params["time"])
+    except ValueError:
+        starts_at = None
+    if starts_at is None:
+        return _retry(ctx, _ask_day(ctx, service, _complaint(ctx, "bad_day", raw)))
+    return _choose_slot(ctx, service, starts_at)
 
 
 def _choose_day(ctx: Context, service: Service, raw: str) -> Outbound:

@@ -134,6 +134,9 @@ def on_lead_dialogue(ctx: Context) -> Sequence[Outbound] | None:
         return None  # a button from elsewhere (the menu): not an answer to our question
     if data == "lead:start":
         return start_capture(ctx)
+    if ctx.event.kind == "text" and is_command(ctx.text, _other_commands(ctx)):
+        end_flow(ctx)  # the customer changed their mind ("預約"): leave the form, let the keywords answer
+        return None
     keep_flow_language(ctx)
     if is_command(ctx.text, CANCEL_WORDS):
         end_flow(ctx)
@@ -146,6 +149,11 @@ def on_lead_dialogue(ctx: Context) -> Sequence[Outbound] | None:
     if step in fields.PARSERS or step == "phone":
         return _answer_field(ctx, step, data)
     return _advance(ctx, after=None)
+
+
+def _other_commands(ctx: Context) -> tuple[str, ...]:
+    appointments = ctx.settings.appointments
+    return (*appointments.book_words, *appointments.my_bookings_words)
 
 
 def _answer_field(ctx: Context, field: str, data: str) -> list[Outbound]:

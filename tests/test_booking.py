@@ -78,6 +78,22 @@ def test_two_bad_answers_end_the_dialogue_kindly_in_simplified_chinese(chat, db,
     assert db.scalar(select(func.count()).select_from(Appointment)) == 0
 
 
+def test_datetime_and_time_pickers_choose_a_slot(chat, db, clock):
+    press(chat, "book:svc:consult")
+    assert press(chat, "book:pick:consult", datetime="2026-03-05T15:30") == ["請確認預約：\n選書諮詢\n3/5（四） 15:30"]
+    press(chat, "book:day:consult:2026-03-06")
+    assert press(chat, "book:pick:consult", time="11:30") == ["請確認預約：\n選書諮詢\n3/6（五） 11:30"]
+    assert press(chat, "book:pick:consult", time="11:45")[0].startswith("「11:45」不是空的時段")
+    assert press(chat, "book:pick:consult", datetime="soon")[0].startswith("「soon」不是可預約的日期")
+
+
+def test_a_customer_can_switch_between_dialogues_by_their_keywords(chat, db, clock):
+    press(chat, "lead:start")
+    assert say(chat, "預約") == ["請選擇要預約的服務："]  # not taken as a name
+    assert "請問怎麼稱呼您" in say(chat, "加入會員")[0]  # not taken as a service
+    assert db.scalar(select(Customer.display_name)) is None
+
+
 def test_a_day_outside_the_window_or_fully_booked_is_refused(chat, db, clock):
     press(chat, "book:svc:consult")
     assert press(chat, "book:pick:consult", date="2026-04-30")[0].startswith("「2026-04-30」不是可預約的日期")
