@@ -147,8 +147,9 @@ def _ask_confirm(ctx: Context, service: Service, starts_at: datetime) -> Outboun
 # --- the dialogue --------------------------------------------------------------------------------
 
 def on_booking_dialogue(ctx: Context) -> Sequence[Outbound] | None:
-    """Booking buttons at any time; typed answers while the booking dialogue is open."""
-    if ctx.customer is None:
+    """Booking buttons at any time; typed answers while the booking dialogue is open (1:1 chats only:
+    a group must not see a customer's booking)."""
+    if ctx.customer is None or ctx.event.chat_type != "user":
         return None
     data = ctx.postback
     if data.startswith("appt:") and data != "appt:list":

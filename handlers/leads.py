@@ -117,7 +117,7 @@ def _advance(ctx: Context, after: str | None, prefix: str | None = None) -> list
 
 def on_contact_share(ctx: Context) -> Sequence[Outbound] | None:
     """A shared contact, in the dialogue or not: a verified phone number (or a link by it)."""
-    if ctx.event.kind != "contact" or ctx.customer is None:
+    if ctx.event.kind != "contact" or ctx.customer is None or ctx.event.chat_type != "user":
         return None
     key = link.take_contact(ctx)
     replies = [Outbound(say(ctx, TEXTS, key))]
@@ -127,7 +127,7 @@ def on_contact_share(ctx: Context) -> Sequence[Outbound] | None:
 
 
 def on_lead_dialogue(ctx: Context) -> Sequence[Outbound] | None:
-    if flow_of(ctx) != FLOW or ctx.event.kind not in ("text", "postback"):
+    if flow_of(ctx) != FLOW or ctx.event.kind not in ("text", "postback") or ctx.event.chat_type != "user":
         return None
     data = ctx.postback
     if ctx.event.kind == "postback" and not data.startswith("lead:"):

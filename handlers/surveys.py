@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.engine import Context
 from bot.events import Button, Outbound
 from handlers import tickets
-from handlers.common import customer_language, flow_of, reachable_address, render, say, send_to_customer
+from handlers.common import customer_language, flow_of, is_reachable, reachable_address, render, say, send_to_customer
 from handlers.texts.care import TEXTS
 from models import Conversation, Order, Survey, Ticket
 
@@ -102,9 +102,10 @@ def send_due_surveys(session: Session, settings: Settings, now: datetime) -> int
                                                    Survey.base_at <= now - delay)
                               .order_by(Survey.base_at, Survey.id).limit(SEND_BATCH)).all()
         for survey in due:
+            reachable = is_reachable(session, survey.channel or "", survey.address or "")
             claimed = session.execute(update(Survey).where(Survey.id == survey.id, Survey.status == "scheduled")
-                                      .values(status="sent", sent_at=now))
-            if claimed.rowcount != 1:
+                                      .values(status="sent" if reachable else "unreachable", sent_at=now if reachable else None))
+            if claimed.rowcount != 1 or not reachable:
                 continue
             language = customer_language(session, survey.customer_id, settings)
             text = render(TEXTS, f"survey_{kind}", language, settings, id=survey.subject_id)
@@ -119,7 +120,7 @@ def send_due_surveys(session: Session, settings: Settings, now: datetime) -> int
 
 def on_survey_answer(ctx: Context) -> Sequence[Outbound] | None:
     """`csat:<survey>:<score>` from the buttons, or a typed 1-5 while a question is open."""
-    if ctx.customer is None:
+    if ctx.customer is None or ctx.event.chat_type != "user":
         return None
     match = re.fullmatch(r"csat:(\d+):(\d+)", ctx.postback)
     if match:

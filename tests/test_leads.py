@@ -221,3 +221,15 @@ def say_as(chat, user: str, text: str) -> list[str]:
     from tests.care_helpers import to_customer
 
     return to_customer(chat.send("message", text=text, user=user), user)
+
+
+def test_a_group_message_is_not_taken_as_an_answer_to_a_private_dialogue(chat, db, clock):
+    from bot.chat import line_event
+
+    press(chat, "lead:start")
+    event = line_event("message", chat.user, text="王小明")
+    event["source"] = {"type": "group", "groupId": "C" + "7" * 32, "userId": chat.user}
+    assert chat.post([event]).status_code == 200
+    assert chat.replies() == []  # group chatter is left alone
+    assert customer(db).display_name is None
+    assert say(chat, "王小明") == ["請輸入您的 Email："]  # the private dialogue is still waiting

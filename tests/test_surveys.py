@@ -94,17 +94,26 @@ def test_post_purchase_survey_after_the_configured_delay(chat, db, runtime, cloc
     assert (answered.score, answered.customer_id, answered.answered_at) == (4, customer_id, clock.now())
 
 
-def test_forged_or_stale_survey_buttons_get_a_clear_answer(chat, db, runtime, clock, scheduler):
-    resolve_complaint(chat, runtime, clock)
+def test_forged_or_stale_survey_buttons_get_a_clear_answer_in_simplified_chinese(chat, db, runtime, clock, scheduler):
+    resolve_complaint(chat, runtime, clock, "我要投诉")
     clock.advance(minutes=5)
     scheduler.run_interval_jobs()
-    chat.replies()
+    assert to_customer(chat.replies(), chat.user) == ["您的问题（案件 1）已处理完成。请为这次的服务打个分数（1 最差，5 最好）："]
     survey_id = db.scalar(select(Survey.id))
-    assert press(chat, "csat:999:3") == ["找不到這份問卷，可能已經過期了。"]
-    assert press(chat, f"csat:{survey_id}:9") == ["找不到這份問卷，可能已經過期了。"]
+    assert press(chat, "csat:999:3") == ["找不到这份问卷，可能已经过期了。"]
+    assert press(chat, f"csat:{survey_id}:9") == ["找不到这份问卷，可能已经过期了。"]
     stranger = "U" + "9" * 32
     assert to_customer(chat.send("postback", postback=f"csat:{survey_id}:5", user=stranger), stranger) == [
         "找不到這份問卷，可能已經過期了。"]
-    assert press(chat, f"csat:{survey_id}:4") == ["謝謝您的評分！"]
-    assert press(chat, f"csat:{survey_id}:1") == ["這份問卷已經回答過了，謝謝！"]
+    assert press(chat, f"csat:{survey_id}:4") == ["谢谢您的评分！"]
+    assert press(chat, f"csat:{survey_id}:1") == ["这份问卷已经回答过了，谢谢！"]
     assert db.get(Survey, survey_id).score == 4
+
+
+def test_no_survey_to_a_customer_who_blocked_us(chat, db, runtime, clock, scheduler):
+    resolve_complaint(chat, runtime, clock)
+    chat.send("unfollow")
+    clock.advance(minutes=5)
+    scheduler.run_interval_jobs()
+    assert chat.replies() == []
+    assert db.scalar(select(Survey.status)) == "unreachable"
