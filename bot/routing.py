@@ -10,7 +10,7 @@ keywords could misread them; keywords before FAQ; the fallback menu last.
 from __future__ import annotations
 
 from bot.engine import Router
-from handlers import appointments, complaints, consent, faq, leads, surveys
+from handlers import appointments, complaints, consent, faq, leads, my_bookings, surveys
 
 
 def build_router() -> Router:
@@ -32,8 +32,10 @@ def build_router() -> Router:
     router.add("leads.contact", 30, leads.on_contact_share)
     router.add("leads.dialogue", 30, leads.on_lead_dialogue)
     router.add("appointments.dialogue", 30, appointments.on_booking_dialogue)
+    router.add("appointments.buttons", 30, my_bookings.on_appointment_buttons)
     router.add("surveys.answer", 30, surveys.on_survey_answer, speaks_during_handoff=True)
     # group 40: keywords that start something
+    router.add("appointments.mine", 40, my_bookings.on_my_bookings)
     router.add("appointments.keywords", 40, appointments.on_booking_keywords)
     router.add("leads.keywords", 40, leads.on_lead_keywords)
     # group 50: answers

@@ -1,5 +1,4 @@
-"""The booking dialogue (service -> day -> free slot -> confirm), "my bookings", and the buttons
-on reminders (I'll be there / reschedule / cancel).
+"""The booking dialogue: service -> day -> free slot -> confirm (also used to reschedule).
 
 Why every button carries the service and the time in its data: a customer may press an old
 button after the conversation moved on; a self-contained postback is still understood, and the
@@ -12,7 +11,6 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from bot.config import Settings
 from bot.engine import Context
 from bot.events import Button, Outbound
 from bot.i18n import pick
@@ -27,7 +25,6 @@ from handlers.common import (
     mentions,
     miss,
     normalise,
-    render,
     say,
     start_flow,
     update_flow,
@@ -54,15 +51,12 @@ def service_name(ctx: Context, service: Service) -> str:
 def on_booking_keywords(ctx: Context) -> Sequence[Outbound] | None:
     if ctx.customer is None or ctx.event.chat_type != "user":
         return None
-    settings = ctx.settings.appointments
-    if ctx.postback == "appt:list" or (ctx.event.kind == "text" and _said(ctx.text, settings.my_bookings_words)):
-        return [my_bookings(ctx)]
-    if ctx.postback == "book:start" or (ctx.event.kind == "text" and _said(ctx.text, settings.book_words)):
+    if ctx.postback == "book:start" or (ctx.event.kind == "text" and said(ctx.text, ctx.settings.appointments.book_words)):
         return [start_booking(ctx)]
     return None
 
 
-def _said(text: str, words: Sequence[str]) -> bool:
+def said(text: str, words: Sequence[str]) -> bool:
     """Chinese keywords anywhere in the message; English ones only as the whole message, so
     "when is the book club" is left to the FAQ."""
     return is_command(text, words) or any(not w.isascii() for w in mentions(text, words))
@@ -75,7 +69,7 @@ def start_booking(ctx: Context, move_id: int | None = None) -> Outbound:
         return Outbound(say(ctx, TEXTS, "no_services"), quick_replies=menu_buttons(ctx))
     start_flow(ctx, FLOW, "service", move_id=move_id)
     if len(services) == 1:
-        return _ask_day(ctx, services[0])
+        return ask_day(ctx, services[0])
     return _ask_service(ctx, services)
 
 
@@ -86,7 +80,7 @@ def _ask_service(ctx: Context, services: list[Service], prefix: str | None = Non
     return Outbound(f"{prefix}\n{text}" if prefix else text, quick_replies=buttons)
 
 
-def _ask_day(ctx: Context, service: Service, prefix: str | None = None) -> Outbound:
+def ask_day(ctx: Context, service: Service, prefix: str | None = None) -> Outbound:
     update_flow(ctx, step="day", service=service.code)
     days = booking.open_days(ctx.session, service, ctx.settings, ctx.now)
     name = service_name(ctx, service)
@@ -152,8 +146,6 @@ def on_booking_dialogue(ctx: Context) -> Sequence[Outbound] | None:
     if ctx.customer is None or ctx.event.chat_type != "user":
         return None
     data = ctx.postback
-    if data.startswith("appt:") and data != "appt:list":
-        return [_appointment_action(ctx, data)]
     if data.startswith("book:") and data != "book:start":
         return [_booking_button(ctx, data)]
     if flow_of(ctx) == FLOW and ctx.event.kind == "text":
@@ -180,19 +172,19 @@ def _booking_button(ctx: Context, data: str) -> Outbound:
         return start_booking(ctx)
     _ensure_flow(ctx)
     if parts[1] == "svc":
-        return _ask_day(ctx, service)
+        return ask_day(ctx, service)
     if parts[1] == "day":
         return _choose_day(ctx, service, parts[3] if len(parts) > 3 else "")
     if parts[1] == "pick":
         return _picked(ctx, service, dict(ctx.event.payload.get("params") or {}))
     starts_at = _unstamp(ctx, parts[3]) if len(parts) > 3 else None
     if starts_at is None:
-        return _ask_day(ctx, service)
+        return ask_day(ctx, service)
     if parts[1] == "slot":
         return _choose_slot(ctx, service, starts_at)
     if parts[1] == "ok":
         return _finish(ctx, service, starts_at)
-    return _ask_day(ctx, service)
+    return ask_day(ctx, service)
 
 
 def _picked(ctx: Context, service: Service, params: dict[str, str]) -> Outbound:
@@ -209,7 +201,7 @@ def _picked(ctx: Context, service: Service, params: dict[str, str]) -> Outbound:
     except ValueError:
         starts_at = None
     if starts_at is None:
-        return _retry(ctx, _ask_day(ctx, service, _complaint(ctx, "bad_day", raw)))
+        return _retry(ctx, ask_day(ctx, service, _complaint(ctx, "bad_day", raw)))
     return _choose_slot(ctx, service, starts_at)
 
 
@@ -221,8 +213,8 @@ def _choose_day(ctx: Context, service: Service, raw: str) -> Outbound:
         asked = _ask_slot(ctx, service, day)
         if asked is not None:
             return asked
-        return _retry(ctx, _ask_day(ctx, service, _complaint(ctx, "day_full", raw, day)))
-    return _retry(ctx, _ask_day(ctx, service, _complaint(ctx, "bad_day", raw)))
+        return _retry(ctx, ask_day(ctx, service, _complaint(ctx, "day_full", raw, day)))
+    return _retry(ctx, ask_day(ctx, service, _complaint(ctx, "bad_day", raw)))
 
 
 def _complaint(ctx: Context, key: str, raw: str, day: date | None = None) -> str:
@@ -241,7 +233,7 @@ def _retry(ctx: Context, question: Outbound) -> Outbound:
 
 def _choose_slot(ctx: Context, service: Service, starts_at: datetime) -> Outbound:
     if not booking.is_slot_start(service, starts_at, ctx.settings, ctx.now):
-        return _ask_day(ctx, service, _complaint(ctx, "bad_slot", f"{starts_at:%H:%M}"))
+        return ask_day(ctx, service, _complaint(ctx, "bad_slot", f"{starts_at:%H:%M}"))
     return _ask_confirm(ctx, service, starts_at)
 
 
@@ -249,7 +241,7 @@ def _finish(ctx: Context, service: Service, starts_at: datetime) -> Outbound:
     customer = ctx.customer
     assert customer is not None
     if not booking.is_slot_start(service, starts_at, ctx.settings, ctx.now):
-        return _ask_day(ctx, service, _complaint(ctx, "bad_slot", f"{starts_at.astimezone(zone(ctx.settings)):%H:%M}"))
+        return ask_day(ctx, service, _complaint(ctx, "bad_slot", f"{starts_at.astimezone(zone(ctx.settings)):%H:%M}"))
     move_id = flow_data(ctx).get("move_id")
     when = local_label(starts_at, ctx.language, ctx.settings)
     name = service_name(ctx, service)
@@ -270,7 +262,7 @@ def _finish(ctx: Context, service: Service, starts_at: datetime) -> Outbound:
             end_flow(ctx)
             return Outbound(say(ctx, TEXTS, "booked", service=name, when=when), quick_replies=menu_buttons(ctx))
     day = starts_at.astimezone(zone(ctx.settings)).date()
-    return _ask_slot(ctx, service, day, say(ctx, TEXTS, "taken")) or _ask_day(ctx, service, say(ctx, TEXTS, "taken"))
+    return _ask_slot(ctx, service, day, say(ctx, TEXTS, "taken")) or ask_day(ctx, service, say(ctx, TEXTS, "taken"))
 
 
 def _typed_answer(ctx: Context) -> Outbound:
@@ -288,14 +280,14 @@ def _typed_answer(ctx: Context) -> Outbound:
         free = {s.starts_at for s in booking.free_slots(ctx.session, service, date.fromisoformat(data["day"]), ctx.settings, ctx.now)}
         if starts_at is None or starts_at not in free:
             asked = _ask_slot(ctx, service, date.fromisoformat(data["day"]), _complaint(ctx, "bad_slot", ctx.text))
-            return _retry(ctx, asked or _ask_day(ctx, service))
+            return _retry(ctx, asked or ask_day(ctx, service))
         return _ask_confirm(ctx, service, starts_at)
     starts_at = _unstamp(ctx, data.get("start") or "")
     if starts_at is not None and is_command(ctx.text, YES_WORDS):
         return _finish(ctx, service, starts_at)
     if is_command(ctx.text, CHANGE_WORDS):
-        return _ask_day(ctx, service)
-    return _retry(ctx, _ask_confirm(ctx, service, starts_at) if starts_at else _ask_day(ctx, service))
+        return ask_day(ctx, service)
+    return _retry(ctx, _ask_confirm(ctx, service, starts_at) if starts_at else ask_day(ctx, service))
 
 
 def _typed_service(ctx: Context) -> Outbound:
@@ -304,7 +296,7 @@ def _typed_service(ctx: Context) -> Outbound:
     for index, service in enumerate(services, 1):
         names = {normalise(n) for n in service.name.values()} | {service.code.lower(), str(index)}
         if said in names:
-            return _ask_day(ctx, service)
+            return ask_day(ctx, service)
     return _retry(ctx, _ask_service(ctx, services, say(ctx, TEXTS, "bad_service", value=ctx.text[:40])))
 
 
@@ -341,48 +333,3 @@ def _parse_time(ctx: Context, day: date, raw: str) -> datetime | None:
     if hour > 23 or minute > 59:
         return None
     return datetime.combine(day, datetime.min.time(), zone(ctx.settings)) + timedelta(hours=hour, minutes=minute)
-
-
-# --- my bookings and the reminder buttons ---------------------------------------------------------
-
-def my_bookings(ctx: Context) -> Outbound:
-    assert ctx.customer is not None
-    items = booking.upcoming(ctx.session, ctx.customer.id, ctx.now)
-    if not items:
-        return Outbound(say(ctx, TEXTS, "none_upcoming"), quick_replies=menu_buttons(ctx))
-    lines, buttons = [say(ctx, TEXTS, "upcoming")], []
-    for number, item in enumerate(items[:6], 1):
-        service = ctx.session.get(Service, item.service_id)
-        lines.append(f"{number}. " + say(ctx, TEXTS, "item", service=service_name(ctx, service),
-                                         when=local_label(item.starts_at, ctx.language, ctx.settings)))
-        buttons += [Button(f"{number} {say(ctx, TEXTS, 'move_button')}", f"appt:move:{item.id}"),
-                    Button(f"{number} {say(ctx, TEXTS, 'cancel_button')}", f"appt:cancel:{item.id}")]
-    return Outbound("\n".join(lines), quick_replies=tuple(buttons[:13]))
-
-
-def reminder_buttons(language: str, settings: Settings, appointment_id: int) -> tuple[Button, ...]:
-    """I'll be there / reschedule / cancel, as on every reminder."""
-    return tuple(Button(render(TEXTS, f"{action}_button", language, settings), f"appt:{action}:{appointment_id}")
-                 for action in ("keep", "move", "cancel"))
-
-
-def _appointment_action(ctx: Context, data: str) -> Outbound:
-    """`appt:<keep|move|cancel>:<id>`, from "my bookings" or a reminder; only the owner's own."""
-    assert ctx.customer is not None
-    action, raw_id = data.split(":")[1], data.split(":")[-1]
-    appointment = ctx.session.get(Appointment, int(raw_id)) if raw_id.isdigit() else None
-    if (appointment is None or appointment.customer_id != ctx.customer.id or appointment.status != "booked"
-            or appointment.starts_at <= ctx.now):
-        return Outbound(say(ctx, TEXTS, "not_found"), quick_replies=menu_buttons(ctx))
-    service = ctx.session.get(Service, appointment.service_id)
-    when = local_label(appointment.starts_at, ctx.language, ctx.settings)
-    if action == "cancel":
-        booking.cancel(ctx.session, appointment, ctx.now)
-        return Outbound(say(ctx, TEXTS, "cancelled", when=when, service=service_name(ctx, service)), quick_replies=menu_buttons(ctx))
-    if action == "keep":
-        appointment.confirmed_at = ctx.now
-        return Outbound(say(ctx, TEXTS, "confirmed", when=when))
-    if action == "move" and service is not None and service.active:
-        start_flow(ctx, FLOW, "day", move_id=appointment.id)
-        return _ask_day(ctx, service)
-    return Outbound(say(ctx, TEXTS, "not_found"), quick_replies=menu_buttons(ctx))

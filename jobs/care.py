@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.events import Outbound
 from handlers import booking, surveys, tickets
-from handlers.appointments import reminder_buttons
 from handlers.common import customer_language, is_reachable, local_label, render, send_to_customer
+from handlers.my_bookings import reminder_buttons
 from handlers.texts.booking import TEXTS
 from jobs.runs import claim_notice
 from models import Appointment, Service
