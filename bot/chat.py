@@ -20,8 +20,8 @@ DEFAULT_USER = "U" + hashlib.md5(b"sandbox-newcomer").hexdigest()
 
 
 def line_event(kind: str, user: str, *, text: str | None = None, postback: str | None = None,
-               timestamp_ms: int | None = None) -> dict[str, Any]:
-    """A LINE webhook event as the platform sends it."""
+               timestamp_ms: int | None = None, params: dict[str, str] | None = None) -> dict[str, Any]:
+    """A LINE webhook event as the platform sends it (`params`: what a date-time picker chose)."""
     event: dict[str, Any] = {
         "type": kind,
         "mode": "active",
@@ -36,6 +36,8 @@ def line_event(kind: str, user: str, *, text: str | None = None, postback: str |
                             "quoteToken": uuid.uuid4().hex}
     elif kind == "postback":
         event["postback"] = {"data": postback or ""}
+        if params:
+            event["postback"]["params"] = params
     elif kind == "follow":
         event["follow"] = {"isUnblocked": False}
     return event

@@ -19,6 +19,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from bot.config_care import (
+    AppointmentSettings,
+    BusinessSettings,
+    ComplaintSettings,
+    LeadSettings,
+    ServiceSettings,
+    SlaSettings,
+    StaffSettings,
+    SurveySettings,
+    build_services,
+    validate_care,
+)
+
 LANGUAGES = ("zh-TW", "en", "zh-CN")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.toml"
@@ -77,6 +90,7 @@ class WorkerSettings:
 class SchedulerSettings:
     lock_ttl_seconds: int = 30
     inbox_retention_days: int = 30
+    tick_seconds: int = 60
 
 
 @dataclass(frozen=True)
@@ -104,6 +118,14 @@ class Settings:
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     shop: ShopSettings = field(default_factory=ShopSettings)
     faq: tuple[FaqEntry, ...] = ()
+    business: BusinessSettings = field(default_factory=BusinessSettings)
+    leads: LeadSettings = field(default_factory=LeadSettings)
+    appointments: AppointmentSettings = field(default_factory=AppointmentSettings)
+    services: tuple[ServiceSettings, ...] = ()
+    complaints: ComplaintSettings = field(default_factory=ComplaintSettings)
+    sla: SlaSettings = field(default_factory=SlaSettings)
+    staff: StaffSettings = field(default_factory=StaffSettings)
+    surveys: SurveySettings = field(default_factory=SurveySettings)
 
     @property
     def production(self) -> bool:
@@ -131,7 +153,8 @@ class Settings:
 
 # Keys that hold secrets: in production they must come from the environment, never the file.
 SECRET_KEYS = {("web", "secret_key"), ("line", "channel_secret"), ("line", "channel_access_token")}
-SCALAR_SECTIONS = ("app", "web", "database", "line", "worker", "scheduler")
+SCALAR_SECTIONS = ("app", "web", "database", "line", "worker", "scheduler",
+                   "business", "leads", "appointments", "complaints", "sla", "staff", "surveys")
 
 
 def load_settings(
@@ -156,6 +179,7 @@ def load_settings(
         sections["database"] = dataclasses.replace(sections["database"], url=environ["DATABASE_URL"])
     sections["shop"] = _build_shop(raw.get("shop", {}))
     sections["faq"] = tuple(_build_faq(i, entry) for i, entry in enumerate(raw.get("faq", [])))
+    sections["services"] = build_services(raw.get("services", []), _language_map, ConfigError)
     settings = Settings(**sections)
     validate(settings)
     return settings
@@ -207,7 +231,18 @@ def _coerce(key: str, hint: Any, value: Any, *, from_env: bool) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"{key}: expected a string, got {value!r}")
         return value
+    if hint in (tuple[str, ...], tuple[int, ...]):
+        return _coerce_list(key, hint.__args__[0], value, from_env=from_env)
     raise ConfigError(f"{key}: unsupported setting type {hint}")  # pragma: no cover - programming error
+
+
+def _coerce_list(key: str, item: type, value: Any, *, from_env: bool) -> tuple[Any, ...]:
+    """A TOML list, or from the environment a comma-separated string (`BOT_LEADS_FIELDS=name,email`)."""
+    if from_env:
+        value = [part.strip() for part in str(value).split(",") if part.strip()]
+    if not isinstance(value, list):
+        raise ConfigError(f"{key}: expected a list, got {value!r}")
+    return tuple(_coerce(f"{key}[{index}]", item, element, from_env=from_env) for index, element in enumerate(value))
 
 
 def _language_map(key: str, value: Any) -> dict[str, str]:
@@ -273,6 +308,9 @@ def validate(settings: Settings) -> None:
     for name in ("inbox_threads", "delivery_threads", "lease_seconds", "max_attempts", "batch_size"):
         if getattr(settings.worker, name) < 1:
             raise ConfigError(f"worker.{name}: must be at least 1")
+    if settings.scheduler.tick_seconds < 1:
+        raise ConfigError("scheduler.tick_seconds: must be at least 1")
+    validate_care(settings, ConfigError)
     if settings.production:
         if len(settings.web.secret_key) < 32:
             raise ConfigError("web.secret_key: set BOT_WEB_SECRET_KEY to at least 32 random characters in production")

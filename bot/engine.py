@@ -60,6 +60,9 @@ class Handler:
     name: str
     group: int
     handle: HandlerFn
+    # Replies of most handlers are dropped while staff hold the conversation (handled_by 'human');
+    # a few must still answer: an opt-out's confirmation, the apology that opens the hand-over.
+    speaks_during_handoff: bool = False
 
 
 class Router:
@@ -67,16 +70,19 @@ class Router:
         self._handlers: list[Handler] = []
         self._fallback: Handler | None = None
 
-    def add(self, name: str, group: int, handle: HandlerFn) -> None:
+    def add(self, name: str, group: int, handle: HandlerFn, *, speaks_during_handoff: bool = False) -> None:
         if any(h.name == name for h in self._handlers) or (self._fallback and self._fallback.name == name):
             raise ValueError(f"handler {name!r} is registered twice")
-        self._handlers.append(Handler(name, group, handle))
+        self._handlers.append(Handler(name, group, handle, speaks_during_handoff))
         self._handlers.sort(key=lambda h: h.group)  # stable: same group keeps registration order
 
     def set_fallback(self, name: str, handle: HandlerFn) -> None:
         if self._fallback is not None:
             raise ValueError("a fallback is already registered")
         self._fallback = Handler(name, 10**9, handle)
+
+    def speaks_during_handoff(self, name: str) -> bool:
+        return any(h.name == name and h.speaks_during_handoff for h in self._handlers)
 
     @property
     def order(self) -> list[str]:
@@ -96,8 +102,11 @@ class AlreadyProcessed(Exception):
     """Another worker committed this event first; ours must roll back."""
 
 
-def process_event(session: Session, row_id: int, router: Router, settings: Settings) -> str | None:
+def process_event(session: Session, row_id: int, router: Router, settings: Settings,
+                  now: datetime | None = None) -> str | None:
     """Handle one inbox event inside the caller's transaction; returns the handler's name.
+
+    `now` is the worker's clock reading (handlers see it as `ctx.now`), so tests can move time.
 
     The event is marked done first, with a condition on its status: that takes the row lock, and a
     second worker that got here through an expired lease finds nothing to do and rolls back.
@@ -110,14 +119,14 @@ def process_event(session: Session, row_id: int, router: Router, settings: Setti
     if payload is None:
         raise AlreadyProcessed(row_id)
     event = Inbound.from_json(payload)
-    ctx = _context(session, event, settings)
+    ctx = _context(session, event, settings, now or utcnow())
     incoming = _record_incoming(ctx, row_id)
     if event.standby:
         return "standby"
     name, replies = router.route(ctx)
     if incoming is not None:
         incoming.payload = {**incoming.payload, "handled_by": name}
-    if replies and ctx.conversation.handled_by == "bot":
+    if replies and (ctx.conversation.handled_by == "bot" or router.speaks_during_handoff(name)):
         queue_replies(ctx, replies)
     return name
 
@@ -165,7 +174,7 @@ def _customer_language(session: Session, event: Inbound) -> str | None:
     )
 
 
-def _context(session: Session, event: Inbound, settings: Settings) -> Context:
+def _context(session: Session, event: Inbound, settings: Settings, now: datetime) -> Context:
     customer = identity = None
     if event.user_id:
         identity = _get_or_create_identity(session, event, settings)
@@ -180,7 +189,7 @@ def _context(session: Session, event: Inbound, settings: Settings) -> Context:
     if customer and state is None:
         state = DialogueState(customer_id=customer.id, data={})
         session.add(state)
-    return Context(session, settings, event, customer, identity, conversation, state, utcnow())
+    return Context(session, settings, event, customer, identity, conversation, state, now)
 
 
 def _get_or_create_identity(session: Session, event: Inbound, settings: Settings) -> ChannelIdentity:

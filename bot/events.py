@@ -42,6 +42,10 @@ class Inbound:
         if self.occurred_at.tzinfo is None:
             raise ValueError("occurred_at must be timezone-aware")
 
+    # Payload conventions handlers rely on: a "follow" may carry `deep_link` (Telegram's
+    # `/start <payload>`); a "contact" carries `phone` and the `user_id` whose contact it is; a
+    # "postback" carries `data` and, from a date-time picker, `params` (date / time / datetime).
+
     @property
     def lane_key(self) -> str:
         """Events with the same lane key are processed one at a time, in order."""
@@ -60,13 +64,31 @@ class Inbound:
         return cls(**values)
 
 
+BUTTON_ACTIONS = frozenset({"postback", "date", "time", "datetime", "contact"})
+
+
 @dataclass(frozen=True)
 class Button:
-    """A choice offered to the customer: `data` comes back as a postback, `label` is shown."""
+    """A choice offered to the customer: `data` comes back as a postback, `label` is shown.
+
+    `action` other than "postback" asks the platform for a native picker where it has one: "date",
+    "time" or "datetime" (LINE's date-time picker; the postback's payload then carries `params`
+    with the chosen date / time / datetime, between `earliest` and `latest`), or "contact" (a
+    Telegram request to share the user's own phone number, arriving as an Inbound of kind
+    "contact"). Channels without the native form show a plain postback button.
+    """
 
     label: str
     data: str
     text: str | None = None
+    action: str = "postback"
+    initial: str | None = None
+    earliest: str | None = None
+    latest: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.action not in BUTTON_ACTIONS:
+            raise ValueError(f"unknown button action {self.action!r}")
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,14 @@ from collections.abc import Mapping
 from bot.config import LANGUAGES
 
 # Common characters that exist only in the simplified or only in the traditional script.
-SIMPLIFIED_ONLY = set("们这预约优点数个时间么吗说话请问资订单营业话谢还买卖网络电邮发账号员医疗门诊关闭开后")
-TRADITIONAL_ONLY = set("們這預約優點數個時間麼嗎說話請問資訂單營業謝還買賣網絡電郵發帳號員醫療門診關閉開後")
+SIMPLIFIED_ONLY = set(
+    "们这预约优点数个时间么吗说话请问资订单营业话谢还买卖网络电邮发账号员医疗门诊关闭开后诉离谱让给钱"
+    "烂气务达过对没为样会来动书东车边货换应该题实现经验处见无报伤师"
+)
+TRADITIONAL_ONLY = set(
+    "們這預約優點數個時間麼嗎說話請問資訂單營業謝還買賣網絡電郵發帳號員醫療門診關閉開後訴離譜讓給錢爛"
+    "氣務達過對沒為樣會來動書東車邊貨換應該題實現經驗處見無報傷師"
+)
 CJK = re.compile(r"[\u3400-\u9fff]")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 

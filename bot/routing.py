@@ -1,9 +1,16 @@
-"""The handlers, in the order they are asked. This list is the bot's behaviour: read it first."""
+"""The handlers, in the order they are asked. This list is the bot's behaviour: read it first.
+
+Lower groups first, first match wins. Why this order: platform events and opt-outs must take
+effect whatever the message looks like (and "stop" answers even while staff hold the chat); an
+angry message must reach a person before anything cheerful can answer it; once staff hold a
+conversation the bot stays quiet; a dialogue in progress reads the customer's answers before
+keywords could misread them; keywords before FAQ; the fallback menu last.
+"""
 
 from __future__ import annotations
 
 from bot.engine import Router
-from handlers import consent, faq, leads
+from handlers import appointments, complaints, consent, faq, leads, my_bookings, surveys
 
 
 def build_router() -> Router:
@@ -13,12 +20,29 @@ def build_router() -> Router:
     router.add("consent.follow", 0, consent.on_follow_consent)
     router.add("consent.unsend", 0, consent.on_unsend)
     router.add("consent.silent", 0, consent.on_silent_events)
+    # group 5: consent commands (stop, subscribe, my data, delete) - answered even during a hand-over
+    router.add("consent.commands", 5, consent.on_consent_commands, speaks_during_handoff=True)
     # group 10: first contact
     router.add("leads.follow", 10, leads.on_follow)
     router.add("leads.join", 10, leads.on_join)
+    # group 20: complaints and requests for a human; then silence while staff hold the chat
+    router.add("complaints.open", 20, complaints.on_complaint, speaks_during_handoff=True)
+    router.add("complaints.handoff", 25, complaints.on_handoff)
+    # group 30: dialogues in progress and the buttons they sent
+    router.add("leads.contact", 30, leads.on_contact_share)
+    router.add("leads.dialogue", 30, leads.on_lead_dialogue)
+    router.add("appointments.dialogue", 30, appointments.on_booking_dialogue)
+    router.add("appointments.buttons", 30, my_bookings.on_appointment_buttons)
+    router.add("surveys.answer", 30, surveys.on_survey_answer, speaks_during_handoff=True)
+    # group 40: keywords that start something
+    router.add("appointments.mine", 40, my_bookings.on_my_bookings)
+    router.add("appointments.keywords", 40, appointments.on_booking_keywords)
+    router.add("leads.keywords", 40, leads.on_lead_keywords)
     # group 50: answers
     router.add("faq.menu", 50, faq.on_menu_postback)
     router.add("faq.keyword", 50, faq.on_faq_keyword)
     router.add("faq.attachment", 50, faq.on_attachment)
     router.set_fallback("faq.fallback", faq.fallback)
+    # after each order (the shop API's hook registry, when installed): the post-purchase survey
+    surveys.register_order_hook()
     return router

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.engine import AlreadyProcessed, Router, fail_event, process_event
 from bot.leasing import claim_lanes, release_lane
@@ -34,8 +35,9 @@ def worker_id(role: str = "worker") -> str:
 
 class Worker:
     def __init__(self, settings: Settings, sessions: sessionmaker[Session], router: Router,
-                 channels: Mapping[str, Channel], owner: str | None = None) -> None:
+                 channels: Mapping[str, Channel], owner: str | None = None, clock: Clock | None = None) -> None:
         self.settings = settings
+        self.clock: Clock = clock or SystemClock()
         self.sessions = sessions
         self.router = router
         self.channels = channels
@@ -70,7 +72,7 @@ class Worker:
         for row_id in ids:
             try:
                 with self.sessions.begin() as session:
-                    process_event(session, row_id, self.router, self.settings)
+                    process_event(session, row_id, self.router, self.settings, now=self.clock.now())
                 handled += 1
             except AlreadyProcessed:
                 continue

@@ -20,6 +20,7 @@ from linebot.v3.messaging import (
     ApiClient,
     ButtonsTemplate,
     Configuration,
+    DatetimePickerAction,
     MessagingApi,
     MulticastRequest,
     PostbackAction,
@@ -169,7 +170,10 @@ def render(message: Outbound) -> Any:
     return TextMessage(text=message.text[:5000], quick_reply=_quick_reply(message.quick_replies or message.buttons))
 
 
-def _postback(button: Any) -> PostbackAction:
+def _postback(button: Any) -> PostbackAction | DatetimePickerAction:
+    if button.action in ("date", "time", "datetime"):
+        return DatetimePickerAction(label=button.label[:20], data=button.data[:300], mode=button.action,
+                                    initial=button.initial, min=button.earliest, max=button.latest)
     return PostbackAction(label=button.label[:20], data=button.data[:300], display_text=(button.text or button.label)[:300])
 
 

@@ -1,20 +1,31 @@
-"""Reachability and marketing consent as platform events change them, plus silent housekeeping.
+"""Consent and privacy: reachability and marketing consent as platform events change them, the
+typed opt-out / opt-in commands, "my data", and deletion requests; plus silent housekeeping.
 
-Why first in the order: an unfollow or an unsend must take effect whatever else the event looks
-like, and none of them is answered.
+Why first in the order: an unfollow, an unsend or a "stop" must take effect whatever else the
+message looks like, even while staff hold the conversation. Every opt-out path lands in the one
+Consent row per customer, channel and purpose; transactional messages (replies, reminders) are
+a separate purpose and stay allowed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.engine import Context
-from bot.events import Outbound
-from models import Consent, Message
+from bot.events import Button, Outbound
+from handlers.common import end_flow, is_command, render, say
+from handlers.staff import alert
+from handlers.texts.consent import TEXTS
+from models import Appointment, ChannelIdentity, Consent, Conversation, DataRequest, Message, Order, Survey, Ticket
 
 MARKETING = "marketing"
+TRANSACTIONAL = "transactional"
+STOP_WORDS = ("取消訂閱", "取消订阅", "退訂", "退订", "stop", "unsubscribe", "/stop")
+SUBSCRIBE_WORDS = ("訂閱", "订阅", "subscribe", "/subscribe")
+MY_DATA_WORDS = ("我的資料", "我的资料", "my data", "/mydata")
+DELETE_WORDS = ("刪除我的資料", "删除我的资料", "刪除資料", "删除资料", "delete my data", "/delete")
 
 
 def set_consent(ctx: Context, purpose: str, granted: bool, source: str) -> Consent | None:
@@ -78,3 +89,92 @@ def on_silent_events(ctx: Context) -> Sequence[Outbound] | None:
     if ctx.event.kind in ("member_joined", "member_left"):
         return []
     return None
+
+
+# --- typed commands (answered even while staff hold the conversation) ----------------------------
+
+def on_consent_commands(ctx: Context) -> Sequence[Outbound] | None:
+    if ctx.customer is None or ctx.event.chat_type != "user" or ctx.event.kind not in ("text", "postback"):
+        return None
+    text, data = ctx.text if ctx.event.kind == "text" else "", ctx.postback
+    if is_command(text, STOP_WORDS):
+        set_consent(ctx, MARKETING, False, f"{ctx.event.channel}:command")
+        end_flow(ctx)
+        return [Outbound(say(ctx, TEXTS, "unsubscribed"))]
+    if is_command(text, SUBSCRIBE_WORDS):
+        set_consent(ctx, MARKETING, True, f"{ctx.event.channel}:command")
+        return [Outbound(say(ctx, TEXTS, "subscribed"))]
+    if is_command(text, MY_DATA_WORDS):
+        return [my_data(ctx)]
+    if is_command(text, DELETE_WORDS) or data == "privacy:delete":
+        return [request_deletion(ctx)]
+    if data.startswith("privacy:withdraw:"):
+        return [withdraw_deletion(ctx, data.rsplit(":", 1)[1])]
+    return None
+
+
+def my_data(ctx: Context) -> Outbound:
+    """Everything we hold about the customer, in their language (shown only in a 1:1 chat)."""
+    customer, session = ctx.customer, ctx.session
+    assert customer is not None
+    none = say(ctx, TEXTS, "none")
+    identities = session.scalars(select(ChannelIdentity).where(ChannelIdentity.customer_id == customer.id)).all()
+    consents = {c.channel: c.granted for c in session.scalars(select(Consent).where(
+        Consent.customer_id == customer.id, Consent.purpose == MARKETING))}
+    marketing = ", ".join(
+        f"{i.channel}: {say(ctx, TEXTS, 'consent_unset' if i.channel not in consents else 'consent_on' if consents[i.channel] else 'consent_off')}"
+        for i in identities)
+
+    def count(model: type, column: object) -> int:
+        return session.scalar(select(func.count()).select_from(model).where(column == customer.id)) or 0
+
+    messages = session.scalar(select(func.count()).select_from(Message).join(Conversation)
+                              .where(Conversation.customer_id == customer.id)) or 0
+    rows = [
+        ("field_name", customer.display_name), ("field_email", customer.email), ("field_phone", customer.phone),
+        ("field_birthday_month", customer.birthday_month), ("field_region", customer.region),
+        ("field_interests", ", ".join(customer.interests or [])), ("field_stage", customer.stage),
+        ("field_tier", customer.tier), ("field_source", customer.lead_source),
+        ("field_channels", ", ".join(i.channel for i in identities)), ("field_marketing", marketing),
+        ("field_activity", say(ctx, TEXTS, "activity", messages=messages, orders=count(Order, Order.customer_id),
+                               appointments=count(Appointment, Appointment.customer_id),
+                               tickets=count(Ticket, Ticket.customer_id),
+                               surveys=_answered(ctx))),
+    ]
+    lines = [say(ctx, TEXTS, "my_data_title")]
+    lines += [f"{say(ctx, TEXTS, key)}: {value if value not in (None, '') else none}" for key, value in rows]
+    return Outbound("\n".join(lines), quick_replies=(Button(say(ctx, TEXTS, "delete_button"), "privacy:delete"),))
+
+
+def _answered(ctx: Context) -> int:
+    assert ctx.customer is not None
+    return ctx.session.scalar(select(func.count()).select_from(Survey).where(
+        Survey.customer_id == ctx.customer.id, Survey.score.is_not(None))) or 0
+
+
+def request_deletion(ctx: Context) -> Outbound:
+    """Record the request for staff to confirm (nothing is deleted by a chat message alone)."""
+    customer = ctx.customer
+    assert customer is not None
+    pending = ctx.session.scalar(select(DataRequest).where(
+        DataRequest.customer_id == customer.id, DataRequest.kind == "deletion", DataRequest.status == "pending"))
+    if pending is not None:
+        return Outbound(say(ctx, TEXTS, "deletion_already", id=pending.id))
+    request = DataRequest(customer_id=customer.id, kind="deletion", channel=ctx.event.channel, requested_at=ctx.now)
+    ctx.session.add(request)
+    ctx.session.flush()
+    # staff read the shop's default language
+    text = render(TEXTS, "staff_deletion", ctx.settings.app.default_language, ctx.settings, id=request.id,
+                  customer=customer.id, channel=ctx.event.channel)
+    alert(ctx.session, ctx.settings, text, text)
+    return Outbound(say(ctx, TEXTS, "deletion_recorded", id=request.id),
+                    quick_replies=(Button(say(ctx, TEXTS, "withdraw_button"), f"privacy:withdraw:{request.id}"),))
+
+
+def withdraw_deletion(ctx: Context, request_id: str) -> Outbound:
+    assert ctx.customer is not None
+    request = ctx.session.get(DataRequest, int(request_id)) if request_id.isdigit() else None
+    if request is None or request.customer_id != ctx.customer.id or request.status != "pending":
+        return Outbound(say(ctx, TEXTS, "deletion_gone"))
+    request.status, request.handled_at, request.handled_by = "withdrawn", ctx.now, "customer"
+    return Outbound(say(ctx, TEXTS, "deletion_withdrawn"))

@@ -1,7 +1,8 @@
 """Keyword answers from config, the language switch, and the fallback menu.
 
-The fallback never leaves a customer in silence: it offers what the bot can do. A customer it
-fails twice in a row is told plainly how to get help (the streak lives in the dialogue state).
+The fallback never leaves a customer in silence: it offers what the bot can do (FAQ topics,
+booking, a human). A customer it fails twice in a row is told plainly how to get help (the
+streak lives in the dialogue state).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from bot.config import LANGUAGES
 from bot.engine import Context
 from bot.events import Button, Outbound
 from bot.i18n import next_language, pick, translate
+from handlers.texts.care import TEXTS as CARE_TEXTS
 
 MAX_MENU_FAQS = 4
 
@@ -74,11 +76,15 @@ def fallback(ctx: Context) -> Sequence[Outbound] | None:
 
 
 def menu_buttons(ctx: Context) -> tuple[Button, ...]:
-    """The FAQ topics (by their first keyword in the customer's script) and the language switch."""
+    """The FAQ topics (by their first keyword in the customer's script), booking, a human, and the
+    language switch."""
     buttons = []
     for index, entry in enumerate(ctx.settings.faq[:MAX_MENU_FAQS]):
         label = _label(entry.keywords, ctx.language)
         buttons.append(Button(label=label, data=f"faq:{index}", text=label))
+    for key, data in (("book_button", "book:start"), ("human_button", "human:start")):
+        label = pick(CARE_TEXTS[key], ctx.language)
+        buttons.append(Button(label=label, data=data, text=label))
     target = next_language(ctx.language)
     buttons.append(Button(label=translate("menu_language", ctx.language), data=f"lang:{target}"))
     return tuple(buttons)

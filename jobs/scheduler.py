@@ -3,20 +3,25 @@
 Why a lease and not "start it in one place": under gunicorn or on several machines every process
 would start its own scheduler (the flask-apscheduler trap). Each candidate tries to hold the named
 lease `scheduler`; only the holder runs jobs; if it dies its lease expires and another takes over.
+A handover can still overlap for a moment, so every run also claims its (job, due time) row in
+`job_runs` (see jobs/runs.py): no job runs twice for one due time.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.leasing import acquire_named, release_named
+from jobs import care
+from jobs.runs import JobSpec, run_job
 from models import InboxEvent, utcnow
 
 log = logging.getLogger(__name__)
@@ -25,28 +30,67 @@ LEASE_NAME = "scheduler"
 
 def purge_old_inbox(sessions: sessionmaker[Session], retention_days: int) -> int:
     """Handled inbox events are kept for a while (for audits and redelivery checks), then purged."""
-    cutoff = utcnow() - timedelta(days=retention_days)
     with sessions.begin() as session:
-        result = session.execute(
-            delete(InboxEvent).where(InboxEvent.status.in_(("done", "ignored")), InboxEvent.received_at < cutoff)
-        )
-        return result.rowcount or 0
+        return purge_inbox(session, retention_days, utcnow())
+
+
+def purge_inbox(session: Session, retention_days: int, now: datetime) -> int:
+    cutoff = now - timedelta(days=retention_days)
+    result = session.execute(
+        delete(InboxEvent).where(InboxEvent.status.in_(("done", "ignored")), InboxEvent.received_at < cutoff)
+    )
+    return result.rowcount or 0
+
+
+def _purge(session: Session, settings: Settings, now: datetime) -> int:
+    return purge_inbox(session, settings.scheduler.inbox_retention_days, now)
+
+
+# Every `[scheduler] tick_seconds`: look for work that has come due.
+INTERVAL_JOBS = (
+    JobSpec("appointment_reminders", care.send_reminders),
+    JobSpec("appointment_no_shows", care.record_no_shows),
+    JobSpec("sla_escalation", care.escalate_sla),
+    JobSpec("surveys", care.send_surveys),
+)
+# Daily, at local time. The string targets are other modules' jobs (issue 5, the coupons and
+# analytics half): imported when they run, recorded as "skipped" until they are installed.
+DAILY_JOBS = (
+    JobSpec("purge_old_inbox", _purge, at=(3, 30)),
+    JobSpec("tiers_and_rfm", "bot.analytics:recompute_all", at=(2, 30)),
+    JobSpec("coupon_expiry_reminders", "handlers.coupons:send_expiry_reminders", at=(10, 0)),
+    JobSpec("churn_watch", "bot.analytics:churn_watch", at=(10, 30)),
+)
 
 
 class LeaderScheduler:
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session], owner: str) -> None:
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session], owner: str, clock: Clock | None = None) -> None:
         self.settings = settings
         self.sessions = sessions
         self.owner = owner
+        self.clock: Clock = clock or SystemClock()
         self.leading = False
         self._stop = threading.Event()
         self._scheduler: BackgroundScheduler | None = None
 
+    def run_spec(self, spec: JobSpec, now: datetime | None = None) -> str:
+        """Run one job for the due time `now` falls in (its outcome: done, taken, skipped, failed)."""
+        now = now or self.clock.now()
+        return run_job(self.sessions, self.settings, spec, spec.due_at(now, self.settings), self.owner, now)
+
+    def run_interval_jobs(self, now: datetime | None = None) -> dict[str, str]:
+        """One round of the interval jobs (what each tick does; tests call it with a moved clock)."""
+        now = now or self.clock.now()
+        return {spec.name: self.run_spec(spec, now) for spec in INTERVAL_JOBS}
+
     def _jobs(self) -> BackgroundScheduler:
         scheduler = BackgroundScheduler(timezone=self.settings.app.timezone)
-        scheduler.add_job(purge_old_inbox, "cron", hour=3, minute=30, id="purge_old_inbox",
-                          args=(self.sessions, self.settings.scheduler.inbox_retention_days),
-                          coalesce=True, max_instances=1, misfire_grace_time=3600)
+        scheduler.add_job(self.run_interval_jobs, "interval", seconds=self.settings.scheduler.tick_seconds,
+                          id="care_jobs", coalesce=True, max_instances=1, next_run_time=utcnow())
+        for spec in DAILY_JOBS:
+            assert spec.at is not None
+            scheduler.add_job(self.run_spec, "cron", hour=spec.at[0], minute=spec.at[1], id=spec.name, args=(spec,),
+                              coalesce=True, max_instances=1, misfire_grace_time=3600)
         return scheduler
 
     def tick(self) -> bool:

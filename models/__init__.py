@@ -1,12 +1,27 @@
 """SQLAlchemy models. Imports nothing of ours outside this package."""
 
+from models.appointments import Appointment, Service, Slot
 from models.base import Base, utcnow
+from models.care import DataRequest, EmailVerification, JobRun, ReferralCode, SentNotice
 from models.conversations import Conversation, DialogueState, Message
 from models.customers import ChannelIdentity, Consent, Customer
 from models.orders import Order
 from models.pipeline import InboxEvent, InboxLane, Lease, OutboxMessage
+from models.surveys import Survey
+from models.tickets import OPEN_STATUSES, Ticket
 
 __all__ = [
+    "OPEN_STATUSES",
+    "Appointment",
+    "DataRequest",
+    "EmailVerification",
+    "JobRun",
+    "ReferralCode",
+    "SentNotice",
+    "Service",
+    "Slot",
+    "Survey",
+    "Ticket",
     "Base",
     "ChannelIdentity",
     "Consent",

@@ -47,8 +47,9 @@ class Chat:
     def say(self, text: str) -> list[str]:
         return texts(self.send("message", text=text))
 
-    def press(self, data: str) -> list[str]:
-        return texts(self.send("postback", postback=data))
+    def press(self, data: str, **params: str) -> list[str]:
+        """Press a button; `params` are what a LINE date-time picker sends (date=, time=, datetime=)."""
+        return texts(self.send("postback", postback=data, params=params or None))
 
     def replies(self) -> list[dict[str, Any]]:
         self.worker.drain()

@@ -9,18 +9,22 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from bot.app import create_app
+from bot.clock import ManualClock
 from bot.config import Settings, load_settings
 from bot.runtime import Runtime, build_runtime
 from bot.worker import Worker
 from channels.sandbox import LineStandin
+from jobs.scheduler import LeaderScheduler
 from models import Base
 from models.db import make_engine
 from models.migrate import upgrade
@@ -121,7 +125,7 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 def server(runtime: Runtime) -> Iterator[str]:
     """The real Flask app, over real HTTP, on a free local port."""
     http = make_server("127.0.0.1", 0, create_app(runtime=runtime), threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread = threading.Thread(target=http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)  # quick shutdown
     thread.start()
     yield f"http://127.0.0.1:{http.server_port}"
     http.shutdown()
@@ -161,3 +165,21 @@ class ShortReads:
 @pytest.fixture
 def db(runtime: Runtime) -> ShortReads:
     return ShortReads(runtime)
+
+
+# Tuesday 3 March 2026, 09:00 in Taipei: a working day, an hour before the first bookable slot.
+CLOCK_START = datetime(2026, 3, 3, 9, 0, tzinfo=ZoneInfo("Asia/Taipei"))
+
+
+@pytest.fixture
+def clock(worker: Worker) -> ManualClock:
+    """A clock the worker (Context.now) and the `scheduler` fixture read; tests move it."""
+    clock = ManualClock(CLOCK_START)
+    worker.clock = clock
+    return clock
+
+
+@pytest.fixture
+def scheduler(runtime: Runtime, clock: ManualClock) -> LeaderScheduler:
+    """The scheduler's jobs, run by hand with `scheduler.run_interval_jobs()` at the clock's time."""
+    return LeaderScheduler(runtime.settings, runtime.sessions, "test-scheduler", clock)

@@ -1,0 +1,149 @@
+"""Satisfaction surveys: CSAT 1-5 after a resolved ticket and a while after an order.
+
+Why the delay is applied when sending, not when scheduling: the shop API (another module) can
+schedule a post-purchase survey knowing only the order; the send job owns the settings and the
+clock. A low score on a ticket survey reopens the ticket for a supervisor.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.engine import Context
+from bot.events import Button, Outbound
+from handlers import tickets
+from handlers.common import customer_language, flow_of, is_reachable, reachable_address, render, say, send_to_customer
+from handlers.texts.care import TEXTS
+from models import Conversation, Order, Survey, Ticket
+
+log = logging.getLogger(__name__)
+SCORES = range(1, 6)
+SEND_BATCH = 200
+
+
+# --- scheduling ----------------------------------------------------------------------------------
+
+def _schedule(session: Session, *, kind: str, subject_id: int, customer_id: int, base_at: datetime,
+              address: tuple[str, str] | None) -> Survey | None:
+    """Insert the survey once per subject (a replayed order or a re-resolved ticket adds nothing)."""
+    existing = session.scalar(select(Survey).where(Survey.kind == kind, Survey.subject_id == subject_id))
+    if existing is not None:
+        return existing
+    survey = Survey(kind=kind, subject_id=subject_id, customer_id=customer_id, base_at=base_at,
+                    channel=address[0] if address else None, address=address[1] if address else None,
+                    status="scheduled" if address else "no_channel")
+    try:
+        with session.begin_nested():
+            session.add(survey)
+    except IntegrityError:
+        return session.scalar(select(Survey).where(Survey.kind == kind, Survey.subject_id == subject_id))
+    return survey
+
+
+def schedule_ticket_survey(session: Session, ticket: Ticket, now: datetime) -> Survey | None:
+    """Ask on the ticket's own conversation (the chat the customer complained in)."""
+    if ticket.customer_id is None:
+        return None
+    conversation = session.get(Conversation, ticket.conversation_id)
+    address = (conversation.channel, conversation.address) if conversation else reachable_address(session, ticket.customer_id)
+    return _schedule(session, kind="ticket", subject_id=ticket.id, customer_id=ticket.customer_id, base_at=now, address=address)
+
+
+def schedule_post_purchase_survey(session: Session, order_id: int, now: datetime | None = None) -> Survey | None:
+    """Ask about an order `[surveys] after_order_hours` after it was placed, on the customer's most
+    recent reachable chat. Called by the order hook (or directly by the shop API)."""
+    order = session.get(Order, order_id)
+    if order is None or order.amount <= 0:  # a refund is a negative order: nothing to rate
+        return None
+    return _schedule(session, kind="order", subject_id=order.id, customer_id=order.customer_id,
+                     base_at=order.placed_at, address=reachable_address(session, order.customer_id))
+
+
+def _after_order(session: Session, order: Any, now: datetime | None = None, *_: Any, **__: Any) -> None:
+    """The order hook's callback: takes an Order or its id."""
+    schedule_post_purchase_survey(session, order if isinstance(order, int) else order.id, now)
+
+
+_registered = False
+
+
+def register_order_hook() -> bool:
+    """Ask `bot.hooks` (the orders module's registry) to call us after each order, once per process.
+    False while that module does not exist: the shop API then calls schedule_post_purchase_survey."""
+    global _registered
+    if _registered:
+        return True
+    try:
+        from bot import hooks  # type: ignore[attr-defined]
+    except ImportError:
+        return False
+    hooks.on_order(_after_order)
+    _registered = True
+    return True
+
+
+# --- sending (the scheduler's job) --------------------------------------------------------------
+
+def send_due_surveys(session: Session, settings: Settings, now: datetime) -> int:
+    delays = {"ticket": timedelta(minutes=settings.surveys.after_ticket_minutes),
+              "order": timedelta(hours=settings.surveys.after_order_hours)}
+    sent = 0
+    for kind, delay in delays.items():
+        due = session.scalars(select(Survey).where(Survey.status == "scheduled", Survey.kind == kind,
+                                                   Survey.base_at <= now - delay)
+                              .order_by(Survey.base_at, Survey.id).limit(SEND_BATCH)).all()
+        for survey in due:
+            reachable = is_reachable(session, survey.channel or "", survey.address or "")
+            claimed = session.execute(update(Survey).where(Survey.id == survey.id, Survey.status == "scheduled")
+                                      .values(status="sent" if reachable else "unreachable", sent_at=now if reachable else None))
+            if claimed.rowcount != 1 or not reachable:
+                continue
+            language = customer_language(session, survey.customer_id, settings)
+            text = render(TEXTS, f"survey_{kind}", language, settings, id=survey.subject_id)
+            buttons = tuple(Button(str(score), f"csat:{survey.id}:{score}", str(score)) for score in SCORES)
+            send_to_customer(session, survey.customer_id, survey.channel or "", survey.address or "",
+                             [Outbound(text, quick_replies=buttons)], purpose="survey")
+            sent += 1
+    return sent
+
+
+# --- answers -------------------------------------------------------------------------------------
+
+def on_survey_answer(ctx: Context) -> Sequence[Outbound] | None:
+    """`csat:<survey>:<score>` from the buttons, or a typed 1-5 while a question is open."""
+    if ctx.customer is None or ctx.event.chat_type != "user":
+        return None
+    match = re.fullmatch(r"csat:(\d+):(\d+)", ctx.postback)
+    if match:
+        survey = ctx.session.get(Survey, int(match.group(1)))
+        score = int(match.group(2))
+        if survey is None or survey.customer_id != ctx.customer.id or score not in SCORES:
+            return [Outbound(say(ctx, TEXTS, "survey_unknown"))]
+    elif ctx.event.kind == "text" and ctx.text in {str(s) for s in SCORES} and flow_of(ctx) is None:
+        survey = ctx.session.scalar(
+            select(Survey).where(Survey.customer_id == ctx.customer.id, Survey.status == "sent",
+                                 Survey.sent_at >= ctx.now - timedelta(hours=ctx.settings.surveys.answer_window_hours))
+            .order_by(Survey.sent_at.desc()).limit(1))
+        if survey is None:
+            return None
+        score = int(ctx.text)
+    else:
+        return None
+    if survey.status == "answered":
+        return [Outbound(say(ctx, TEXTS, "survey_done"))]
+    survey.status, survey.score, survey.answered_at = "answered", score, ctx.now
+    if survey.kind == "ticket" and score <= ctx.settings.surveys.low_score:
+        ticket = ctx.session.get(Ticket, survey.subject_id)
+        if ticket is not None and ticket.status == "resolved":
+            tickets.reopen_for_supervisor(ctx.session, ctx.settings, ticket, ctx.now, score=score)
+            return [Outbound(say(ctx, TEXTS, "survey_sorry"))]
+    return [Outbound(say(ctx, TEXTS, "survey_thanks"))]

@@ -1,0 +1,1 @@
+"""Reply texts per capability, each key in zh-TW, en and zh-CN. `{shop}` is the shop's name."""
