@@ -122,7 +122,7 @@ def faq(errors: dict[str, str] | None = None, status: int = 200) -> Any:
         seed_faq(db, runtime().settings)  # the first visit starts from config's answers
     with reading() as db:
         rows = list(db.scalars(select(FaqAnswer).order_by(FaqAnswer.position, FaqAnswer.id)))
-    return render_template("console/admin_faq.html", answers=rows, languages=LANGUAGES, errors=errors or {}, form=request.form), status
+    return render_template("console/admin_faq.html", answers=rows, faq_languages=LANGUAGES, errors=errors or {}, form=request.form), status
 
 
 @admin.post("/admin/faq")

@@ -117,7 +117,7 @@ def profile(session: Session, customer_id: int) -> Profile | None:
     count, total = session.execute(select(func.count(), func.coalesce(func.sum(Order.amount), 0))
                                    .where(Order.customer_id == customer_id)).one()
     notes = list(session.execute(select(InternalNote, ConsoleUser.email).outerjoin(ConsoleUser, ConsoleUser.id == InternalNote.author_id)
-                                 .where(InternalNote.customer_id == customer_id).order_by(InternalNote.id.desc()).limit(50)).tuples())
+                                 .where(InternalNote.customer_id == customer_id).order_by(InternalNote.id.desc()).limit(50)).all())
     return Profile(customer, identities, consents, conversations, orders, int(count), total, notes)
 
 

@@ -65,7 +65,7 @@ def choose_targets(session: Session, member_ids: Any, policy: str) -> tuple[list
         identities[customer_id].append((channel, address, seen))
     consented: set[tuple[int, str]] = set(session.execute(
         select(Consent.customer_id, Consent.channel).where(Consent.customer_id.in_(member_ids), Consent.purpose == "marketing",
-                                                           Consent.granted)).tuples())
+                                                           Consent.granted)).all())
     targets, skipped = [], {}
     for customer_id in session.scalars(select(Customer.id).where(Customer.id.in_(member_ids)).order_by(Customer.id)):
         options = sorted(identities.get(customer_id, ()), key=lambda item: item[2], reverse=True)  # most recently seen first

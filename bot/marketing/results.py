@@ -44,7 +44,7 @@ def progress(session: Session, broadcast_id: int) -> Progress:
         select(OutboxMessage.status, func.count(BroadcastRecipient.id))
         .join(OutboxMessage, OutboxMessage.id == BroadcastRecipient.outbox_id)
         .where(BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.group == "treated")
-        .group_by(OutboxMessage.status)).tuples())
+        .group_by(OutboxMessage.status)).all())
     groups = session.execute(select(BroadcastRecipient.group, BroadcastRecipient.skip_reason, func.count())
                              .where(BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.group != "treated")
                              .group_by(BroadcastRecipient.group, BroadcastRecipient.skip_reason)).all()
@@ -104,13 +104,13 @@ def purchase_lift(session: Session, broadcast: Broadcast, window_days: int) -> L
     end = start + timedelta(days=window_days)
     sizes = dict(session.execute(select(BroadcastRecipient.group, func.count()).where(
         BroadcastRecipient.broadcast_id == broadcast.id, BroadcastRecipient.group.in_(("treated", "control")))
-        .group_by(BroadcastRecipient.group)).tuples())
+        .group_by(BroadcastRecipient.group)).all())
     buyers = dict(session.execute(
         select(BroadcastRecipient.group, func.count(distinct(Order.customer_id)))
         .join(Order, Order.customer_id == BroadcastRecipient.customer_id)
         .where(BroadcastRecipient.broadcast_id == broadcast.id, BroadcastRecipient.group.in_(("treated", "control")),
                Order.placed_at >= start, Order.placed_at < end, Order.amount > 0)
-        .group_by(BroadcastRecipient.group)).tuples())
+        .group_by(BroadcastRecipient.group)).all())
     return Lift(sizes.get("treated", 0), buyers.get("treated", 0), sizes.get("control", 0), buyers.get("control", 0), start, end)
 
 
@@ -120,7 +120,7 @@ def coupon_lift(session: Session, broadcast: Broadcast, window_days: int) -> Lif
         return None
     start, end = broadcast.planned_at, broadcast.planned_at + timedelta(days=window_days)
     groups = dict(session.execute(select(BroadcastRecipient.customer_id, BroadcastRecipient.group).where(
-        BroadcastRecipient.broadcast_id == broadcast.id, BroadcastRecipient.group.in_(("treated", "control")))).tuples())
+        BroadcastRecipient.broadcast_id == broadcast.id, BroadcastRecipient.group.in_(("treated", "control")))).all())
     redeemed = coupon_redemptions(session, list(groups), start, end)
     if redeemed is None:
         return None
