@@ -33,10 +33,10 @@ def profile_panels(session: Session, customer: Customer) -> list[ProfilePanel]:
     (issue-5b appointments), past tickets with their CSAT (issue-5b tickets, surveys).
     """
     return [
-        ProfilePanel("Points and ledger", waiting_for="loyalty (points ledger)"),
-        ProfilePanel("Coupons", waiting_for="coupons"),
-        ProfilePanel("Appointments", waiting_for="appointments"),
-        ProfilePanel("Tickets", waiting_for="tickets"),
+        ProfilePanel("Points and ledger", waiting_for="points ledger (issue-5a)"),
+        ProfilePanel("Coupons", waiting_for="coupons (issue-5a)"),
+        ProfilePanel("Appointments", waiting_for="appointments (issue-5b)"),
+        ProfilePanel("Tickets", waiting_for="tickets (issue-5b)"),
     ]
 
 
