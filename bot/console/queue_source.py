@@ -15,7 +15,7 @@ function; the dict keys below are the contract and stay the same:
     sla_due_at      aware datetime of the next SLA deadline, or None (no clock)
     waiting_since   aware datetime: when the customer's wait started (the last message today)
     assignee        the assigned console user's email, or None
-    subject         a short text: the last message (customer text: the page escapes it)
+    subject         a short text: the customer's last message (the page escapes it)
     status          open | breached (past sla_due_at)
 
 Filters (all optional): channel, priority, assignee ("me" needs `filters["me"]` = email,
@@ -41,7 +41,7 @@ def open_tickets(session: Session, filters: dict[str, Any]) -> list[dict[str, An
     if filters.get("priority") not in (None, "", "normal") or filters.get("assignee") not in (None, "", "none"):
         return []  # no priorities or assignees before tickets exist: only "normal", unassigned
     limit = min(int(filters.get("limit") or DEFAULT_LIMIT), MAX_LIMIT)
-    last_text = (select(Message.text).where(Message.conversation_id == Conversation.id)
+    last_text = (select(Message.text).where(Message.conversation_id == Conversation.id, Message.direction == "in")
                  .order_by(Message.id.desc()).limit(1).correlate(Conversation).scalar_subquery())
     query = (select(Conversation.id, Conversation.customer_id, Conversation.channel, Conversation.last_message_at,
                     Customer.display_name, last_text.label("subject"))
