@@ -17,11 +17,9 @@ from bot.config import ConfigError, Settings, load_settings
 
 
 def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
-    from models.db import make_engine
-    from models.migrate import upgrade
-
     from bot.faq_store import seed_faq
-    from models.db import make_session_factory
+    from models.db import make_engine, make_session_factory
+    from models.migrate import upgrade
 
     engine = make_engine(settings.database.url)
     upgrade(engine)

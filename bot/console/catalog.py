@@ -38,7 +38,8 @@ ZH_TW: dict[str, str] = {
     "Conversations handled by people, most urgent first. SLA clocks, priorities and assignees come with the tickets model.":
         "由真人處理的對話，最急的在最上面。SLA 計時、優先順序與負責人會隨客訴單模組加入。",
     "Priority": "優先順序", "Assignee": "負責人", "Me": "我", "Unassigned": "未指派", "SLA": "SLA", "Customer": "顧客",
-    "Last message": "最後訊息", "Nothing waiting.": "目前沒有待處理的對話。", "Showing the first {shown} of {total}.": "顯示前 {shown} 筆，共 {total} 筆。",
+    "Last message": "最後訊息", "Nothing waiting.": "目前沒有待處理的對話。",
+    "Showing the first {shown} of {total}.": "顯示前 {shown} 筆，共 {total} 筆。",
     # customers and conversations
     "Name, email, phone or #id": "姓名、Email、電話或 #編號", "No customer found.": "找不到顧客。", "Stage": "階段", "Tier": "等級",
     "Phone": "電話", "Conversation": "對話", "Group chat": "群組對話", "handled by people": "真人處理中", "handled by the bot": "機器人處理中",
@@ -50,8 +51,10 @@ ZH_TW: dict[str, str] = {
     "Profile": "顧客資料", "Lead source": "名單來源", "Language": "語言", "Region": "地區", "Age group": "年齡層", "Interests": "興趣",
     "Tags": "標籤", "Purchases": "消費", "Consent": "同意紀錄", "No consent recorded.": "沒有同意紀錄。", "Conversations": "對話",
     "Points and ledger": "點數與明細", "Coupons": "優惠券", "Appointments": "預約", "Tickets": "客訴單", "Waits for: {what}.": "等待整合：{what}。",
-    "Recent purchases": "最近消費", "Amount (NT$)": "金額（NT$）", "Items (comma-separated)": "品項（以逗號分隔）", "When (empty = now)": "時間（空白表示現在）",
-    "Record purchase": "記錄消費", "Purchase of NT${amount} recorded.": "已記錄消費 NT${amount}。", "This purchase was already recorded.": "這筆消費已經記錄過了。",
+    "Recent purchases": "最近消費", "Amount (NT$)": "金額（NT$）", "Items (comma-separated)": "品項（以逗號分隔）",
+    "When (empty = now)": "時間（空白表示現在）",
+    "Record purchase": "記錄消費", "Purchase of NT${amount} recorded.": "已記錄消費 NT${amount}。",
+    "This purchase was already recorded.": "這筆消費已經記錄過了。",
     "Internal notes": "內部備註", "Add note": "新增備註", "Note saved.": "備註已儲存。",
     # segments
     "New segment": "新分眾", "RFM scores (1-5)": "RFM 分數（1-5）", "Recency": "最近消費", "Frequency": "消費頻率", "Monetary": "消費金額",
@@ -71,14 +74,17 @@ ZH_TW: dict[str, str] = {
     "Only customers with marketing consent on the chosen channel are included.": "只會發送給在該頻道同意接收行銷訊息的顧客。",
     "Save broadcast": "儲存群發", "Broadcast saved.": "群發已儲存。", "Broadcast paused.": "群發已暫停。", "Broadcast resumed.": "群發已繼續。",
     "Broadcast cancelled.": "群發已取消。", "Progress": "發送進度", "Recipients": "收件人", "Each recipient's status": "每位收件人的狀態",
-    "Results": "成效", "Purchases within (days)": "觀察期間內消費（天）", "Bought": "有消費", "Purchase rate": "購買率", "Sent the message": "收到訊息",
+    "Results": "成效", "Purchases within (days)": "觀察期間內消費（天）", "Bought": "有消費", "Purchase rate": "購買率",
+    "Sent the message": "收到訊息",
     "The message raised the purchase rate from {control} to {treated}.": "此訊息讓購買率從 {control} 提高到 {treated}。",
     "The message lowered the purchase rate from {control} to {treated}.": "此訊息讓購買率從 {control} 降到 {treated}。",
     "Purchase rate {treated} with the message and {control} without; the difference could be chance.":
         "收到訊息的購買率為 {treated}，對照組為 {control}；差異可能只是偶然。",
-    "No control group, so the lift cannot be measured. Purchase rate of the recipients: {treated}.": "沒有對照組，無法衡量成效。收件人的購買率：{treated}。",
+    "No control group, so the lift cannot be measured. Purchase rate of the recipients: {treated}.":
+        "沒有對照組，無法衡量成效。收件人的購買率：{treated}。",
     "Difference {diff} percentage points; 95 % interval {low} to {high}.": "差異 {diff} 個百分點；95% 信賴區間 {low} 至 {high}。",
-    "Window: {start} to {end}.": "觀察期間：{start} 至 {end}。", "The window is still open; the figures will change.": "觀察期間尚未結束，數字仍會變動。",
+    "Window: {start} to {end}.": "觀察期間：{start} 至 {end}。",
+    "The window is still open; the figures will change.": "觀察期間尚未結束，數字仍會變動。",
     "Coupon redemptions": "優惠券使用", "Results appear once the broadcast has been sent.": "群發送出後會顯示成效。",
     "Definition": "設定", "Rate cap": "速率上限", "Planned": "規劃時間", "Occurrences": "各次發送",
     # campaigns
