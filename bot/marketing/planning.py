@@ -18,13 +18,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from bot import pipeline
 from bot.config import Settings
 from bot.console.seams import customer_points, tier_label
 from bot.events import Outbound
+from bot.marketing.bulk import bulk_insert
 from bot.marketing.schedule import send_slots
 from bot.marketing.segments import segment_query
 from bot.marketing.texts import fields_used, render
@@ -51,29 +52,35 @@ class Target:
     customer_id: int
     channel: str
     address: str
+    name: str | None = None
+    tier: int | None = None
+    language: str = "zh-TW"
 
 
 def choose_targets(session: Session, member_ids: Any, policy: str) -> tuple[list[Target], dict[int, str]]:
     """Each member's channel and address under the policy, or why they are skipped
-    (`no_consent`: reachable there but no marketing consent; `unreachable`: no reachable account)."""
-    identities: dict[int, list[tuple[str, str, datetime]]] = defaultdict(list)
-    query = select(ChannelIdentity.customer_id, ChannelIdentity.channel, ChannelIdentity.platform_user_id,
-                   ChannelIdentity.last_seen_at).where(ChannelIdentity.customer_id.in_(member_ids), ChannelIdentity.reachable)
-    if policy != "preferred":
-        query = query.where(ChannelIdentity.channel == policy)
-    for customer_id, channel, address, seen in session.execute(query):
-        identities[customer_id].append((channel, address, seen))
-    consented: set[tuple[int, str]] = set(session.execute(
-        select(Consent.customer_id, Consent.channel).where(Consent.customer_id.in_(member_ids), Consent.purpose == "marketing",
-                                                           Consent.granted)).all())
-    targets, skipped = [], {}
-    for customer_id in session.scalars(select(Customer.id).where(Customer.id.in_(member_ids)).order_by(Customer.id)):
-        options = sorted(identities.get(customer_id, ()), key=lambda item: item[2], reverse=True)  # most recently seen first
-        allowed = [item for item in options if (customer_id, item[0]) in consented]
-        if allowed:
-            targets.append(Target(customer_id, allowed[0][0], allowed[0][1]))
-        else:
-            skipped[customer_id] = "no_consent" if options else "unreachable"
+    (`no_consent`: reachable there but no marketing consent; `unreachable`: no reachable account).
+    Under `preferred`, the consented channel the customer used most recently wins."""
+    consent = aliased(Consent)
+    query = (select(Customer.id, Customer.display_name, Customer.tier, Customer.language, ChannelIdentity.channel,
+                    ChannelIdentity.platform_user_id, ChannelIdentity.last_seen_at, consent.id.is_not(None))
+             .outerjoin(ChannelIdentity, and_(ChannelIdentity.customer_id == Customer.id, ChannelIdentity.reachable,
+                                              *([ChannelIdentity.channel == policy] if policy != "preferred" else [])))
+             .outerjoin(consent, and_(consent.customer_id == Customer.id, consent.channel == ChannelIdentity.channel,
+                                      consent.purpose == "marketing", consent.granted))
+             .where(Customer.id.in_(member_ids)))
+    best: dict[int, tuple[Any, ...]] = {}
+    reachable: set[int] = set()
+    seen: set[int] = set()
+    for customer_id, name, tier, language, channel, address, last_seen, consented in session.execute(query):
+        seen.add(customer_id)
+        if channel is None:
+            continue
+        reachable.add(customer_id)
+        if consented and (customer_id not in best or last_seen > best[customer_id][5]):
+            best[customer_id] = (name, tier, language, channel, address, last_seen)
+    targets = [Target(c, v[3], v[4], v[0], v[1], v[2]) for c, v in sorted(best.items())]
+    skipped = {c: ("no_consent" if c in reachable else "unreachable") for c in sorted(seen - set(best))}
     return targets, skipped
 
 
@@ -93,18 +100,16 @@ def plan_broadcast(session: Session, broadcast: Broadcast, settings: Settings, n
     if broadcast.random_seed is None:
         broadcast.random_seed = secrets.randbits(31)
     members = segment_query(session, broadcast.criteria, now).subquery()
-    member_ids = select(members.c.id)
-    targets, skipped = choose_targets(session, member_ids, broadcast.channel_policy)
+    targets, skipped = choose_targets(session, select(members.c.id), broadcast.channel_policy)
     treated, control = draw_control(targets, broadcast.holdout_percent, broadcast.random_seed)
     outbox_by_customer = _write_outbox(session, broadcast, treated, settings, now)
-    recipients = [{"broadcast_id": broadcast.id, "customer_id": t.customer_id, "group": "treated", "channel": t.channel,
-                   "address": t.address, "outbox_id": outbox_by_customer[t.customer_id]} for t in treated]
-    recipients += [{"broadcast_id": broadcast.id, "customer_id": t.customer_id, "group": "control", "channel": t.channel,
-                    "address": t.address, "outbox_id": None} for t in control]
+    recipients = [{"broadcast_id": broadcast.id, "customer_id": t.customer_id, "group": "treated", "skip_reason": None,
+                   "channel": t.channel, "address": t.address, "outbox_id": outbox_by_customer[t.customer_id]} for t in treated]
+    recipients += [{"broadcast_id": broadcast.id, "customer_id": t.customer_id, "group": "control", "skip_reason": None,
+                    "channel": t.channel, "address": t.address, "outbox_id": None} for t in control]
     recipients += [{"broadcast_id": broadcast.id, "customer_id": customer_id, "group": "skipped", "skip_reason": reason,
                     "channel": None, "address": None, "outbox_id": None} for customer_id, reason in skipped.items()]
-    for start in range(0, len(recipients), 5000):
-        session.execute(insert(BroadcastRecipient), recipients[start:start + 5000])
+    bulk_insert(session, BroadcastRecipient, recipients)
     broadcast.status = "sending" if treated else "done"
     broadcast.planned_at = now
     broadcast.finished_at = None if treated else now
@@ -124,7 +129,7 @@ def _write_outbox(session: Session, broadcast: Broadcast, treated: list[Target],
     zone = ZoneInfo(settings.app.timezone)
     quiet = (broadcast.quiet_start, broadcast.quiet_end) if broadcast.quiet_start and broadcast.quiet_end else None
     personal = fields_used(broadcast.text)
-    texts = _personal_texts(session, broadcast.text, personal, [t.customer_id for t in treated]) if personal else {}
+    texts = _personal_texts(session, broadcast.text, personal, treated) if personal else {}
     by_channel: dict[str, list[Target]] = defaultdict(list)
     for target in treated:
         by_channel[target.channel].append(target)
@@ -135,7 +140,7 @@ def _write_outbox(session: Session, broadcast: Broadcast, treated: list[Target],
     slots = send_slots(now, [len(group) for _, group in plan], broadcast.rate_per_minute, quiet, zone)
     result: dict[int, int] = {}
     singles: list[dict[str, Any]] = []
-    single_customers: dict[str, int] = {}
+    message_shape = Outbound("").to_json()  # built once: asdict per row is slow at 100,000 rows
     for (channel, group), slot in zip(plan, slots, strict=True):
         if len(group) > 1 or (pipeline.MULTICAST_RECIPIENTS.get(channel, 1) > 1 and not personal):
             [row] = pipeline.enqueue_multicast(session, channel, [t.address for t in group], [Outbound(broadcast.text)],
@@ -144,33 +149,28 @@ def _write_outbox(session: Session, broadcast: Broadcast, treated: list[Target],
             result.update({t.customer_id: row.id for t in group})
             continue
         target = group[0]
-        key = str(uuid.uuid4())
-        single_customers[key] = target.customer_id
-        text = texts.get(target.customer_id, broadcast.text)
         singles.append({"channel": channel, "address": target.address, "recipients": None,
-                        "messages": [Outbound(text).to_json()], "purpose": "marketing", "customer_id": target.customer_id,
-                        "broadcast_id": broadcast.id, "idempotency_key": key, "status": "pending", "attempts": 0,
-                        "next_attempt_at": slot, "reply_attempted": False, "created_at": now})
+                        "messages": [{**message_shape, "text": texts.get(target.customer_id, broadcast.text)}],
+                        "purpose": "marketing", "customer_id": target.customer_id, "broadcast_id": broadcast.id,
+                        "idempotency_key": str(uuid.uuid4()), "status": "pending", "attempts": 0, "next_attempt_at": slot,
+                        "reply_attempted": False, "created_at": now})
     session.flush()
-    for start in range(0, len(singles), 2000):
-        rows = session.execute(insert(OutboxMessage).returning(OutboxMessage.id, OutboxMessage.idempotency_key),
-                               singles[start:start + 2000])
-        result.update({single_customers[key]: row_id for row_id, key in rows})
+    if singles:
+        bulk_insert(session, OutboxMessage, singles)
+        result.update(session.execute(select(OutboxMessage.customer_id, OutboxMessage.id).where(
+            OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.customer_id.is_not(None))).all())
     return result
 
 
-def _personal_texts(session: Session, text: str, fields: set[str], customer_ids: list[int]) -> dict[int, str]:
-    points = customer_points(session, customer_ids) if "points" in fields else {}
+def _personal_texts(session: Session, text: str, fields: set[str], targets: list[Target]) -> dict[int, str]:
+    points = customer_points(session, [t.customer_id for t in targets]) if "points" in fields else {}
     if points is None:
         raise PlanningError("{points} needs the loyalty engine, which is not installed yet")
     texts = {}
-    for start in range(0, len(customer_ids), 5000):
-        chunk = customer_ids[start:start + 5000]
-        for customer_id, name, tier, language in session.execute(
-                select(Customer.id, Customer.display_name, Customer.tier, Customer.language).where(Customer.id.in_(chunk))):
-            fallback = "朋友" if language.startswith("zh") else "friend"
-            texts[customer_id] = render(text, {"name": name or fallback, "tier": tier_label(tier, language),
-                                               "points": points.get(customer_id, 0)})
+    for target in targets:
+        fallback = "朋友" if target.language.startswith("zh") else "friend"
+        texts[target.customer_id] = render(text, {"name": target.name or fallback, "tier": tier_label(target.tier, target.language),
+                                                  "points": points.get(target.customer_id, 0)})
     return texts
 
 
