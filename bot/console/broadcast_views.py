@@ -87,7 +87,8 @@ def show(broadcast_id: int) -> Any:
         coupons = coupon_lift(db, broadcast, window)
         segment = db.get(Segment, broadcast.segment_id) if broadcast.segment_id else None
         children = list(db.scalars(select(Broadcast).where(Broadcast.parent_id == broadcast_id).order_by(Broadcast.id.desc()).limit(50)))
-    return render_template("console/broadcast.html", broadcast=broadcast, progress=state, lift=lift, coupons=coupons, window=window,
+    return render_template("console/broadcast.html", broadcast=broadcast, progress=state, status=state.shown_status(broadcast.status),
+                           lift=lift, coupons=coupons, window=window,
                            window_open=window_open(lift) if lift else False, segment=segment, children=children)
 
 
@@ -97,7 +98,7 @@ def progress_json(broadcast_id: int) -> Any:
     with reading() as db:
         broadcast = _broadcast_or_404(db, broadcast_id)
         state = progress(db, broadcast_id)
-    return jsonify(status=broadcast.status, percent=round(state.percent, 1), treated=state.treated, finished=state.finished,
+    return jsonify(status=state.shown_status(broadcast.status), percent=round(state.percent, 1), treated=state.treated, finished=state.finished,
                    statuses=state.statuses, control=state.control, skipped=state.skipped)
 
 

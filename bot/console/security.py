@@ -72,8 +72,9 @@ def wants_json() -> bool:
     return request.path.endswith(".json") or request.accept_mimetypes.best == "application/json"
 
 
-def password_version(user: ConsoleUser) -> int:
-    return int(user.password_changed_at.timestamp())
+def password_version(user: ConsoleUser) -> str:
+    """Changes whenever the password does (to the microsecond), ending the account's other sessions."""
+    return user.password_changed_at.isoformat()
 
 
 def start_session(user: ConsoleUser) -> None:

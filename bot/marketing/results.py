@@ -34,6 +34,10 @@ class Progress:
     def finished(self) -> int:
         return sum(n for status, n in self.statuses.items() if status in ("sent", "failed", "cancelled"))
 
+    def shown_status(self, stored: str) -> str:
+        """`done` as soon as every message is out, before the job records it."""
+        return "done" if stored == "sending" and self.finished == self.treated else stored
+
     @property
     def percent(self) -> float:
         return 100.0 * self.finished / self.treated if self.treated else 100.0

@@ -53,7 +53,7 @@ def test_segment_broadcast_progress_and_results(chat, runtime, page_for, worker,
     assert page.locator("[data-count=treated]").inner_text() == "9" and page.locator("[data-count=control]").inner_text() == "3"
     worker.drain()  # the delivery worker sends the multicast
     page.wait_for_function("() => document.getElementById('progress').value === 100")
-    page.wait_for_function("() => document.getElementById('broadcast-status').className.includes('status-sending')")
+    page.wait_for_function("() => document.getElementById('broadcast-status').className.includes('status-done')")
     multicasts = [d for d in standin.deliveries if d["kind"] == "multicast"]
     assert len(multicasts) == 1 and multicasts[0]["messages"][0]["text"] == "春季書展開跑，全館 85 折！"
     broadcast = db.scalar(select(Broadcast))
