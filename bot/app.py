@@ -1,15 +1,15 @@
-"""The Flask application factory: webhooks, health and metrics (the console comes later)."""
+"""The Flask application factory: webhooks, health, metrics, and the web console."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, redirect
 from sqlalchemy import func, select, text
 from werkzeug.exceptions import HTTPException
 
 from bot.config import Settings, load_settings
+from bot.console import console_error_page, persistent_secret_key, register_console
 from bot.runtime import Runtime, build_runtime
 from bot.webhooks import webhooks
 from models import InboxEvent, OutboxMessage
@@ -21,16 +21,21 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     settings = runtime.settings
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=settings.web.secret_key or secrets.token_hex(32),
+        SECRET_KEY=persistent_secret_key(settings),
         MAX_CONTENT_LENGTH=settings.web.max_body_bytes,
         JSON_AS_ASCII=False,
     )
     app.extensions["bot"] = runtime
     app.register_blueprint(webhooks)
+    register_console(app, settings)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
-        return jsonify(error=exc.description), exc.code
+        return console_error_page(exc) or (jsonify(error=exc.description), exc.code)
+
+    @app.get("/")
+    def home() -> Any:
+        return redirect("/console/")
 
     @app.get("/healthz")
     def healthz() -> Any:

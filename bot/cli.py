@@ -1,4 +1,4 @@
-"""`python -m bot <command>`: init, serve, web, worker, scheduler, chat.
+"""`python -m bot <command>`: init, serve, web, worker, scheduler, chat, user.
 
 Every command loads the settings first, so a bad setting stops it with one line naming the key.
 """
@@ -17,14 +17,62 @@ from bot.config import ConfigError, Settings, load_settings
 
 
 def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
-    from models.db import make_engine
+    from bot.faq_store import seed_faq
+    from models.db import make_engine, make_session_factory
     from models.migrate import upgrade
 
     engine = make_engine(settings.database.url)
     upgrade(engine)
+    with make_session_factory(engine).begin() as session:
+        seed_faq(session, settings)  # the console edits the FAQ from here on
     engine.dispose()
     print(f"database ready: {_safe_url(settings.database.url)}")
     return 0
+
+
+def cmd_user(settings: Settings, args: argparse.Namespace) -> int:
+    """`user add EMAIL --role ROLE`: a console account, with a typed or generated password."""
+    import getpass
+
+    from bot.console.users import UserError, create_user
+    from models import ConsoleUser
+    from models.db import make_engine, make_session_factory
+
+    engine = make_engine(settings.database.url)
+    try:
+        sessions = make_session_factory(engine)
+        if args.user_command == "list":
+            with sessions() as session:
+                for user in session.query(ConsoleUser).order_by(ConsoleUser.email):
+                    print(f"{user.email}\t{user.role}\t{'active' if user.active else 'deactivated'}")
+            return 0
+        password = None
+        if not args.generate and sys.stdin.isatty():
+            password = getpass.getpass("password (empty: generate one): ") or None
+            if password is not None and getpass.getpass("again: ") != password:
+                print("error: the two passwords differ", file=sys.stderr)
+                return 2
+        generated = password is None
+        try:
+            with sessions.begin() as session:
+                user, password = create_user(session, args.email, args.role, password)
+                email, role = user.email, user.role
+        except UserError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    finally:
+        engine.dispose()
+    print(f"created {role} {email}")
+    if generated:
+        print(f"password: {password}")
+    return 0
+
+
+def _first_admin(settings: Settings, runtime: Any) -> tuple[str, str] | None:
+    from bot.console.users import ensure_first_admin
+
+    with runtime.sessions.begin() as session:
+        return ensure_first_admin(session, settings.console.first_admin_email)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -50,7 +98,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     worker.start()
     scheduler = LeaderScheduler(settings, runtime.sessions, worker.owner)
     scheduler.start_thread()
+    first_admin = _first_admin(settings, runtime)
     print(f"\nService running at {base}  (health: {base}/healthz)")
+    print(f"Console: {base}/console/")
+    if first_admin is not None:
+        print(f"  first admin (shown once; change it under Account): {first_admin[0]} / {first_admin[1]}")
     if standin is not None:
         print("Sandbox mode: no LINE credentials set, so a local LINE stand-in answers at", standin.url)
         print("Chat with the bot from another terminal:")
@@ -214,12 +266,20 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--follow", action="store_true", help="send a follow event (adding the bot as a friend)")
     chat.add_argument("--postback", metavar="DATA", help="press a button: send a postback with this data")
     chat.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the reply (default 10)")
+    user = sub.add_parser("user", help="console accounts: add one, or list them",
+                          description="Manage the web console's accounts.")
+    user_sub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    add = user_sub.add_parser("add", help="add an account (prints the password when it is generated)")
+    add.add_argument("email")
+    add.add_argument("--role", required=True, choices=("admin", "staff", "marketer"))
+    add.add_argument("--generate", action="store_true", help="generate the password even at a terminal")
+    user_sub.add_parser("list", help="list the accounts")
     return parser
 
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "init": cmd_init, "serve": cmd_serve, "web": cmd_web, "worker": cmd_worker,
-    "scheduler": cmd_scheduler, "chat": cmd_chat,
+    "scheduler": cmd_scheduler, "chat": cmd_chat, "user": cmd_user,
 }
 
 

@@ -94,6 +94,19 @@ class SchedulerSettings:
 
 
 @dataclass(frozen=True)
+class ConsoleSettings:
+    """The staff and marketer web console: sessions, login throttling, the first admin, links."""
+
+    session_idle_minutes: int = 480
+    session_max_hours: int = 24
+    login_max_failures: int = 5
+    login_max_failures_per_ip: int = 20
+    login_lock_minutes: int = 15
+    first_admin_email: str = "admin@example.com"
+    telegram_bot_username: str = ""
+
+
+@dataclass(frozen=True)
 class ShopSettings:
     name: str = "Demo Shop"
     welcome: Mapping[str, str] = field(default_factory=dict)
@@ -116,6 +129,7 @@ class Settings:
     line: LineSettings = field(default_factory=LineSettings)
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
     shop: ShopSettings = field(default_factory=ShopSettings)
     faq: tuple[FaqEntry, ...] = ()
     business: BusinessSettings = field(default_factory=BusinessSettings)
@@ -153,7 +167,7 @@ class Settings:
 
 # Keys that hold secrets: in production they must come from the environment, never the file.
 SECRET_KEYS = {("web", "secret_key"), ("line", "channel_secret"), ("line", "channel_access_token")}
-SCALAR_SECTIONS = ("app", "web", "database", "line", "worker", "scheduler",
+SCALAR_SECTIONS = ("app", "web", "database", "line", "worker", "scheduler", "console",
                    "business", "leads", "appointments", "complaints", "sla", "staff", "surveys")
 
 
@@ -311,6 +325,13 @@ def validate(settings: Settings) -> None:
     if settings.scheduler.tick_seconds < 1:
         raise ConfigError("scheduler.tick_seconds: must be at least 1")
     validate_care(settings, ConfigError)
+    for name in ("session_idle_minutes", "session_max_hours", "login_max_failures", "login_max_failures_per_ip", "login_lock_minutes"):
+        if getattr(settings.console, name) < 1:
+            raise ConfigError(f"console.{name}: must be at least 1")
+    if "@" not in settings.console.first_admin_email:
+        raise ConfigError("console.first_admin_email: must be an email address")
+    if settings.console.telegram_bot_username.startswith("@"):
+        raise ConfigError("console.telegram_bot_username: give the name without the leading @")
     if settings.production:
         if len(settings.web.secret_key) < 32:
             raise ConfigError("web.secret_key: set BOT_WEB_SECRET_KEY to at least 32 random characters in production")

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.config import LANGUAGES
+from bot.config import LANGUAGES, FaqEntry
 from bot.engine import Context
 from bot.events import Button, Outbound
+from bot.faq_store import faq_entries
 from bot.i18n import next_language, pick, translate
 from handlers.texts.care import TEXTS as CARE_TEXTS
 
 MAX_MENU_FAQS = 4
 
 
+def _faq(ctx: Context) -> tuple[FaqEntry, ...]:
+    """The answers edited in the console, or config's until there are any (bot/faq_store.py)."""
+    return faq_entries(ctx.session, ctx.settings)
+
+
 def _answer(ctx: Context, index: int) -> list[Outbound]:
-    entry = ctx.settings.faq[index]
+    entry = _faq(ctx)[index]
     return [Outbound(pick(entry.answer, ctx.language, ctx.settings.app.default_language),
                      quick_replies=menu_buttons(ctx))]
 
@@ -33,7 +39,7 @@ def on_faq_keyword(ctx: Context) -> Sequence[Outbound] | None:
     if ctx.event.kind != "text" or not ctx.text:
         return None
     lowered = ctx.text.lower()
-    for index, entry in enumerate(ctx.settings.faq):
+    for index, entry in enumerate(_faq(ctx)):
         if any(keyword in lowered for keyword in entry.keywords):
             _reset_streak(ctx)
             return _answer(ctx, index)
@@ -45,7 +51,7 @@ def on_menu_postback(ctx: Context) -> Sequence[Outbound] | None:
     data = ctx.postback
     if data.startswith("faq:"):
         number = data[4:]
-        if number.isdigit() and int(number) < len(ctx.settings.faq):
+        if number.isdigit() and int(number) < len(_faq(ctx)):
             _reset_streak(ctx)
             return _answer(ctx, int(number))
         return None
@@ -79,7 +85,7 @@ def menu_buttons(ctx: Context) -> tuple[Button, ...]:
     """The FAQ topics (by their first keyword in the customer's script), booking, a human, and the
     language switch."""
     buttons = []
-    for index, entry in enumerate(ctx.settings.faq[:MAX_MENU_FAQS]):
+    for index, entry in enumerate(_faq(ctx)[:MAX_MENU_FAQS]):
         label = _label(entry.keywords, ctx.language)
         buttons.append(Button(label=label, data=f"faq:{index}", text=label))
     for key, data in (("book_button", "book:start"), ("human_button", "human:start")):

@@ -5,8 +5,10 @@ from models.base import Base, utcnow
 from models.care import DataRequest, EmailVerification, JobRun, ReferralCode, SentNotice
 from models.conversations import Conversation, DialogueState, Message
 from models.customers import ChannelIdentity, Consent, Customer
+from models.marketing import Broadcast, BroadcastRecipient, LeadCampaign, Segment
 from models.orders import Order
 from models.pipeline import InboxEvent, InboxLane, Lease, OutboxMessage
+from models.staff import ROLES, CannedReply, ConsoleUser, FaqAnswer, InternalNote, LoginFailure
 from models.surveys import Survey
 from models.tickets import OPEN_STATUSES, Ticket
 
@@ -22,17 +24,27 @@ __all__ = [
     "Slot",
     "Survey",
     "Ticket",
+    "ROLES",
     "Base",
+    "Broadcast",
+    "BroadcastRecipient",
+    "CannedReply",
     "ChannelIdentity",
     "Consent",
+    "ConsoleUser",
     "Conversation",
     "Customer",
     "DialogueState",
+    "FaqAnswer",
     "InboxEvent",
     "InboxLane",
+    "InternalNote",
+    "LeadCampaign",
     "Lease",
+    "LoginFailure",
     "Message",
     "Order",
     "OutboxMessage",
+    "Segment",
     "utcnow",
 ]

@@ -56,7 +56,10 @@ class InboxLane(Base):
 
 
 class OutboxMessage(Base):
-    """One request to a platform: up to five messages to one address (or one multicast chunk)."""
+    """One request to a platform: up to five messages to one address (or one multicast chunk).
+
+    `status`: pending -> sent | failed; a broadcast's rows may also be `paused` (the delivery job
+    only takes pending rows) or `cancelled`."""
 
     __tablename__ = "outbox"
     __table_args__ = (
@@ -84,6 +87,7 @@ class OutboxMessage(Base):
     purpose: Mapped[str] = mapped_column(String(20), default="reply")
     customer_id: Mapped[int | None] = mapped_column(index=True)
     conversation_id: Mapped[int | None] = mapped_column(index=True)
+    broadcast_id: Mapped[int | None] = mapped_column(index=True)  # marketing rows: pause / cancel / progress
     reply_token: Mapped[str | None] = mapped_column(String(200))
     reply_token_expires_at: Mapped[datetime | None]
     reply_attempted: Mapped[bool] = mapped_column(default=False)

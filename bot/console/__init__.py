@@ -1,0 +1,125 @@
+"""The web console for staff, marketers and admins: server-rendered Flask + Jinja pages.
+
+`register_console(app)` adds its blueprints and the request hooks that every console request goes
+through: the signed-in user, CSRF on every unsafe method, the language, and security headers.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g, render_template, request, session
+from werkzeug.exceptions import HTTPException
+
+from bot.config import Settings
+from bot.console import security
+from bot.console.i18n import CONSOLE_LANGUAGES, gettext
+
+CONSOLE_PREFIX = "/console"
+
+
+def blueprints() -> list[Any]:
+    """Every console blueprint, in one visible list."""
+    from bot.console.admin_views import admin
+    from bot.console.auth_views import auth
+    from bot.console.broadcast_views import broadcasts
+    from bot.console.campaign_views import campaigns
+    from bot.console.queue_views import queue
+    from bot.console.report_views import reports
+    from bot.console.segment_views import segments
+    from bot.console.staff_views import staff
+
+    return [auth, queue, staff, segments, broadcasts, campaigns, reports, admin]
+
+
+def persistent_secret_key(settings: Settings) -> str:
+    """The configured secret, or (outside production) one kept in the data folder, so sessions
+    survive a restart and every process of one installation signs cookies alike."""
+    if settings.web.secret_key:
+        return settings.web.secret_key
+    path = settings.data_path / "console_secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process wrote it first
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key
+
+
+def register_console(app: Flask, settings: Settings) -> None:
+    secure = settings.production or settings.web.public_url.startswith("https://")
+    app.config.update(
+        SESSION_COOKIE_NAME="console_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.console.session_max_hours),
+    )
+    app.jinja_env.autoescape = True  # every template, whatever its extension
+    names = set()
+    for blueprint in blueprints():
+        app.register_blueprint(blueprint, url_prefix=CONSOLE_PREFIX)
+        names.add(blueprint.name)
+    zone = ZoneInfo(settings.app.timezone)
+
+    @app.before_request
+    def _console_request() -> None:
+        if request.blueprint in names:
+            security.load_user()
+            security.check_csrf()
+
+    app.after_request(security.add_security_headers)
+
+    @app.context_processor
+    def _template_helpers() -> dict[str, Any]:
+        if request.blueprint not in names and not request.path.startswith(CONSOLE_PREFIX):
+            return {}
+        return {"_": gettext, "csrf_token": security.csrf_token, "can": security.can, "user": g.get("user"),
+                "lang": current_language(), "languages": CONSOLE_LANGUAGES, "shop_name": settings.shop.name,
+                "status_labels": status_labels}
+
+    @app.template_filter("local")
+    def _local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return value.astimezone(zone).strftime(fmt) if value else ""
+
+    @app.template_filter("iso")
+    def _iso(value: datetime | None) -> str:
+        return value.isoformat() if value else ""
+
+
+# Words the page's script shows (statuses, priorities, stages), translated once per page.
+SCRIPT_WORDS = ("pending", "sent", "failed", "paused", "cancelled", "scheduled", "recurring", "sending", "planning", "done",
+                "urgent", "high", "normal", "low", "bot", "(taken back by the customer)", "stranger", "visitor", "lead",
+                "customer", "repeat", "advocate", "image", "sticker", "follow", "unfollow", "postback", "location", "attachment")
+
+
+def status_labels() -> dict[str, str]:
+    return {word: gettext(word) for word in SCRIPT_WORDS}
+
+
+def current_language() -> str:
+    lang = session.get("lang")
+    return lang if lang in CONSOLE_LANGUAGES else "zh-TW"
+
+
+def console_error_page(exc: HTTPException) -> Any | None:
+    """An HTML error page for console pages (JSON endpoints and webhooks keep JSON errors)."""
+    if not request.path.startswith(CONSOLE_PREFIX) or security.wants_json():
+        return None
+    if "user" not in g:
+        security.load_user()
+    return render_template("console/error.html", code=exc.code, description=exc.description), exc.code
+
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"

@@ -1,0 +1,144 @@
+"""Broadcast pages: list, new (with schedule, channel policy, control group), progress (polled as
+JSON while sending), pause / resume / cancel, per-recipient status, and results with lift."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from bot.console import security
+from bot.console.i18n import gettext as _
+from bot.console.views import page_number, reading, runtime, writing
+from bot.marketing import planning
+from bot.marketing.planning import POLICIES, PlanningError
+from bot.marketing.results import coupon_lift, progress, purchase_lift, window_open
+from jobs.broadcasts import plan_due
+from models import Broadcast, BroadcastRecipient, Customer, OutboxMessage, Segment, utcnow
+
+broadcasts = Blueprint("broadcasts", __name__)
+RECIPIENTS_PAGE = 100
+RECIPIENT_FILTERS = ("sent", "pending", "failed", "paused", "cancelled", "control", "no_consent", "unreachable")
+
+
+@broadcasts.get("/broadcasts")
+@security.allow("broadcasts")
+def index() -> Any:
+    with reading() as db:
+        rows = list(db.scalars(select(Broadcast).order_by(Broadcast.id.desc()).limit(200)))
+    return render_template("console/broadcasts.html", broadcasts=rows)
+
+
+@broadcasts.get("/broadcasts/new")
+@security.allow("broadcasts")
+def new() -> Any:
+    return _form({}, {})
+
+
+def _form(form: Any, errors: dict[str, str], status: int = 200) -> Any:
+    with reading() as db:
+        segments = list(db.scalars(select(Segment).order_by(Segment.name)))
+    return render_template("console/broadcast_new.html", form=form, errors=errors, segments=segments, policies=POLICIES,
+                           timezone=runtime().settings.app.timezone), status
+
+
+@broadcasts.post("/broadcasts")
+@security.allow("broadcasts")
+def create() -> Any:
+    from bot.console.broadcast_form import parse_broadcast
+
+    settings = runtime().settings
+    now = utcnow()
+    with writing() as db:
+        values, errors = parse_broadcast(db, request.form, ZoneInfo(settings.app.timezone), now)
+        if errors:
+            db.rollback()
+        else:
+            broadcast = Broadcast(**values, created_by_id=g.user.id)
+            db.add(broadcast)
+            db.flush()
+            broadcast_id, send_now = broadcast.id, broadcast.status == "scheduled" and broadcast.send_at <= now
+    if errors:
+        return _form(request.form, {k: _(v) for k, v in errors.items()}, 400)
+    if send_now:  # "now" means now, whether or not a scheduler runs in this installation
+        plan_due(runtime().sessions, broadcast_id, settings, now)
+    flash(_("Broadcast saved."))
+    return redirect(url_for("broadcasts.show", broadcast_id=broadcast_id))
+
+
+def _broadcast_or_404(db: Any, broadcast_id: int) -> Broadcast:
+    found = db.get(Broadcast, broadcast_id)
+    if found is None:
+        abort(404, "no such broadcast")
+    return found
+
+
+@broadcasts.get("/broadcasts/<int:broadcast_id>")
+@security.allow("broadcasts")
+def show(broadcast_id: int) -> Any:
+    window = request.args.get("window", type=int)
+    with reading() as db:
+        broadcast = _broadcast_or_404(db, broadcast_id)
+        window = window if window and 1 <= window <= 365 else broadcast.results_window_days
+        state = progress(db, broadcast_id)
+        lift = purchase_lift(db, broadcast, window)
+        coupons = coupon_lift(db, broadcast, window)
+        segment = db.get(Segment, broadcast.segment_id) if broadcast.segment_id else None
+        children = list(db.scalars(select(Broadcast).where(Broadcast.parent_id == broadcast_id).order_by(Broadcast.id.desc()).limit(50)))
+    return render_template("console/broadcast.html", broadcast=broadcast, progress=state, status=state.shown_status(broadcast.status),
+                           lift=lift, coupons=coupons, window=window,
+                           window_open=window_open(lift) if lift else False, segment=segment, children=children)
+
+
+@broadcasts.get("/broadcasts/<int:broadcast_id>/progress.json")
+@security.allow("broadcasts")
+def progress_json(broadcast_id: int) -> Any:
+    with reading() as db:
+        broadcast = _broadcast_or_404(db, broadcast_id)
+        state = progress(db, broadcast_id)
+    return jsonify(status=state.shown_status(broadcast.status), percent=round(state.percent, 1), treated=state.treated, finished=state.finished,
+                   statuses=state.statuses, control=state.control, skipped=state.skipped)
+
+
+@broadcasts.post("/broadcasts/<int:broadcast_id>/<any(pause, resume, cancel):action>")
+@security.allow("broadcasts")
+def act(broadcast_id: int, action: str) -> Any:
+    now = utcnow()
+    try:
+        with writing() as db:
+            broadcast = _broadcast_or_404(db, broadcast_id)
+            if action == "pause":
+                planning.pause(db, broadcast)
+            elif action == "resume":
+                planning.resume(db, broadcast, runtime().settings, now)
+            else:
+                planning.cancel(db, broadcast, now)
+    except PlanningError as exc:
+        abort(409, str(exc))
+    flash({"pause": _("Broadcast paused."), "resume": _("Broadcast resumed."), "cancel": _("Broadcast cancelled.")}[action])
+    return redirect(url_for("broadcasts.show", broadcast_id=broadcast_id))
+
+
+@broadcasts.get("/broadcasts/<int:broadcast_id>/recipients")
+@security.allow("broadcasts")
+def recipients(broadcast_id: int) -> Any:
+    shown = request.args.get("status") if request.args.get("status") in RECIPIENT_FILTERS else None
+    page = page_number()
+    with reading() as db:
+        broadcast = _broadcast_or_404(db, broadcast_id)
+        query = (select(BroadcastRecipient, Customer.display_name, OutboxMessage.status, OutboxMessage.last_error)
+                 .join(Customer, Customer.id == BroadcastRecipient.customer_id)
+                 .outerjoin(OutboxMessage, OutboxMessage.id == BroadcastRecipient.outbox_id)
+                 .where(BroadcastRecipient.broadcast_id == broadcast_id))
+        if shown == "control":
+            query = query.where(BroadcastRecipient.group == "control")
+        elif shown in ("no_consent", "unreachable"):
+            query = query.where(BroadcastRecipient.group == "skipped", BroadcastRecipient.skip_reason == shown)
+        elif shown:
+            query = query.where(BroadcastRecipient.group == "treated", OutboxMessage.status == shown)
+        total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = db.execute(query.order_by(BroadcastRecipient.id).offset((page - 1) * RECIPIENTS_PAGE).limit(RECIPIENTS_PAGE)).all()
+    return render_template("console/broadcast_recipients.html", broadcast=broadcast, rows=rows, shown=shown, filters=RECIPIENT_FILTERS,
+                           page=page, pages=max((total + RECIPIENTS_PAGE - 1) // RECIPIENTS_PAGE, 1), total=total)

@@ -1,0 +1,96 @@
+"""Lead campaigns: an incentive and a source code, its Telegram deep link and QR code, and how
+many leads and first purchases each source brought (from customers.lead_source and orders)."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import segno
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
+
+from bot.console import security
+from bot.console.i18n import gettext as _
+from bot.console.views import form_text, reading, runtime, writing
+from models import Customer, LeadCampaign, Order
+
+campaigns = Blueprint("campaigns", __name__)
+CODE_RE = re.compile(r"^[a-z0-9_-]{1,40}$")
+# Telegram's /start payload allows 64 characters of A-Z a-z 0-9 _ -; "src_" + a 40-character code fits.
+
+
+def deep_link(code: str) -> str | None:
+    username = runtime().settings.console.telegram_bot_username
+    return f"https://t.me/{username}?start=src_{code}" if username else None
+
+
+def source_values(code: str) -> tuple[str, str]:
+    """How a customer's lead_source may record this campaign: the bare code or the start payload."""
+    return code, f"src_{code}"
+
+
+def source_stats(db: Any) -> dict[str, tuple[int, int]]:
+    """lead_source -> (leads, leads with a first purchase)."""
+    bought = exists().where(Order.customer_id == Customer.id, Order.amount > 0)
+    rows = db.execute(select(Customer.lead_source, func.count(), func.count().filter(bought))
+                      .where(Customer.lead_source.is_not(None)).group_by(Customer.lead_source)).all()
+    return {source: (int(leads), int(buyers)) for source, leads, buyers in rows}
+
+
+@campaigns.get("/campaigns")
+@security.allow("campaigns")
+def index() -> Any:
+    return _page({}, {})
+
+
+def _page(form: Any, errors: dict[str, str], status: int = 200) -> Any:
+    with reading() as db:
+        rows = list(db.scalars(select(LeadCampaign).order_by(LeadCampaign.id.desc())))
+        stats = source_stats(db)
+    per_campaign = {}
+    for campaign in rows:
+        pairs = [stats.get(value, (0, 0)) for value in source_values(campaign.code)]
+        per_campaign[campaign.id] = (sum(p[0] for p in pairs), sum(p[1] for p in pairs))
+    return render_template("console/campaigns.html", campaigns=rows, per_campaign=per_campaign, stats=sorted(stats.items()),
+                           deep_link=deep_link, form=form, errors=errors,
+                           username=runtime().settings.console.telegram_bot_username), status
+
+
+@campaigns.post("/campaigns")
+@security.allow("campaigns")
+def create() -> Any:
+    code, name, incentive = form_text("code", 100).lower(), form_text("name", 100), form_text("incentive", 2000)
+    errors = {}
+    if not CODE_RE.match(code):
+        errors["code"] = _("1-40 characters: a-z, 0-9, _ or -")
+    if not name:
+        errors["name"] = _("required")
+    if errors:
+        return _page(request.form, errors, 400)
+    try:
+        with writing() as db:
+            db.add(LeadCampaign(code=code, name=name, incentive=incentive))
+    except IntegrityError:
+        return _page(request.form, {"code": _("This code is taken.")}, 400)
+    flash(_("Campaign saved."))
+    return redirect(url_for("campaigns.index"))
+
+
+@campaigns.get("/campaigns/<int:campaign_id>/qr.png")
+@security.allow("campaigns")
+def qr(campaign_id: int) -> Any:
+    with reading() as db:
+        campaign = db.get(LeadCampaign, campaign_id)
+    if campaign is None:
+        abort(404, "no such campaign")
+    link = deep_link(campaign.code)
+    if link is None:
+        abort(409, "set [console] telegram_bot_username first")
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(buffer, kind="png", scale=8, border=2)
+    response = Response(buffer.getvalue(), mimetype="image/png")
+    response.headers["Content-Disposition"] = f'inline; filename="campaign-{campaign.code}.png"'
+    return response

@@ -1,0 +1,62 @@
+"""Reports with charts (SVG drawn on the server: no chart library, no script) and CSV downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, render_template
+from sqlalchemy.orm import Session
+
+from bot.console import seams, security
+from bot.console.views import reading, runtime
+from bot.marketing import reports as compute
+from bot.marketing.reports import Table
+
+reports = Blueprint("reports", __name__)
+
+
+def _builders() -> dict[str, Callable[[Session], Table]]:
+    zone = ZoneInfo(runtime().settings.app.timezone)
+    return {
+        "funnel": compute.funnel,
+        "tiers": compute.tier_pyramid,
+        "rfm": compute.rfm_grid,
+        "retention": lambda session: compute.retention(session, zone),
+        "campaign-lift": compute.campaign_lift,
+    }
+
+
+@reports.get("/reports")
+@security.allow("reports")
+def index() -> Any:
+    with reading() as db:
+        tables = {name: build(db) for name, build in _builders().items()}
+    return render_template("console/reports.html", tables=tables, seams=seams.report_seams())
+
+
+@reports.get("/reports/<name>.csv")
+@security.allow("reports")
+def download(name: str) -> Any:
+    build = _builders().get(name)
+    if build is None:
+        abort(404, f"no report called {name!r}")
+    with reading() as db:
+        table = build(db)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(table.header)
+    writer.writerows([_csv_safe(cell) for cell in row] for row in table.rows)
+    response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv")  # the BOM makes Excel read UTF-8
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+def _csv_safe(cell: Any) -> Any:
+    """Text that a spreadsheet would run as a formula gets a leading quote (CSV injection)."""
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + cell
+    return "" if cell is None else cell

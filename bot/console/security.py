@@ -1,0 +1,138 @@
+"""Who may do what, the signed-in user, session expiry, CSRF, and the security headers.
+
+Why one table of permissions: every page and action names the capability it needs, and what each
+role may do is read (and tested) in one place instead of being scattered over the views.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, abort, current_app, g, jsonify, redirect, request, session, url_for
+
+from models import ConsoleUser
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "queue": frozenset({"staff", "admin"}),
+    "conversations": frozenset({"staff", "admin"}),  # read the chat, reply, notes, take over, hand back
+    "customers.read": frozenset({"staff", "marketer", "admin"}),
+    "purchases": frozenset({"staff", "admin"}),  # record a purchase (redeem a coupon at integration)
+    "segments": frozenset({"marketer", "admin"}),
+    "broadcasts": frozenset({"marketer", "admin"}),
+    "campaigns": frozenset({"marketer", "admin"}),
+    "reports": frozenset({"marketer", "admin"}),
+    "admin": frozenset({"admin"}),
+}
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'; connect-src 'self'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def can(capability: str, user: ConsoleUser | None = None) -> bool:
+    user = user if user is not None else g.get("user")
+    return user is not None and user.role in PERMISSIONS[capability]
+
+
+def allow(capability: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a view: signed in (else the login page, or 401 for JSON) and allowed (else 403)."""
+    if capability not in PERMISSIONS and capability != "signed_in":
+        raise ValueError(f"unknown capability {capability!r}")
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if g.get("user") is None:
+                if wants_json():
+                    return jsonify(error="sign in first"), 401
+                return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+            if capability != "signed_in" and not can(capability):
+                abort(403, f"your role ({g.user.role}) may not open this page")
+            return view(*args, **kwargs)
+
+        wrapped.capability = capability  # type: ignore[attr-defined]  # read by the permission test
+        return wrapped
+
+    return decorate
+
+
+def wants_json() -> bool:
+    return request.path.endswith(".json") or request.accept_mimetypes.best == "application/json"
+
+
+def password_version(user: ConsoleUser) -> str:
+    """Changes whenever the password does (to the microsecond), ending the account's other sessions."""
+    return user.password_changed_at.isoformat()
+
+
+def start_session(user: ConsoleUser) -> None:
+    """A fresh session on sign-in (a new CSRF token too), so a token planted before it is useless."""
+    language = session.get("lang")
+    session.clear()
+    now = int(time.time())
+    session.update(uid=user.id, pwv=password_version(user), login_at=now, seen_at=now, csrf=secrets.token_urlsafe(32))
+    if language:
+        session["lang"] = language
+    session.permanent = True
+
+
+def load_user() -> None:
+    """Find the signed-in user; expire the session when idle too long, too old, or the password changed."""
+    g.user = None
+    uid = session.get("uid")
+    if uid is None:
+        return
+    settings = current_app.extensions["bot"].settings.console
+    now = int(time.time())
+    expired = (now - int(session.get("seen_at", 0)) > settings.session_idle_minutes * 60
+               or now - int(session.get("login_at", 0)) > settings.session_max_hours * 3600)
+    user = None
+    if not expired:
+        with current_app.extensions["bot"].sessions() as db:
+            user = db.get(ConsoleUser, uid)
+    if user is None or not user.active or session.get("pwv") != password_version(user):
+        language = session.get("lang")
+        session.clear()
+        if language:
+            session["lang"] = language
+        g.session_expired = True
+        return
+    if now - int(session.get("seen_at", 0)) > 60:  # rewrite the cookie at most once a minute
+        session["seen_at"] = now
+    g.user = user
+
+
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def check_csrf() -> None:
+    if request.method not in UNSAFE_METHODS:
+        return
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    expected = session.get("csrf") or ""
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        abort(400, "the form's security token is missing or out of date; reload the page and try again")
+
+
+def add_security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.path.startswith("/console") and not request.path.startswith("/console/static/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response

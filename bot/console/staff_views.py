@@ -1,0 +1,167 @@
+"""Staff pages: customers (search, profile), a conversation (timeline, reply, notes, take over,
+hand back), and recording a purchase by hand."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from bot.console import seams, security
+from bot.console.customers import delivery_statuses, profile, search_customers, timeline
+from bot.console.i18n import gettext as _
+from bot.console.replies import ReplyError, add_note, send_staff_reply, set_handler
+from bot.console.views import form_text, reading, runtime, writing
+from bot.purchases import PurchaseError, record_purchase
+from models import CannedReply, Conversation
+
+staff = Blueprint("staff", __name__)
+
+
+@staff.get("/customers")
+@security.allow("customers.read")
+def customers() -> Any:
+    query = request.args.get("q", "")[:200]
+    with reading() as db:
+        found = search_customers(db, query)
+    return render_template("console/customers.html", customers=found, q=query)
+
+
+@staff.get("/customers/<int:customer_id>")
+@security.allow("customers.read")
+def customer(customer_id: int) -> Any:
+    return _customer_page(customer_id, None)
+
+
+@staff.get("/conversations/<int:conversation_id>")
+@security.allow("conversations")
+def conversation(conversation_id: int) -> Any:
+    with reading() as db:
+        found = db.get(Conversation, conversation_id)
+        if found is None:
+            abort(404, "no such conversation")
+    return _customer_page(found.customer_id, found)
+
+
+def _customer_page(customer_id: int | None, conversation: Conversation | None, errors: dict[str, str] | None = None,
+                   status: int = 200) -> Any:
+    before = request.args.get("before", type=int)
+    with reading() as db:
+        info = profile(db, customer_id) if customer_id is not None else None
+        if customer_id is not None and info is None:
+            abort(404, "no such customer")
+        entries, more = timeline(db, customer_id, conversation.id if conversation else None, before_id=before)
+        panels = seams.profile_panels(db, info.customer) if info else []
+        canned = list(db.scalars(select(CannedReply).where(CannedReply.active).order_by(CannedReply.position, CannedReply.id)))
+    return render_template("console/conversation.html", info=info, conversation=conversation, entries=entries, more=more,
+                           panels=panels, canned=canned, errors=errors or {}, tier_label=seams.tier_label,
+                           purchase_key=str(uuid.uuid4()), form=request.form), status
+
+
+@staff.get("/customers/<int:customer_id>/timeline.json")
+@security.allow("customers.read")
+def timeline_json(customer_id: int) -> Any:
+    """New messages after `after` and the delivery status of the outbox rows in `outbox`."""
+    after = request.args.get("after", default=0, type=int)
+    conversation_id = request.args.get("conversation", type=int)
+    outbox_ids = [int(x) for x in request.args.get("outbox", "").split(",") if x.isdigit()]
+    with reading() as db:
+        entries, _more = timeline(db, customer_id if customer_id else None, conversation_id, after_id=after)
+        statuses = delivery_statuses(db, outbox_ids)
+    return jsonify(
+        messages=[{"id": e.id, "channel": e.channel, "direction": e.direction, "kind": e.kind, "text": e.text,
+                   "unsent": e.unsent, "at": e.created_at.isoformat(), "outbox_id": e.outbox_id,
+                   "status": e.delivery_status, "staff": e.staff} for e in entries],
+        statuses={str(k): {"status": v[0], "error": v[1]} for k, v in statuses.items()},
+    )
+
+
+@staff.post("/conversations/<int:conversation_id>/reply")
+@security.allow("conversations")
+def reply(conversation_id: int) -> Any:
+    text = form_text("text", 10000)
+    try:
+        with writing() as db:
+            found = _conversation_or_404(db, conversation_id)
+            send_staff_reply(db, found, text, g.user.email)
+    except ReplyError as exc:
+        with reading() as db:
+            found = _conversation_or_404(db, conversation_id)
+        return _customer_page(found.customer_id, found, {"text": _(str(exc))}, 400)
+    flash(_("Reply queued; its delivery status shows beside it."))
+    return redirect(url_for("staff.conversation", conversation_id=conversation_id) + "#reply")
+
+
+@staff.post("/conversations/<int:conversation_id>/handler")
+@security.allow("conversations")
+def handler(conversation_id: int) -> Any:
+    try:
+        with writing() as db:
+            set_handler(_conversation_or_404(db, conversation_id), request.form.get("handled_by", ""))
+    except ReplyError as exc:
+        abort(400, str(exc))
+    taken = request.form.get("handled_by") == "human"
+    flash(_("You are handling this conversation; the bot stays quiet.") if taken else _("Handed back to the bot."))
+    return redirect(url_for("staff.conversation", conversation_id=conversation_id))
+
+
+@staff.post("/customers/<int:customer_id>/notes")
+@security.allow("conversations")
+def note(customer_id: int) -> Any:
+    conversation_id = request.form.get("conversation_id", type=int)
+    try:
+        with writing() as db:
+            add_note(db, customer_id, conversation_id, g.user.id, form_text("note", 10000))
+    except ReplyError as exc:
+        with reading() as db:
+            found = db.get(Conversation, conversation_id) if conversation_id else None
+        return _customer_page(customer_id, found, {"note": _(str(exc))}, 400)
+    flash(_("Note saved."))
+    return redirect(_back(customer_id, conversation_id))
+
+
+@staff.post("/customers/<int:customer_id>/purchases")
+@security.allow("purchases")
+def purchase(customer_id: int) -> Any:
+    items = [item.strip() for item in form_text("items", 2000).split(",") if item.strip()]
+    conversation_id = request.form.get("conversation_id", type=int)
+    try:
+        placed_at = _placed_at(request.form.get("placed_at", ""))
+        with writing() as db:
+            order, created = record_purchase(db, customer_id, request.form.get("amount", ""), items, "console",
+                                             request.form.get("idempotency_key") or None, placed_at=placed_at)
+            amount = order.amount
+    except PurchaseError as exc:
+        with reading() as db:
+            found = db.get(Conversation, conversation_id) if conversation_id else None
+        return _customer_page(customer_id, found, {exc.field: exc.message}, 400)
+    flash(_("Purchase of NT${amount} recorded.", amount=amount) if created else _("This purchase was already recorded."))
+    return redirect(_back(customer_id, conversation_id))
+
+
+def _placed_at(value: str) -> datetime | None:
+    """A `datetime-local` value in the shop's time zone, or empty for now."""
+    if not value.strip():
+        return None
+    try:
+        local = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise PurchaseError("placed_at", f"{value!r} is not a date and time") from None
+    return local.replace(tzinfo=ZoneInfo(runtime().settings.app.timezone))
+
+
+def _conversation_or_404(db: Any, conversation_id: int) -> Conversation:
+    found = db.get(Conversation, conversation_id)
+    if found is None:
+        abort(404, "no such conversation")
+    return found
+
+
+def _back(customer_id: int, conversation_id: int | None) -> str:
+    if conversation_id:
+        return url_for("staff.conversation", conversation_id=conversation_id)
+    return url_for("staff.customer", customer_id=customer_id)

@@ -1,0 +1,181 @@
+// The console's small amount of behaviour, in plain JavaScript (no build step, no library).
+// Everything that comes from customers is put on the page with textContent, never innerHTML.
+"use strict";
+
+(function () {
+  const csrf = () => document.body.dataset.csrf || "";
+  const labels = () => JSON.parse(document.body.dataset.statusLabels || "{}");
+  const label = (word) => labels()[word] || word;
+
+  function getJSON(url) {
+    return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" }).then((response) => {
+      if (response.status === 401) { window.location.reload(); throw new Error("signed out"); }
+      return response.json().then((body) => ({ ok: response.ok, body }));
+    });
+  }
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function duration(seconds) {
+    const s = Math.abs(Math.round(seconds));
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    return (h ? h + "h " : "") + (h || m ? m + "m " : "") + r + "s";
+  }
+
+  // --- the queue: live clocks and a refresh every few seconds -----------------------------------
+  function startQueue(table) {
+    const tick = () => {
+      const now = Date.now();
+      table.querySelectorAll("td.clock").forEach((cell) => {
+        if (cell.dataset.due) {
+          const left = (Date.parse(cell.dataset.due) - now) / 1000;
+          cell.textContent = left >= 0 ? duration(left) + " " + table.dataset.labelLeft : duration(left) + " " + table.dataset.labelOverdue;
+          cell.classList.toggle("overdue", left < 0);
+        } else if (cell.dataset.waiting) {
+          cell.textContent = duration((now - Date.parse(cell.dataset.waiting)) / 1000) + " " + table.dataset.labelWaiting;
+        }
+      });
+    };
+    const refresh = () => getJSON(table.dataset.source).then(({ ok, body }) => {
+      if (!ok) return;
+      const tbody = table.querySelector("tbody");
+      tbody.replaceChildren();
+      body.tickets.forEach((t) => {
+        const row = el("tr", "priority-" + t.priority);
+        row.dataset.id = t.id;
+        const clock = el("td", "clock");
+        clock.dataset.due = t.sla_due_at || "";
+        clock.dataset.waiting = t.waiting_since || "";
+        const who = el("td");
+        const link = el("a", null, t.customer_name || "#" + (t.customer_id || t.conversation_id));
+        link.href = table.dataset.openUrl.replace(/\/0$/, "/" + t.conversation_id);
+        who.append(link);
+        row.append(clock, el("td", null, label(t.priority)), who, el("td", null, t.channel),
+          el("td", null, t.assignee || table.dataset.labelUnassigned), el("td", "subject", t.subject));
+        tbody.append(row);
+      });
+      const total = document.getElementById("queue-total");
+      if (total) total.textContent = body.total;
+      tick();
+    }).catch(() => {});
+    tick();
+    setInterval(tick, 1000);
+    setInterval(refresh, 5000);
+  }
+
+  // --- a conversation: new messages and delivery statuses ---------------------------------------
+  const FINAL = ["sent", "failed", "cancelled"];
+
+  function startTimeline(list) {
+    const refresh = () => {
+      const items = list.querySelectorAll("li[data-id]");
+      const last = items.length ? items[items.length - 1].dataset.id : 0;
+      const open = [...list.querySelectorAll("li[data-outbox]")]
+        .filter((li) => !FINAL.includes(li.dataset.status)).map((li) => li.dataset.outbox);
+      const url = new URL(list.dataset.source, window.location.href);
+      url.searchParams.set("after", last);
+      url.searchParams.set("outbox", open.join(","));
+      getJSON(url).then(({ ok, body }) => {
+        if (!ok) return;
+        Object.entries(body.statuses).forEach(([id, s]) => {
+          list.querySelectorAll('li[data-outbox="' + id + '"]').forEach((li) => setStatus(li, s.status, s.error));
+        });
+        body.messages.forEach((m) => list.append(messageItem(list, m)));
+        if (body.messages.length) list.querySelector("li.empty")?.remove();
+      }).catch(() => {});
+    };
+    setInterval(refresh, 3000);
+  }
+
+  function setStatus(li, status, error) {
+    li.dataset.status = status;
+    let badge = li.querySelector(".delivery .badge");
+    if (!badge) {
+      const holder = el("span", "delivery");
+      badge = el("span", "badge");
+      holder.append(badge);
+      li.querySelector(".meta").append(" ", holder);
+    }
+    badge.className = "badge status-" + (status || "none");
+    badge.textContent = label(status || "—");
+    if (error) badge.parentElement.title = error;
+  }
+
+  function messageItem(list, m) {
+    const li = el("li", "msg " + m.direction);
+    li.dataset.id = m.id;
+    const meta = el("div", "meta");
+    meta.append(el("span", "badge", m.channel), " " + new Date(m.at).toLocaleString());
+    if (m.direction === "out") meta.append(" · " + (m.staff || label("bot")));
+    li.append(meta);
+    const text = m.unsent ? label("(taken back by the customer)") : (m.text || "[" + label(m.kind) + "]");
+    li.append(el("div", "text" + (m.text && !m.unsent ? "" : " muted"), text));
+    if (m.outbox_id) { li.dataset.outbox = m.outbox_id; setStatus(li, m.status); }
+    return li;
+  }
+
+  // --- the segment builder: live count and sample -----------------------------------------------
+  function startSegment(form) {
+    let timer = null;
+    const update = () => {
+      const params = new URLSearchParams(new FormData(form));
+      params.delete("csrf_token");
+      params.delete("name");
+      getJSON(form.dataset.preview + "?" + params.toString()).then(({ body }) => {
+        const errors = document.getElementById("segment-errors");
+        errors.textContent = Object.entries(body.errors || {}).map(([k, v]) => k + ": " + v).join("; ");
+        document.getElementById("segment-count").textContent = body.count === null ? "?" : body.count;
+        const sample = document.getElementById("segment-sample");
+        sample.replaceChildren();
+        (body.sample || []).forEach((c) => {
+          const li = el("li");
+          const a = el("a", null, "#" + c.id + " " + (c.name || ""));
+          a.href = c.url;
+          li.append(a, " · " + label(c.stage) + " · " + c.tier);
+          sample.append(li);
+        });
+      }).catch(() => {});
+    };
+    const soon = () => { clearTimeout(timer); timer = setTimeout(update, 250); };
+    form.addEventListener("input", soon);
+    form.addEventListener("change", soon);
+  }
+
+  // --- a broadcast: the progress bar ------------------------------------------------------------
+  function startProgress(bar) {
+    if (bar.dataset.live !== "yes") return;
+    const timer = setInterval(() => getJSON(bar.dataset.source).then(({ ok, body }) => {
+      if (!ok) return;
+      bar.value = body.percent;
+      document.getElementById("progress-text").textContent = body.percent + " %";
+      const counts = { treated: body.treated, control: body.control, ...body.skipped };
+      ["sent", "pending", "failed", "paused", "cancelled"].forEach((s) => { counts[s] = body.statuses[s] || 0; });
+      document.querySelectorAll("#progress-counts [data-count]").forEach((dd) => { dd.textContent = counts[dd.dataset.count] || 0; });
+      const status = document.getElementById("broadcast-status");
+      status.textContent = label(body.status);
+      status.className = "badge status-" + body.status;
+      if (!["sending", "paused", "planning", "scheduled"].includes(body.status)) clearInterval(timer);
+    }).catch(() => {}), 2000);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const queue = document.getElementById("queue");
+    if (queue) startQueue(queue);
+    const timeline = document.getElementById("timeline");
+    if (timeline) startTimeline(timeline);
+    const segment = document.getElementById("segment-form");
+    if (segment) startSegment(segment);
+    const bar = document.getElementById("progress");
+    if (bar) startProgress(bar);
+    const canned = document.getElementById("canned");
+    if (canned) canned.addEventListener("change", () => {
+      if (canned.value) document.getElementById(canned.dataset.target).value = canned.value;
+    });
+  });
+  window.consoleCsrf = csrf;
+})();

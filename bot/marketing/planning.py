@@ -1,0 +1,209 @@
+"""Planning a broadcast: resolve the segment, keep only customers with marketing consent on a
+reachable channel, draw the control group, write the outbox rows. One transaction, so a crash
+leaves either a fully planned broadcast or none.
+
+Why the control group is drawn here and stored: results compare the customers who were sent the
+message with comparable customers who were not (seed 003's experiment and control groups); the
+draw must happen among the customers who *could* have been sent it, and must never change later.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from bot import pipeline
+from bot.config import Settings
+from bot.console.seams import customer_points, tier_label
+from bot.events import Outbound
+from bot.marketing.bulk import bulk_insert
+from bot.marketing.schedule import send_slots
+from bot.marketing.segments import segment_query
+from bot.marketing.texts import fields_used, render
+from models import Broadcast, BroadcastRecipient, ChannelIdentity, Consent, Customer, OutboxMessage, Segment
+
+POLICIES = ("preferred", "line", "telegram", "email")
+
+
+class PlanningError(Exception):
+    """The broadcast cannot be planned as it stands (the message says why)."""
+
+
+@dataclass
+class PlanSummary:
+    segment_size: int = 0
+    treated: int = 0
+    control: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    outbox_rows: int = 0
+
+
+@dataclass(frozen=True)
+class Target:
+    customer_id: int
+    channel: str
+    address: str
+    name: str | None = None
+    tier: int | None = None
+    language: str = "zh-TW"
+
+
+def choose_targets(session: Session, member_ids: Any, policy: str) -> tuple[list[Target], dict[int, str]]:
+    """Each member's channel and address under the policy, or why they are skipped
+    (`no_consent`: reachable there but no marketing consent; `unreachable`: no reachable account).
+    Under `preferred`, the consented channel the customer used most recently wins."""
+    consent = aliased(Consent)
+    query = (select(Customer.id, Customer.display_name, Customer.tier, Customer.language, ChannelIdentity.channel,
+                    ChannelIdentity.platform_user_id, ChannelIdentity.last_seen_at, consent.id.is_not(None))
+             .outerjoin(ChannelIdentity, and_(ChannelIdentity.customer_id == Customer.id, ChannelIdentity.reachable,
+                                              *([ChannelIdentity.channel == policy] if policy != "preferred" else [])))
+             .outerjoin(consent, and_(consent.customer_id == Customer.id, consent.channel == ChannelIdentity.channel,
+                                      consent.purpose == "marketing", consent.granted))
+             .where(Customer.id.in_(member_ids)))
+    best: dict[int, tuple[Any, ...]] = {}
+    reachable: set[int] = set()
+    seen: set[int] = set()
+    for customer_id, name, tier, language, channel, address, last_seen, consented in session.execute(query):
+        seen.add(customer_id)
+        if channel is None:
+            continue
+        reachable.add(customer_id)
+        if consented and (customer_id not in best or last_seen > best[customer_id][5]):
+            best[customer_id] = (name, tier, language, channel, address, last_seen)
+    targets = [Target(c, v[3], v[4], v[0], v[1], v[2]) for c, v in sorted(best.items())]
+    skipped = {c: ("no_consent" if c in reachable else "unreachable") for c in sorted(seen - set(best))}
+    return targets, skipped
+
+
+def draw_control(targets: list[Target], percent: int, seed: int) -> tuple[list[Target], list[Target]]:
+    """Split into (treated, control) at random; the same seed gives the same split."""
+    size = round(len(targets) * percent / 100)
+    control_ids = {t.customer_id for t in random.Random(seed).sample(targets, size)} if size else set()
+    return ([t for t in targets if t.customer_id not in control_ids], [t for t in targets if t.customer_id in control_ids])
+
+
+def plan_broadcast(session: Session, broadcast: Broadcast, settings: Settings, now: datetime) -> PlanSummary:
+    """Write the recipients and outbox rows of a broadcast whose status the caller has claimed."""
+    if broadcast.segment_id is not None:
+        segment = session.get(Segment, broadcast.segment_id)
+        if segment is not None:
+            broadcast.criteria = dict(segment.criteria)  # the segment as it is now, kept with the broadcast
+    if broadcast.random_seed is None:
+        broadcast.random_seed = secrets.randbits(31)
+    members = segment_query(session, broadcast.criteria, now).subquery()
+    targets, skipped = choose_targets(session, select(members.c.id), broadcast.channel_policy)
+    treated, control = draw_control(targets, broadcast.holdout_percent, broadcast.random_seed)
+    outbox_by_customer = _write_outbox(session, broadcast, treated, settings, now)
+    recipients = [{"broadcast_id": broadcast.id, "customer_id": t.customer_id, "group": "treated", "skip_reason": None,
+                   "channel": t.channel, "address": t.address, "outbox_id": outbox_by_customer[t.customer_id]} for t in treated]
+    recipients += [{"broadcast_id": broadcast.id, "customer_id": t.customer_id, "group": "control", "skip_reason": None,
+                    "channel": t.channel, "address": t.address, "outbox_id": None} for t in control]
+    recipients += [{"broadcast_id": broadcast.id, "customer_id": customer_id, "group": "skipped", "skip_reason": reason,
+                    "channel": None, "address": None, "outbox_id": None} for customer_id, reason in skipped.items()]
+    bulk_insert(session, BroadcastRecipient, recipients)
+    broadcast.status = "sending" if treated else "done"
+    broadcast.planned_at = now
+    broadcast.finished_at = None if treated else now
+    summary = PlanSummary(len(targets) + len(skipped), len(treated), len(control), {}, len(set(outbox_by_customer.values())))
+    for reason in skipped.values():
+        summary.skipped[reason] = summary.skipped.get(reason, 0) + 1
+    return summary
+
+
+def _write_outbox(session: Session, broadcast: Broadcast, treated: list[Target], settings: Settings,
+                  now: datetime) -> dict[int, int]:
+    """Outbox rows for the treated group; returns customer id -> outbox row id.
+
+    A text without per-customer fields goes to LINE users by multicast (500 per request); any
+    other message is one push row per customer, written in bulk.
+    """
+    zone = ZoneInfo(settings.app.timezone)
+    quiet = (broadcast.quiet_start, broadcast.quiet_end) if broadcast.quiet_start and broadcast.quiet_end else None
+    personal = fields_used(broadcast.text)
+    texts = _personal_texts(session, broadcast.text, personal, treated) if personal else {}
+    by_channel: dict[str, list[Target]] = defaultdict(list)
+    for target in treated:
+        by_channel[target.channel].append(target)
+    plan: list[tuple[str, list[Target]]] = []  # (channel, recipients of one row), in sending order
+    for channel, targets in sorted(by_channel.items()):
+        size = pipeline.MULTICAST_RECIPIENTS.get(channel, 1) if not personal else 1
+        plan += [(channel, targets[i:i + size]) for i in range(0, len(targets), size)]
+    slots = send_slots(now, [len(group) for _, group in plan], broadcast.rate_per_minute, quiet, zone)
+    result: dict[int, int] = {}
+    singles: list[dict[str, Any]] = []
+    message_shape = Outbound("").to_json()  # built once: asdict per row is slow at 100,000 rows
+    for (channel, group), slot in zip(plan, slots, strict=True):
+        if len(group) > 1 or (pipeline.MULTICAST_RECIPIENTS.get(channel, 1) > 1 and not personal):
+            [row] = pipeline.enqueue_multicast(session, channel, [t.address for t in group], [Outbound(broadcast.text)],
+                                               purpose="marketing", not_before=slot)
+            row.broadcast_id = broadcast.id
+            result.update({t.customer_id: row.id for t in group})
+            continue
+        target = group[0]
+        singles.append({"channel": channel, "address": target.address, "recipients": None,
+                        "messages": [{**message_shape, "text": texts.get(target.customer_id, broadcast.text)}],
+                        "purpose": "marketing", "customer_id": target.customer_id, "broadcast_id": broadcast.id,
+                        "idempotency_key": str(uuid.uuid4()), "status": "pending", "attempts": 0, "next_attempt_at": slot,
+                        "reply_attempted": False, "created_at": now})
+    session.flush()
+    if singles:
+        bulk_insert(session, OutboxMessage, singles)
+        result.update(session.execute(select(OutboxMessage.customer_id, OutboxMessage.id).where(
+            OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.customer_id.is_not(None))).all())
+    return result
+
+
+def _personal_texts(session: Session, text: str, fields: set[str], targets: list[Target]) -> dict[int, str]:
+    points = customer_points(session, [t.customer_id for t in targets]) if "points" in fields else {}
+    if points is None:
+        raise PlanningError("{points} needs the loyalty engine, which is not installed yet")
+    texts = {}
+    for target in targets:
+        fallback = "朋友" if target.language.startswith("zh") else "friend"
+        texts[target.customer_id] = render(text, {"name": target.name or fallback, "tier": tier_label(target.tier, target.language),
+                                                  "points": points.get(target.customer_id, 0)})
+    return texts
+
+
+def pause(session: Session, broadcast: Broadcast) -> int:
+    """Hold the rows not yet sent (a row already with a platform still completes)."""
+    if broadcast.status != "sending":
+        raise PlanningError(f"only a sending broadcast can be paused (this one is {broadcast.status})")
+    broadcast.status = "paused"
+    return session.execute(update(OutboxMessage).where(OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.status == "pending")
+                           .values(status="paused")).rowcount or 0
+
+
+def resume(session: Session, broadcast: Broadcast, settings: Settings, now: datetime) -> int:
+    """Release held rows, paced again from now so the rate cap and quiet hours still hold."""
+    if broadcast.status != "paused":
+        raise PlanningError(f"only a paused broadcast can be resumed (this one is {broadcast.status})")
+    rows = session.execute(select(OutboxMessage.id, OutboxMessage.recipients).where(
+        OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.status == "paused").order_by(OutboxMessage.id)).all()
+    quiet = (broadcast.quiet_start, broadcast.quiet_end) if broadcast.quiet_start and broadcast.quiet_end else None
+    slots = send_slots(now, [len(r.recipients or [None]) for r in rows], broadcast.rate_per_minute, quiet, ZoneInfo(settings.app.timezone))
+    for row, slot in zip(rows, slots, strict=True):
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.status == "paused")
+                        .values(status="pending", next_attempt_at=slot))
+    broadcast.status = "sending"
+    return len(rows)
+
+
+def cancel(session: Session, broadcast: Broadcast, now: datetime) -> int:
+    """Stop for good: rows not yet sent become `cancelled`; a recurring broadcast stops recurring."""
+    if broadcast.status in ("done", "cancelled", "failed"):
+        raise PlanningError(f"this broadcast is already {broadcast.status}")
+    broadcast.status = "cancelled"
+    broadcast.finished_at = now
+    return session.execute(update(OutboxMessage).where(OutboxMessage.broadcast_id == broadcast.id,
+                                                       OutboxMessage.status.in_(("pending", "paused")))
+                           .values(status="cancelled")).rowcount or 0

@@ -1,0 +1,92 @@
+"""Recording a purchase: the one function every source of orders goes through (the console's form
+now; the shop's REST API later), so that what follows a purchase happens in one place.
+
+Why hooks: the loyalty engine (points, stamps, tiers) and the lifecycle stage react to purchases,
+but live in other modules. They register here, in a visible order, and run in the same
+transaction as the order, so an order never exists without its points or the other way round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models import Customer, Order, utcnow
+
+PurchaseHook = Callable[[Session, Order], None]
+# Called after each new order, in order; e.g. the loyalty engine's points at integration:
+# `PURCHASE_HOOKS.append(loyalty.on_purchase)` (wired where the router is built).
+PURCHASE_HOOKS: list[PurchaseHook] = []
+MAX_AMOUNT = Decimal("9999999999.99")
+
+
+class PurchaseError(ValueError):
+    """The purchase cannot be recorded; the message says which field and why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def parse_amount(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        raise PurchaseError("amount", f"{value!r} is not a number") from None
+    if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
+        raise PurchaseError("amount", "out of range")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise PurchaseError("amount", "at most two decimal places")
+    return amount
+
+
+def record_purchase(session: Session, customer_id: int, amount: Any, items: Sequence[Any], source: str,
+                    idempotency_key: str | None, *, placed_at: datetime | None = None,
+                    hooks: Sequence[PurchaseHook] | None = None) -> tuple[Order, bool]:
+    """Create an order (a negative amount is a refund) and run the purchase hooks.
+
+    Returns (order, created). The same idempotency key again returns the first order unchanged, so a
+    double-clicked form or a retried API call records one purchase; a key reused for a different
+    customer or amount is refused.
+    """
+    amount = parse_amount(amount)
+    if amount == 0:
+        raise PurchaseError("amount", "must not be zero")
+    if session.get(Customer, customer_id) is None:
+        raise PurchaseError("customer", f"no customer {customer_id}")
+    if idempotency_key is not None:
+        idempotency_key = idempotency_key.strip()[:100] or None
+    existing = _existing(session, idempotency_key, customer_id, amount)
+    if existing is not None:
+        return existing, False
+    if placed_at is not None and placed_at.tzinfo is None:
+        raise PurchaseError("placed_at", "needs a time zone")
+    order = Order(customer_id=customer_id, amount=amount, items=list(items), source=source[:50],
+                  idempotency_key=idempotency_key, placed_at=placed_at or utcnow())
+    try:
+        with session.begin_nested():
+            session.add(order)
+    except IntegrityError:  # the same key, committed a moment ago by a concurrent request
+        existing = _existing(session, idempotency_key, customer_id, amount)
+        if existing is None:
+            raise
+        return existing, False
+    for hook in PURCHASE_HOOKS if hooks is None else hooks:
+        hook(session, order)
+    return order, True
+
+
+def _existing(session: Session, key: str | None, customer_id: int, amount: Decimal) -> Order | None:
+    if not key:
+        return None
+    existing = session.scalar(select(Order).where(Order.idempotency_key == key))
+    if existing is not None and (existing.customer_id != customer_id or existing.amount != amount):
+        raise PurchaseError("idempotency_key", "already used for a different purchase")
+    return existing

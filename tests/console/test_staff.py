@@ -1,0 +1,94 @@
+"""Staff pages over HTTP on both databases: the queue seam and its JSON, search, replies through
+the outbox to the LINE stand-in, take over / hand back, notes, the FAQ edited in the console."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from bot.console.queue_source import open_tickets
+from models import Conversation, FaqAnswer, InternalNote, Message, OutboxMessage
+from tests.chat import texts
+
+USER = "U0123456789abcdef0123456789abcdef"
+
+
+def hand_to_people(runtime):
+    with runtime.sessions.begin() as s:
+        s.execute(update(Conversation).values(handled_by="human"))
+
+
+def test_queue_lists_conversations_handled_by_people_oldest_first(chat, runtime, console):
+    chat.say("營業時間")
+    chat.user = "U" + "2" * 32
+    chat.say("我要找真人")
+    with runtime.sessions() as s:
+        assert open_tickets(s, {}) == []
+    hand_to_people(runtime)
+    with runtime.sessions() as s:
+        tickets = open_tickets(s, {})
+        assert [t["subject"] for t in tickets][0].startswith("營業時間")  # oldest wait first
+        assert open_tickets(s, {"channel": "telegram"}) == [] and open_tickets(s, {"priority": "urgent"}) == []
+    data = console("staff").get("/console/queue.json").json()
+    assert data["total"] == 2 and data["tickets"][0]["sla_due_at"] is None and data["tickets"][0]["waiting_since"]
+
+
+def test_search_by_name_email_phone_id_and_platform_id(chat, runtime, console):
+    chat.say("hi")
+    with runtime.sessions.begin() as s:
+        from models import Customer
+
+        customer = s.get(Customer, 1)
+        customer.display_name, customer.email, customer.phone = "王小明", "ming@example.tw", "0912-345-678"
+    staff = console("staff")
+    for query in ("小明", "MING@", "345", "#1", "1", USER):
+        assert "王小明" in staff.get("/console/customers", params={"q": query}).text, query
+    assert "王小明" not in staff.get("/console/customers", params={"q": "nobody"}).text
+    assert "王小明" not in staff.get("/console/customers", params={"q": "%"}).text
+
+
+def test_staff_reply_goes_out_on_the_customers_channel_and_takes_over(chat, runtime, console, worker, standin, db):
+    chat.say("請問有這本書嗎？")
+    staff = console("staff")
+    answer = staff.post("/console/conversations/1/reply", {"text": "有的，<b>明天</b>到貨！"})
+    assert answer.status_code == 200 and "有的，&lt;b&gt;明天&lt;/b&gt;到貨！" in answer.text
+    row = db.scalar(select(OutboxMessage).where(OutboxMessage.purpose == "reply").order_by(OutboxMessage.id.desc()))
+    assert (row.channel, row.address, row.status) == ("line", USER, "pending")
+    [push] = [d for d in chat.replies() if d["kind"] == "push"]
+    assert push["to"] == [USER] and push["messages"][0]["text"] == "有的，<b>明天</b>到貨！"
+    status = staff.get("/console/customers/1/timeline.json", params={"after": 0, "outbox": str(row.id)}).json()
+    assert status["statuses"][str(row.id)]["status"] == "sent"
+    assert status["messages"][-1]["staff"] == "staff@shop.test"
+    assert db.get(Conversation, 1).handled_by == "human"
+    assert texts(chat.send("message", text="謝謝")) == []  # the bot stays quiet while people handle it
+    staff.post("/console/conversations/1/handler", {"handled_by": "bot"})
+    assert db.get(Conversation, 1).handled_by == "bot"
+    assert chat.say("營業時間")  # and answers again once handed back
+    empty = staff.post("/console/conversations/1/reply", {"text": "   "})
+    assert empty.status_code == 400 and 'id="error-text"' in empty.text
+
+
+def test_notes_are_internal_and_escaped(chat, console, db, standin):
+    chat.say("hi")
+    before = len(standin.deliveries)
+    staff = console("staff")
+    page = staff.post("/console/customers/1/notes", {"note": "<i>VIP</i> 喜歡推理小說", "conversation_id": "1"})
+    assert "&lt;i&gt;VIP&lt;/i&gt; 喜歡推理小說" in page.text
+    assert db.scalar(select(InternalNote.text)) == "<i>VIP</i> 喜歡推理小說" and len(standin.deliveries) == before
+    assert staff.post("/console/customers/1/notes", {"note": ""}).status_code == 400
+
+
+def test_faq_edited_in_the_console_is_what_the_bot_answers(chat, console, db):
+    assert "營業時間：週一至週五" in chat.say("營業時間")[0]  # from config while the table is empty
+    admin = console("admin")
+    page = admin.get("/console/admin/faq")
+    assert "營業時間" in page.text and len(db.all(select(FaqAnswer))) == 4  # seeded from config
+    first = db.all(select(FaqAnswer).order_by(FaqAnswer.position))[0]
+    saved = admin.post(f"/console/admin/faq/{first.id}", {"keywords": "營業時間, hours", "answer_zh-TW": "本週特別營業：每天 10:00–20:00。",
+                                                           "answer_en": "This week: 10:00-20:00 daily.", "position": "0"})
+    assert saved.status_code == 200
+    assert chat.say("營業時間")[0] == "本週特別營業：每天 10:00–20:00。"
+    added = admin.post("/console/admin/faq", {"keywords": "咖啡, coffee", "answer_zh-TW": "店內有手沖咖啡。"})
+    assert added.status_code == 200 and chat.say("有咖啡嗎")[0] == "店內有手沖咖啡。"
+    bad = admin.post("/console/admin/faq", {"keywords": "", "answer_zh-TW": ""})
+    assert bad.status_code == 400 and 'id="error-keywords"' in bad.text
+    assert [m.text for m in db.all(select(Message).where(Message.direction == "out"))][-1] == "店內有手沖咖啡。"
