@@ -5,6 +5,7 @@ from models.conversations import Conversation, DialogueState, Message
 from models.customers import ChannelIdentity, Consent, Customer
 from models.orders import Order
 from models.pipeline import InboxEvent, InboxLane, Lease, OutboxMessage
+from models.ratelimits import RateSlot
 
 __all__ = [
     "Base",
@@ -19,5 +20,6 @@ __all__ = [
     "Message",
     "Order",
     "OutboxMessage",
+    "RateSlot",
     "utcnow",
 ]
