@@ -19,6 +19,7 @@ import ssl
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -98,8 +99,10 @@ class EmailChannel:
         else:
             message["Auto-Submitted"] = "auto-replied"  # RFC 3834: autoresponders must not answer us
         reply_to = str(message.get("Reply-To") or self.from_address)
-        message.set_content(render_text(delivery.messages, unsubscribe))
-        message.add_alternative(render_html(delivery.messages, unsubscribe, reply_to, str(message["Subject"])), subtype="html")
+        # Quoted-printable keeps every line short (SMTP allows 998 characters) whatever the text.
+        message.set_content(render_text(delivery.messages, unsubscribe), cte="quoted-printable")
+        message.add_alternative(render_html(delivery.messages, unsubscribe, reply_to, str(message["Subject"])),
+                                subtype="html", cte="quoted-printable")
         return message
 
     # --- sending -------------------------------------------------------------------------------
@@ -110,7 +113,7 @@ class EmailChannel:
         to = str(delivery.recipients[0] if delivery.recipients else delivery.address)
         if "@" not in to:
             raise DeliveryError(f"not an email address: {to[:100]!r}", retryable=False)
-        data = self.build(delivery, to).as_bytes()
+        data = self.build(delivery, to).as_bytes(policy=policy.SMTP)
         self._transaction(to, data)
         return SendResult("smtp", (self.message_id(delivery),))
 
