@@ -40,17 +40,20 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
         channels["line"] = LineChannel(line.channel_secret, line.channel_access_token, line.api_base,
                                        line.connect_timeout, line.read_timeout)
     if settings.telegram_configured:
-        telegram = settings.telegram
-        channels["telegram"] = TelegramChannel(
-            telegram.token, telegram.webhook_secret, telegram.api_base, connect_timeout=telegram.connect_timeout,
-            read_timeout=telegram.read_timeout, messages_per_second=telegram.messages_per_second,
-            chat_interval_seconds=telegram.chat_interval_seconds,
-            group_messages_per_minute=telegram.group_messages_per_minute)
+        channels["telegram"] = telegram_channel(settings)
     if settings.email_configured:
         from channels.email_send import EmailChannel
 
         channels["email"] = EmailChannel.from_settings(settings)
     return channels
+
+
+def telegram_channel(settings: Settings) -> TelegramChannel:
+    telegram = settings.telegram
+    return TelegramChannel(
+        telegram.token, telegram.webhook_secret, telegram.api_base, connect_timeout=telegram.connect_timeout,
+        read_timeout=telegram.read_timeout, messages_per_second=telegram.messages_per_second,
+        chat_interval_seconds=telegram.chat_interval_seconds, group_messages_per_minute=telegram.group_messages_per_minute)
 
 
 def build_runtime(settings: Settings) -> Runtime:

@@ -36,6 +36,8 @@ class _CatchingHandler:
 class MailCatcher:
     def __init__(self, *, maildir: Path | None = None, tls_cert: str = "", tls_key: str = "",
                  login: tuple[str, str] | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        if maildir is not None:
+            maildir.parent.mkdir(parents=True, exist_ok=True)
         self.maildir = mailbox.Maildir(str(maildir), create=True) if maildir else None
         self.messages: list[dict[str, Any]] = []
         self._faults: list[str] = []
