@@ -91,5 +91,6 @@ def test_the_email_receiver_command_stores_mail_for_our_domains_only(tmp_path):
         stop(process)
     sessions = make_session_factory(make_engine(db_url))
     with sessions() as session:
-        assert session.scalars(select(InboxEvent.event_id).order_by(InboxEvent.id)).all() == ["cli-test-1@example.org:first-contact", "cli-test-1@example.org"]
+        stored = session.scalars(select(InboxEvent.event_id).order_by(InboxEvent.id)).all()
+    assert stored == ["cli-test-1@example.org:first-contact", "cli-test-1@example.org"]
     assert "SMTP receiver for shop.example" in process.stdout.read()
