@@ -13,16 +13,15 @@ handed over, and replaced; a failure after DATA might have delivered, so it is r
 
 from __future__ import annotations
 
+import binascii
 import html
 import smtplib
 import ssl
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from email import policy
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.header import Header
+from email.utils import format_datetime, formataddr
 from typing import Any
 from urllib.parse import quote
 
@@ -75,35 +74,39 @@ class EmailChannel:
     def message_id(self, delivery: Delivery) -> str:
         return f"<{delivery.idempotency_key}@{self.domain}>"
 
-    def build(self, delivery: Delivery, to: str) -> EmailMessage:
+    def build(self, delivery: Delivery, to: str) -> bytes:
+        """The message as the bytes handed to SMTP (CRLF lines, 7-bit safe).
+
+        Composed directly rather than through `email.message.EmailMessage`, whose header policy
+        costs about 3 ms a message and would make that, not the network, the sender's limit."""
         parent_id, _, parent_subject = (delivery.reply_token or "").partition("\n")
-        message = EmailMessage()
-        message["From"] = Address(self.from_name, addr_spec=self.from_address)
-        message["To"] = to
-        message["Subject"] = _subject(delivery.messages, parent_subject, self.from_name)
-        message["Date"] = format_datetime(datetime.now(UTC))
-        message["Message-ID"] = self.message_id(delivery)
+        subject = _subject(delivery.messages, parent_subject, self.from_name)
+        headers = [("From", formataddr((self.from_name, self.from_address), charset="utf-8")), ("To", to),
+                   ("Subject", _header(subject)), ("Date", format_datetime(datetime.now(UTC))),
+                   ("Message-ID", self.message_id(delivery))]
         if parent_id:
-            message["In-Reply-To"] = parent_id
-            message["References"] = parent_id
+            headers += [("In-Reply-To", parent_id), ("References", parent_id)]
+        reply_to = self.from_address
         if delivery.conversation_id is not None:
-            token = thread_token(self._secret, delivery.conversation_id)
-            message["Reply-To"] = f"{self.reply_local_part}+{token}@{self.reply_domain}"
+            reply_to = f"{self.reply_local_part}+{thread_token(self._secret, delivery.conversation_id)}@{self.reply_domain}"
+            headers.append(("Reply-To", reply_to))
         unsubscribe = None
         if delivery.purpose == "marketing":
             unsubscribe = f"{self._public_url}/email/unsubscribe?t={unsubscribe_token(self._secret, to)}"
-            message["List-Unsubscribe"] = f"<{unsubscribe}>"
-            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-            message["Precedence"] = "bulk"
-            message["Auto-Submitted"] = "auto-generated"
+            headers += [("List-Unsubscribe", f"<{unsubscribe}>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+                        ("Precedence", "bulk"), ("Auto-Submitted", "auto-generated")]
         else:
-            message["Auto-Submitted"] = "auto-replied"  # RFC 3834: autoresponders must not answer us
-        reply_to = str(message.get("Reply-To") or self.from_address)
-        # Quoted-printable keeps every line short (SMTP allows 998 characters) whatever the text.
-        message.set_content(render_text(delivery.messages, unsubscribe), cte="quoted-printable")
-        message.add_alternative(render_html(delivery.messages, unsubscribe, reply_to, str(message["Subject"])),
-                                subtype="html", cte="quoted-printable")
-        return message
+            headers.append(("Auto-Submitted", "auto-replied"))  # RFC 3834: autoresponders must not answer us
+        boundary = f"=_{delivery.idempotency_key.replace('-', '')}"
+        headers += [("MIME-Version", "1.0"), ("Content-Type", f'multipart/alternative; boundary="{boundary}"')]
+        text = render_text(delivery.messages, unsubscribe)
+        html_body = render_html(delivery.messages, unsubscribe, reply_to, subject)
+        lines = [f"{name}: {value}" for name, value in headers]
+        for subtype, content in (("plain", text), ("html", html_body)):
+            lines += [f"--{boundary}", f"Content-Type: text/{subtype}; charset=utf-8",
+                      "Content-Transfer-Encoding: quoted-printable", "", _quoted_printable(content)]
+        lines += [f"--{boundary}--", ""]
+        return "\r\n".join(lines).encode("ascii")
 
     # --- sending -------------------------------------------------------------------------------
 
@@ -111,9 +114,9 @@ class EmailChannel:
         if len(delivery.recipients) > 1:
             raise DeliveryError("an email request goes to one recipient", retryable=False)
         to = str(delivery.recipients[0] if delivery.recipients else delivery.address)
-        if "@" not in to:
+        if "@" not in to or any(c in to for c in "\r\n\t <>,;\""):
             raise DeliveryError(f"not an email address: {to[:100]!r}", retryable=False)
-        data = self.build(delivery, to).as_bytes(policy=policy.SMTP)
+        data = self.build(delivery, to)
         self._transaction(to, data)
         return SendResult("smtp", (self.message_id(delivery),))
 
@@ -197,6 +200,17 @@ def _expect(code: int, reply: bytes, accepted: tuple[int, ...], step: str) -> No
     text = reply.decode("utf-8", "replace")[:300]
     # 4xx: try again later (greylisting, a full queue); 5xx: this will never work.
     raise DeliveryError(f"SMTP {step} answered {code}: {text}", retryable=400 <= code < 500 or code < 0, status=code)
+
+
+def _header(value: str) -> str:
+    """A header value as RFC 2047 encoded words when it is not plain ASCII, folded to 76 columns."""
+    value = " ".join(value.split())[:300]  # one line, whatever the text held: no header injection
+    return value if value.isascii() else Header(value, "utf-8").encode(linesep="\r\n")
+
+
+def _quoted_printable(text: str) -> str:
+    encoded = binascii.b2a_qp(text.replace("\r\n", "\n").encode("utf-8"), istext=True).decode("ascii")
+    return encoded.replace("\n", "\r\n")
 
 
 def _subject(messages: Sequence[Outbound], parent_subject: str, shop: str) -> str:
