@@ -189,7 +189,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-email-"))
     try:
         ours, baseline = outbound(work, out_count)
-        print(f"outbound {out_count} ({options.threads} delivery threads, batch {options.batch}): outbox + worker {ours:7.1f} msg/s   smtplib plain loop {baseline:7.1f} msg/s   "
+        print(f"outbound {out_count} ({options.threads} delivery threads, batch {options.batch}): "
+              f"outbox + worker {ours:7.1f} msg/s   smtplib plain loop {baseline:7.1f} msg/s   "
               f"ratio {ours / baseline:.2f} (target >= 0.8)", flush=True)
         ours, baseline = inbound(work, in_count)
         print(f"inbound  {in_count}: receiver + store {ours:7.1f} msg/s   aiosmtpd Sink {baseline:7.1f} msg/s   "
