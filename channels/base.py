@@ -55,10 +55,13 @@ class Deferred(Exception):
 
 @dataclass(frozen=True)
 class RateLimit:
-    """At most one request per `interval` seconds on `key` (e.g. per bot, per chat, per group)."""
+    """At most one request per `interval` seconds on `key` (e.g. per bot, per chat, per group),
+    on average: a request may come up to `tolerance` seconds ahead of that schedule, so a sender
+    that fell behind for a moment can catch up instead of losing the slots for good."""
 
     key: str
     interval: float
+    tolerance: float = 0.0
 
 
 @dataclass(frozen=True)

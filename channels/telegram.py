@@ -44,8 +44,11 @@ CAPTION_LIMIT = 1024
 QUICK_REPLIES_PER_ROW = 3
 # The update types `set-webhook` asks for: exactly the ones `telegram_events` handles.
 ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
-# Margin on Telegram's published rates, so jitter between our clock and theirs never trips a 429.
-RATE_MARGIN = 1.02
+# Margin on Telegram's published rates, so a drift between our clock and theirs never trips a 429.
+RATE_MARGIN = 1.01
+# How far ahead of the per-bot schedule a message may go: three messages' worth, so delivery
+# threads that stalled for a moment catch up instead of losing those slots.
+BOT_CATCH_UP_MESSAGES = 3
 
 
 class TelegramChannel:
@@ -102,7 +105,8 @@ class TelegramChannel:
 
     def rate_limits(self, delivery: Delivery) -> list[RateLimit]:
         chat = _target(delivery)
-        limits = [RateLimit(self._bot_key, self._bot_interval), RateLimit(f"{self._bot_key}:chat:{chat}", self._chat_interval)]
+        limits = [RateLimit(self._bot_key, self._bot_interval, tolerance=BOT_CATCH_UP_MESSAGES * self._bot_interval),
+                  RateLimit(f"{self._bot_key}:chat:{chat}", self._chat_interval)]
         if chat.startswith("-"):  # group and supergroup ids are negative
             limits.append(RateLimit(f"{self._bot_key}:group:{chat}", self._group_interval))
         return limits

@@ -3,9 +3,9 @@
 Why reservations and not "check, then send": with several threads (and, in the scaled mode,
 several processes) a check can pass for all of them at once. A reservation moves the key's
 `next_at` forward in the same step that hands out the slot, so no two senders get one slot, and a
-sender sleeps outside any lock. Each key allows one request per `interval` (no bursts), which is
-the strictest reading of Telegram's 30 per second per bot, 1 per second per chat and 20 per
-minute per group.
+sender sleeps outside any lock. Each key allows one request per `interval` on average, a request
+at most `tolerance` seconds early (the generic cell rate algorithm): per chat and per group the
+tolerance is zero, the strictest reading of Telegram's 1 per second and 20 per minute.
 
 The embedded mode keeps the slots in memory; the scaled mode keeps them in the `rate_slots` table
 and reads the time from the database, so processes on different machines share one clock.
@@ -41,11 +41,16 @@ class Limiter(Protocol):
         """Hold these keys back for `seconds` (the platform asked us to slow down)."""
 
 
-def _plan(now: float, next_ats: Sequence[float], max_wait: float) -> float:
-    start = max([now, *next_ats])
+def _plan(now: float, limits: Sequence[RateLimit], next_ats: Sequence[float], paused: Sequence[float],
+          max_wait: float) -> float:
+    start = max([now, *paused, *(next_at - limit.tolerance for limit, next_at in zip(limits, next_ats, strict=True))])
     if start - now > max_wait:
         raise Deferred(start - now)
     return start
+
+
+def _advanced(next_at: float, start: float, limit: RateLimit) -> float:
+    return max(next_at, start) + limit.interval
 
 
 class MemoryLimiter:
@@ -53,6 +58,7 @@ class MemoryLimiter:
 
     def __init__(self) -> None:
         self._next_at: dict[str, float] = {}
+        self._paused: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def reserve(self, limits: Sequence[RateLimit], max_wait: float = MAX_SLEEP_SECONDS) -> float:
@@ -60,16 +66,17 @@ class MemoryLimiter:
             return 0.0
         with self._lock:
             now = time.monotonic()
-            start = _plan(now, [self._next_at.get(limit.key, 0.0) for limit in limits], max_wait)
-            for limit in limits:
-                self._next_at[limit.key] = start + limit.interval
+            current = [self._next_at.get(limit.key, 0.0) for limit in limits]
+            start = _plan(now, limits, current, [self._paused.get(limit.key, 0.0) for limit in limits], max_wait)
+            for limit, next_at in zip(limits, current, strict=True):
+                self._next_at[limit.key] = _advanced(next_at, start, limit)
         return start - now
 
     def pause(self, keys: Sequence[str], seconds: float) -> None:
         with self._lock:
             until = time.monotonic() + seconds
             for key in keys:
-                self._next_at[key] = max(self._next_at.get(key, 0.0), until)
+                self._paused[key] = max(self._paused.get(key, 0.0), until)
 
 
 class DatabaseLimiter:
@@ -83,12 +90,12 @@ class DatabaseLimiter:
     def reserve(self, limits: Sequence[RateLimit], max_wait: float = MAX_SLEEP_SECONDS) -> float:
         if not limits:
             return 0.0
-        intervals = {limit.key: limit.interval for limit in limits}
         with self._sessions.begin() as session:
-            now, slots = self._lock_slots(session, sorted(intervals))
-            start = _plan(now, list(slots.values()), max_wait)
-            for key, interval in intervals.items():
-                session.execute(update(RateSlot).where(RateSlot.key == key).values(next_at=start + interval))
+            now, slots = self._lock_slots(session, sorted({limit.key for limit in limits}))
+            current = [slots[limit.key][0] for limit in limits]
+            start = _plan(now, limits, current, [slots[limit.key][1] for limit in limits], max_wait)
+            for limit, next_at in zip(limits, current, strict=True):
+                session.execute(update(RateSlot).where(RateSlot.key == limit.key).values(next_at=_advanced(next_at, start, limit)))
         return start - now
 
     def pause(self, keys: Sequence[str], seconds: float) -> None:
@@ -96,16 +103,18 @@ class DatabaseLimiter:
             return
         with self._sessions.begin() as session:
             now, slots = self._lock_slots(session, sorted(keys))
-            for key, next_at in slots.items():
-                session.execute(update(RateSlot).where(RateSlot.key == key).values(next_at=max(next_at, now + seconds)))
+            for key, (_, paused_until) in slots.items():
+                session.execute(update(RateSlot).where(RateSlot.key == key).values(paused_until=max(paused_until, now + seconds)))
 
-    def _lock_slots(self, session: Session, keys: list[str]) -> tuple[float, dict[str, float]]:
+    def _lock_slots(self, session: Session, keys: list[str]) -> tuple[float, dict[str, tuple[float, float]]]:
         insert = postgresql.insert if is_postgresql(session) else sqlite.insert
-        session.execute(insert(RateSlot).values([{"key": k, "next_at": 0.0} for k in keys]).on_conflict_do_nothing())
+        session.execute(insert(RateSlot).values([{"key": k, "next_at": 0.0, "paused_until": 0.0} for k in keys])
+                        .on_conflict_do_nothing())
         rows = session.execute(
-            select(RateSlot.key, RateSlot.next_at).where(RateSlot.key.in_(keys)).order_by(RateSlot.key).with_for_update()
+            select(RateSlot.key, RateSlot.next_at, RateSlot.paused_until).where(RateSlot.key.in_(keys))
+            .order_by(RateSlot.key).with_for_update()
         ).all()
-        return _database_now(session), {key: next_at for key, next_at in rows}
+        return _database_now(session), {key: (next_at, paused) for key, next_at, paused in rows}
 
 
 def _database_now(session: Session) -> float:

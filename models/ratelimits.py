@@ -19,3 +19,5 @@ class RateSlot(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     next_at: Mapped[float] = mapped_column(Double, default=0.0)
+    # Nothing goes out on this key before this time, catch-up allowance or not (the platform said wait).
+    paused_until: Mapped[float] = mapped_column(Double, default=0.0)

@@ -79,8 +79,8 @@ def test_the_worker_holds_every_limit_with_no_429(runtime, real_limits, db):
     assert standin.throttled == 0
     times = sorted(d["at"] for d in standin.deliveries)
     assert len(times) == 50
-    # 30 per second overall: any 31 consecutive sends span at least about a second
-    assert min(b - a for a, b in zip(times, times[30:], strict=False)) > 0.95
+    # 30 per second overall, with a catch-up allowance of 3: any 34 consecutive sends span a second
+    assert min(b - a for a, b in zip(times, times[33:], strict=False)) > 0.95
     chat_times = [d["at"] for d in standin.messages_for("7000")]
     assert [d["text"] for d in standin.messages_for("7000")] == ["one", "two", "three"]
     assert min(b - a for a, b in zip(chat_times, chat_times[1:], strict=False)) > 0.95

@@ -19,6 +19,7 @@ def upgrade() -> None:
     op.create_table('rate_slots',
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('next_at', sa.Double(), nullable=False),
+    sa.Column('paused_until', sa.Double(), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_rate_slots'))
     )
     with op.batch_alter_table('channel_identities', schema=None) as batch_op:
