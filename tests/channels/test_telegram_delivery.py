@@ -184,7 +184,10 @@ def test_database_slots_are_shared_between_processes(runtime):
         thread.join()
     slots.sort()
     assert len(slots) == 32
-    assert min(b - a for a, b in zip(slots, slots[1:], strict=False)) > 0.04
+    # Slots are read a moment after each reservation commits, so allow some jitter; a shared slot
+    # would show as a gap near zero, and the whole run must take its 31 intervals.
+    assert min(b - a for a, b in zip(slots, slots[1:], strict=False)) > 0.025
+    assert slots[-1] - slots[0] > 31 * 0.05 * 0.95
 
 
 def test_a_wait_longer_than_a_thread_should_sleep_defers_without_reserving(runtime):
