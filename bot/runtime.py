@@ -13,6 +13,7 @@ from bot.engine import Router
 from bot.routing import build_router
 from channels.base import Channel
 from channels.line import LineChannel
+from channels.telegram import TelegramChannel
 from models.db import make_engine, make_session_factory
 
 
@@ -38,7 +39,21 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
         line = settings.line
         channels["line"] = LineChannel(line.channel_secret, line.channel_access_token, line.api_base,
                                        line.connect_timeout, line.read_timeout)
+    if settings.telegram_configured:
+        channels["telegram"] = telegram_channel(settings)
+    if settings.email_configured:
+        from channels.email_send import EmailChannel
+
+        channels["email"] = EmailChannel.from_settings(settings)
     return channels
+
+
+def telegram_channel(settings: Settings) -> TelegramChannel:
+    telegram = settings.telegram
+    return TelegramChannel(
+        telegram.token, telegram.webhook_secret, telegram.api_base, connect_timeout=telegram.connect_timeout,
+        read_timeout=telegram.read_timeout, messages_per_second=telegram.messages_per_second,
+        chat_interval_seconds=telegram.chat_interval_seconds, group_messages_per_minute=telegram.group_messages_per_minute)
 
 
 def build_runtime(settings: Settings) -> Runtime:

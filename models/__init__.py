@@ -8,6 +8,7 @@ from models.customers import ChannelIdentity, Consent, Customer
 from models.marketing import Broadcast, BroadcastRecipient, LeadCampaign, Segment
 from models.orders import Order
 from models.pipeline import InboxEvent, InboxLane, Lease, OutboxMessage
+from models.ratelimits import RateSlot
 from models.staff import ROLES, CannedReply, ConsoleUser, FaqAnswer, InternalNote, LoginFailure
 from models.surveys import Survey
 from models.tickets import OPEN_STATUSES, Ticket
@@ -46,5 +47,6 @@ __all__ = [
     "Order",
     "OutboxMessage",
     "Segment",
+    "RateSlot",
     "utcnow",
 ]

@@ -53,6 +53,8 @@ class ChannelIdentity(Base):
     platform_user_id: Mapped[str] = mapped_column(String(200))
     reachable: Mapped[bool] = mapped_column(default=True)
     unreachable_reason: Mapped[str | None] = mapped_column(String(200))
+    # Soft delivery failures in a row (an email "mailbox full" bounce); enough of them make it unreachable.
+    soft_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
