@@ -42,8 +42,6 @@ def build_router() -> Router:
     router.add("appointments.mine", 40, my_bookings.on_my_bookings)
     router.add("appointments.keywords", 40, appointments.on_booking_keywords)
     router.add("leads.keywords", 40, leads.on_lead_keywords)
-    # group 40: things a customer shares outside a dialogue that asked for them
-    router.add("channel.contact", 40, channel_events.on_contact)
     # group 50: answers
     router.add("channel.help", 50, channel_events.on_help)
     router.add("faq.menu", 50, faq.on_menu_postback)

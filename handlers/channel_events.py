@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from bot.engine import Context
-from bot.events import REQUEST_PHONE, Button, Outbound
+from bot.events import Outbound
 from handlers.consent import MARKETING, set_consent
 from handlers.faq import menu_buttons
 from models import ChannelIdentity, Conversation
@@ -95,12 +95,3 @@ def verified_phone(ctx: Context) -> str | None:
     return phone if PHONE_RE.match(phone) else None
 
 
-def on_contact(ctx: Context) -> Sequence[Outbound] | None:
-    """A contact shared outside any dialogue that asked for it: keep it if it is the sender's own."""
-    if ctx.event.kind != "contact" or ctx.customer is None:
-        return None
-    phone = verified_phone(ctx)
-    if phone is None:
-        return [Outbound(ctx.t("phone_not_own"), quick_replies=(Button(label=ctx.t("share_phone"), data=REQUEST_PHONE),))]
-    ctx.customer.phone = phone if phone.startswith("+") else f"+{phone}"
-    return [Outbound(ctx.t("phone_saved"))]

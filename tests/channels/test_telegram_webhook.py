@@ -101,12 +101,12 @@ def test_callback_data_is_never_trusted(tg, data):
 def test_own_contact_is_saved_as_the_phone_and_someone_elses_is_not(tg, db):
     other = {"phone_number": "886911111111", "first_name": "Friend", "user_id": 99}
     [refused] = tg.send(telegram_update(message=telegram_message(tg.user, contact=other)))
-    assert "請分享您自己的聯絡資訊" in refused["text"]
+    assert "只能分享您自己的聯絡資料" in refused["text"]
     assert refused["reply_markup"]["keyboard"][0][0]["request_contact"] is True
     assert db.scalar(select(Customer.phone)) is None
     own = {"phone_number": "886912345678", "first_name": "Mei", "user_id": tg.user}
     [saved] = tg.send(telegram_update(message=telegram_message(tg.user, contact=own)))
-    assert saved["text"] == "謝謝，已記下您的手機號碼。"
+    assert saved["text"] == "已收到您的手機號碼，謝謝！"
     assert saved["reply_markup"] == {"remove_keyboard": True}  # the phone keyboard goes away
     assert db.scalar(select(Customer.phone)) == "+886912345678"
 
