@@ -309,7 +309,12 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     if response.status_code != 200:
         print(f"error: the webhook answered {response.status_code}: {response.text}", file=sys.stderr)
         return 1
-    replies = wait_for_replies(sandbox["line_api_base"], user, event["replyToken"], after, args.timeout)
+    try:
+        replies = wait_for_replies(sandbox["line_api_base"], user, event["replyToken"], after, args.timeout)
+    except requests.RequestException:
+        print("error: the sandbox stopped answering while we waited for the reply; is `make run` still running?",
+              file=sys.stderr)
+        return 2
     if not replies:
         print(f"(no reply within {args.timeout:g} s)")
         return 1
