@@ -9,6 +9,7 @@ from flask import Flask, jsonify
 from sqlalchemy import func, select, text
 from werkzeug.exceptions import HTTPException
 
+from bot.api import api
 from bot.config import Settings, load_settings
 from bot.runtime import Runtime, build_runtime
 from bot.webhooks import webhooks
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.extensions["bot"] = runtime
     app.register_blueprint(webhooks)
+    app.register_blueprint(api)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:

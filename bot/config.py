@@ -19,6 +19,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from bot.config_crm import (
+    DEFAULT_TIERS,
+    AnalyticsSettings,
+    CouponSettings,
+    CouponTemplateEntry,
+    LoyaltySettings,
+    TierEntry,
+    build_coupon_templates,
+    build_tiers,
+    validate_crm,
+)
+
 LANGUAGES = ("zh-TW", "en", "zh-CN")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.toml"
@@ -104,6 +116,11 @@ class Settings:
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     shop: ShopSettings = field(default_factory=ShopSettings)
     faq: tuple[FaqEntry, ...] = ()
+    coupons: CouponSettings = field(default_factory=CouponSettings)
+    coupon_templates: tuple[CouponTemplateEntry, ...] = ()
+    loyalty: LoyaltySettings = field(default_factory=LoyaltySettings)
+    tiers: tuple[TierEntry, ...] = DEFAULT_TIERS
+    analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
 
     @property
     def production(self) -> bool:
@@ -131,7 +148,7 @@ class Settings:
 
 # Keys that hold secrets: in production they must come from the environment, never the file.
 SECRET_KEYS = {("web", "secret_key"), ("line", "channel_secret"), ("line", "channel_access_token")}
-SCALAR_SECTIONS = ("app", "web", "database", "line", "worker", "scheduler")
+SCALAR_SECTIONS = ("app", "web", "database", "line", "worker", "scheduler", "coupons", "loyalty", "analytics")
 
 
 def load_settings(
@@ -156,6 +173,8 @@ def load_settings(
         sections["database"] = dataclasses.replace(sections["database"], url=environ["DATABASE_URL"])
     sections["shop"] = _build_shop(raw.get("shop", {}))
     sections["faq"] = tuple(_build_faq(i, entry) for i, entry in enumerate(raw.get("faq", [])))
+    sections["coupon_templates"] = build_coupon_templates(raw.get("coupon_templates", []))
+    sections["tiers"] = build_tiers(raw.get("tiers"))
     settings = Settings(**sections)
     validate(settings)
     return settings
@@ -278,3 +297,4 @@ def validate(settings: Settings) -> None:
             raise ConfigError("web.secret_key: set BOT_WEB_SECRET_KEY to at least 32 random characters in production")
         if not settings.line_configured:
             raise ConfigError("line.channel_secret: set BOT_LINE_CHANNEL_SECRET and BOT_LINE_CHANNEL_ACCESS_TOKEN in production")
+    validate_crm(settings)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.engine import Router
-from handlers import consent, faq, leads
+from handlers import consent, coupons, faq, leads, loyalty
 
 
 def build_router() -> Router:
@@ -16,6 +16,9 @@ def build_router() -> Router:
     # group 10: first contact
     router.add("leads.follow", 10, leads.on_follow)
     router.add("leads.join", 10, leads.on_join)
+    # group 40: the customer's own things, by keyword or menu button (before the FAQ's keywords)
+    router.add("coupons.show", 40, coupons.on_coupons)
+    router.add("loyalty.points", 40, loyalty.on_points)
     # group 50: answers
     router.add("faq.menu", 50, faq.on_menu_postback)
     router.add("faq.keyword", 50, faq.on_faq_keyword)

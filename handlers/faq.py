@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.commerce_i18n import say as commerce_text
 from bot.config import LANGUAGES
 from bot.engine import Context
 from bot.events import Button, Outbound
@@ -74,11 +75,15 @@ def fallback(ctx: Context) -> Sequence[Outbound] | None:
 
 
 def menu_buttons(ctx: Context) -> tuple[Button, ...]:
-    """The FAQ topics (by their first keyword in the customer's script) and the language switch."""
+    """The FAQ topics (by their first keyword in the customer's script), the customer's coupons and
+    points, and the language switch."""
     buttons = []
     for index, entry in enumerate(ctx.settings.faq[:MAX_MENU_FAQS]):
         label = _label(entry.keywords, ctx.language)
         buttons.append(Button(label=label, data=f"faq:{index}", text=label))
+    for key, data in (("menu_coupons", "coupons:list"), ("menu_points", "points:show")):
+        label = commerce_text(key, ctx.language)
+        buttons.append(Button(label=label, data=data, text=label))
     target = next_language(ctx.language)
     buttons.append(Button(label=translate("menu_language", ctx.language), data=f"lang:{target}"))
     return tuple(buttons)
