@@ -3,7 +3,7 @@ Money is a string with two decimals, times are ISO 8601 in UTC, so nothing is lo
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +15,7 @@ from models import Coupon, Customer, Order
 
 
 def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
 def money(value: Decimal) -> str:
