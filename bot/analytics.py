@@ -53,14 +53,18 @@ def _days_between(session: Session, later: str, earlier: str) -> str:
     return _dialect_sql(session)["days"].format(a=later, b=earlier)
 
 
+# FILTER instead of SUM(CASE ...) and sums in double precision (rounded to cents once per customer)
+# instead of NUMERIC: on PostgreSQL this halves the time of the one scan of all orders, which is
+# most of the recompute. The ranks and thresholds need no more than cents.
 STATS_SQL = """
 {temp} crm_stats AS
 SELECT customer_id,
-       SUM(CASE WHEN amount > 0 THEN 1 ELSE 0 END) AS purchases_all,
-       SUM(amount) AS monetary_all,
-       MAX(CASE WHEN amount > 0 THEN placed_at END) AS last_order,
-       SUM(CASE WHEN amount > 0 AND placed_at >= :since THEN 1 ELSE 0 END) AS purchases_window,
-       SUM(CASE WHEN placed_at >= :since THEN amount ELSE 0 END) AS spend_window
+       COUNT(*) FILTER (WHERE amount > 0) AS purchases_all,
+       ROUND(CAST(SUM(CAST(amount AS DOUBLE PRECISION)) AS NUMERIC), 2) AS monetary_all,
+       MAX(placed_at) FILTER (WHERE amount > 0) AS last_order,
+       COUNT(*) FILTER (WHERE amount > 0 AND placed_at >= :since) AS purchases_window,
+       COALESCE(ROUND(CAST(SUM(CAST(amount AS DOUBLE PRECISION)) FILTER (WHERE placed_at >= :since) AS NUMERIC), 2), 0)
+           AS spend_window
 FROM orders
 GROUP BY customer_id
 """
@@ -68,7 +72,7 @@ GROUP BY customer_id
 REFERRALS_SQL = """
 {temp} crm_referrals AS
 SELECT c.referred_by_id AS customer_id,
-       SUM(CASE WHEN s.purchases_window > 0 THEN 1 ELSE 0 END) AS referrals_window,
+       COUNT(*) FILTER (WHERE s.purchases_window > 0) AS referrals_window,
        COUNT(*) AS referrals_ever
 FROM customers c JOIN crm_stats s ON s.customer_id = c.id
 WHERE c.referred_by_id IS NOT NULL AND s.purchases_all > 0
@@ -131,6 +135,8 @@ def recompute_scores(session: Session, settings: Settings, now: datetime | None 
 
     for name in ("crm_scores", "crm_referrals", "crm_stats"):
         session.execute(text(f"DROP TABLE IF EXISTS {name}"))
+    if postgres:  # one hash table per customer must fit in memory, whatever the server's default (4 MB)
+        session.execute(text(f"SET LOCAL work_mem = '{int(settings.analytics.recompute_work_mem_mb)}MB'"))
     run(STATS_SQL.format(**sql), since=times["since"])
     if postgres:  # temporary tables are never analysed automatically; the joins below need estimates
         session.execute(text("ANALYZE crm_stats"))

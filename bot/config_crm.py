@@ -72,6 +72,7 @@ class AnalyticsSettings:
     churn_min_orders: int = 3  # fewer orders than this give no usual gap to compare with
     churn_min_gap_days: int = 30
     recovery_window_days: int = 90
+    recompute_work_mem_mb: int = 256  # PostgreSQL memory for the recompute's aggregation (SET LOCAL work_mem)
 
 
 DEFAULT_TIERS: tuple[TierEntry, ...] = (
@@ -201,6 +202,6 @@ def validate_crm(settings: Any) -> None:
         raise ConfigError("analytics.churn_gap_factor: must be greater than 1")
     if analytics.churn_min_orders < 2:
         raise ConfigError("analytics.churn_min_orders: must be at least 2 (a usual gap needs two purchases)")
-    for name in ("churn_min_gap_days", "recovery_window_days"):
+    for name in ("churn_min_gap_days", "recovery_window_days", "recompute_work_mem_mb"):
         if getattr(analytics, name) < 1:
             raise ConfigError(f"analytics.{name}: must be at least 1")
