@@ -156,7 +156,7 @@ def main() -> None:
             tiers = dict(session.execute(text("SELECT tier, COUNT(*) FROM customers GROUP BY tier ORDER BY tier")).all())
             stages = dict(session.execute(text("SELECT stage, COUNT(*) FROM customers GROUP BY stage")).all())
         nightly = []
-        for day in range(options.repeat):
+        for _ in range(options.repeat):
             with sessions.begin() as session:  # a day's trade: new orders, so the nightly run has work
                 session.execute(text(ORDERS_SQL.replace("now() - random() * interval '730 days'", "now()")),
                                 {"orders": 20_000, "buyers": int(customers * 0.9)})

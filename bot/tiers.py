@@ -106,13 +106,16 @@ def progress(stats: WindowStats, level: int, tiers: Sequence[TierEntry]) -> Prog
     )
 
 
-def refresh_customer_tier(session: Session, settings: Settings, customer_id: int, now: datetime | None = None) -> TierChange | None:
-    """Recompute one customer's tier now (after a purchase); record the move if there is one."""
+def refresh_customer_tier(session: Session, settings: Settings, customer_id: int, now: datetime | None = None,
+                          stats: WindowStats | None = None) -> TierChange | None:
+    """Recompute one customer's tier now (after a purchase); record the move if there is one.
+    `stats` saves the reads when the caller has just computed them for the same moment."""
     now = now or utcnow()
     customer = session.get(Customer, customer_id)
     if customer is None:
         return None
-    new_tier = tier_for(window_stats(session, customer_id, window_start(settings, now)), settings.tiers)
+    stats = stats or window_stats(session, customer_id, window_start(settings, now))
+    new_tier = tier_for(stats, settings.tiers)
     if new_tier == customer.tier:
         return None
     change = TierChange(customer_id=customer_id, old_tier=customer.tier, new_tier=new_tier, changed_at=now)

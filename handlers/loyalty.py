@@ -31,14 +31,14 @@ def on_points(ctx: Context) -> Sequence[Outbound] | None:
     if ctx.postback != POSTBACK and not (ctx.event.kind == "text" and KEYWORDS.search(ctx.text)):
         return None
     settings, customer, language = ctx.settings, ctx.customer, ctx.language
-    change = refresh_customer_tier(ctx.session, settings, customer.id, ctx.now)
+    stats = window_stats(ctx.session, customer.id, window_start(settings, ctx.now))
+    change = refresh_customer_tier(ctx.session, settings, customer.id, ctx.now, stats=stats)
     if change is not None:
         notify_change(ctx.session, settings, change, ctx.now)
     default = settings.app.default_language
     tier = settings.tiers[customer.tier - 1]
     lines = [say("points_balance", language, points=f"{loyalty.balance(ctx.session, customer.id):,}"),
              say("points_tier", language, tier=pick(tier.name, language, default))]
-    stats = window_stats(ctx.session, customer.id, window_start(settings, ctx.now))
     ahead = progress(stats, customer.tier, settings.tiers)
     if ahead is None:
         lines.append(say("points_top", language))
