@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot import loyalty
 from bot.coupons import issue_coupon, redeem
-from models import Coupon, CouponRedemption, PointsEntry
+from models import Coupon, CouponRedemption, Order, PointsEntry
 from tests.commerce import add_customer, api_key
 
 
@@ -116,3 +116,19 @@ def test_one_redemption_request_sent_ten_times_at_once_counts_once(db_url, runti
 
     assert len(set(together(10, retry))) == 1
     assert db.scalar(select(Coupon.uses)) == 1
+
+
+def test_one_order_retried_ten_times_at_once_is_recorded_once_with_one_answer(db_url, server, runtime, db):
+    postgres_only(db_url)
+    customer = add_customer(runtime)
+    key = api_key(runtime, "pos")
+    body = {"customer": {"id": customer}, "amount": 2500, "idempotency_key": "till-1-0099"}
+
+    def retry(_: int) -> tuple[int, str]:
+        response = requests.post(f"{server}/api/v1/orders", json=body, timeout=60, headers={"Authorization": f"Bearer {key}"})
+        return response.status_code, response.text
+
+    answers = together(10, retry)
+    assert {status for status, _ in answers} == {201} and len({text for _, text in answers}) == 1
+    assert db.scalar(select(func.count()).select_from(Order)) == 1
+    assert db.scalar(select(func.sum(PointsEntry.points))) == 25
