@@ -53,7 +53,7 @@ CUSTOMERS_SQL = """
 INSERT INTO customers (id, language, stage, interests, tags, tier, created_at, updated_at, referred_by_id)
 SELECT g, 'zh-TW', CASE WHEN g % 10 = 0 THEN 'stranger' ELSE 'lead' END, '[]', '[]', 5,
        now() - interval '800 days', now(),
-       CASE WHEN g % 7 = 0 AND g > 100 THEN 1 + (g::bigint * 7919) % (g - 1) END
+       CASE WHEN g % 7 = 0 AND g > 100 THEN 1 + floor(random() * (g - 1))::int END
 FROM generate_series(1, :customers) AS g
 """
 
