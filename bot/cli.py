@@ -1,4 +1,4 @@
-"""`python -m bot <command>`: init, serve, web, worker, scheduler, email-receiver, telegram, chat, user.
+"""`python -m bot <command>`: init, serve, web, worker, scheduler, email-receiver, telegram, chat, user, apikey.
 
 Every command loads the settings first, so a bad setting stops it with one line naming the key.
 """
@@ -323,6 +323,34 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_apikey(settings: Settings, args: argparse.Namespace) -> int:
+    """Keys for the shop API: `add NAME --role pos|eshop|readonly` prints the key once; `list`; `revoke NAME`."""
+    from bot.api.keys import ApiKeyError, create_key, list_keys, revoke_key
+    from models.db import make_engine, make_session_factory
+
+    engine = make_engine(settings.database.url)
+    try:
+        with make_session_factory(engine).begin() as session:
+            if args.action == "add":
+                key = create_key(session, args.name, args.role)
+                print(f"API key for {args.name} (role {args.role}). It is shown only this once; store it in the shop system:")
+                print(key)
+            elif args.action == "revoke":
+                revoke_key(session, args.name)
+                print(f"revoked {args.name}")
+            else:
+                for row in list_keys(session):
+                    state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+                    used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never"
+                    print(f"{row.name}\t{row.role}\tcrm_{row.prefix}_...\t{state}\tlast used {used}")
+    except ApiKeyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    return 0
+
+
 def _on_terminate(callback: Callable[[], Any]) -> None:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: callback())
@@ -382,13 +410,23 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=("admin", "staff", "marketer"))
     add.add_argument("--generate", action="store_true", help="generate the password even at a terminal")
     user_sub.add_parser("list", help="list the accounts")
+    apikey = sub.add_parser("apikey", help="manage the shop API's keys (add, list, revoke)",
+                            description="Keys for POS and e-shop systems. A new key is printed once and stored hashed.")
+    apikey_actions = apikey.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = apikey_actions.add_parser("add", help="create a key and print it once")
+    add.add_argument("name", help="which system uses it, e.g. pos-store-1")
+    add.add_argument("--role", required=True, choices=("pos", "eshop", "readonly"),
+                     help="pos / eshop: report orders, redeem coupons, look up; readonly: look up only")
+    revoke = apikey_actions.add_parser("revoke", help="stop a key from working")
+    revoke.add_argument("name")
+    apikey_actions.add_parser("list", help="show keys (never the keys themselves)")
     return parser
 
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "init": cmd_init, "serve": cmd_serve, "web": cmd_web, "worker": cmd_worker,
     "scheduler": cmd_scheduler, "chat": cmd_chat, "user": cmd_user,
-    "email-receiver": cmd_email_receiver, "telegram": cmd_telegram,
+    "email-receiver": cmd_email_receiver, "telegram": cmd_telegram, "apikey": cmd_apikey,
 }
 
 

@@ -32,6 +32,17 @@ from bot.config_care import (
     build_services,
     validate_care,
 )
+from bot.config_crm import (
+    DEFAULT_TIERS,
+    AnalyticsSettings,
+    CouponSettings,
+    CouponTemplateEntry,
+    LoyaltySettings,
+    TierEntry,
+    build_coupon_templates,
+    build_tiers,
+    validate_crm,
+)
 
 LANGUAGES = ("zh-TW", "en", "zh-CN")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -183,6 +194,11 @@ class Settings:
     sla: SlaSettings = field(default_factory=SlaSettings)
     staff: StaffSettings = field(default_factory=StaffSettings)
     surveys: SurveySettings = field(default_factory=SurveySettings)
+    coupons: CouponSettings = field(default_factory=CouponSettings)
+    coupon_templates: tuple[CouponTemplateEntry, ...] = ()
+    loyalty: LoyaltySettings = field(default_factory=LoyaltySettings)
+    tiers: tuple[TierEntry, ...] = DEFAULT_TIERS
+    analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
 
     @property
     def production(self) -> bool:
@@ -222,7 +238,8 @@ SECRET_KEYS = {("web", "secret_key"), ("line", "channel_secret"), ("line", "chan
                ("telegram", "token"), ("telegram", "webhook_secret"), ("email", "smtp_password"),
                ("email", "imap_password")}
 SCALAR_SECTIONS = ("app", "web", "database", "line", "telegram", "email", "worker", "scheduler", "console",
-                   "business", "leads", "appointments", "complaints", "sla", "staff", "surveys")
+                   "business", "leads", "appointments", "complaints", "sla", "staff", "surveys",
+                   "coupons", "loyalty", "analytics")
 
 
 def load_settings(
@@ -248,6 +265,8 @@ def load_settings(
     sections["shop"] = _build_shop(raw.get("shop", {}))
     sections["faq"] = tuple(_build_faq(i, entry) for i, entry in enumerate(raw.get("faq", [])))
     sections["services"] = build_services(raw.get("services", []), _language_map, ConfigError)
+    sections["coupon_templates"] = build_coupon_templates(raw.get("coupon_templates", []))
+    sections["tiers"] = build_tiers(raw.get("tiers"))
     settings = Settings(**sections)
     validate(settings)
     return settings
@@ -393,6 +412,7 @@ def validate(settings: Settings) -> None:
             raise ConfigError("web.secret_key: set BOT_WEB_SECRET_KEY to at least 32 random characters in production")
         if not settings.line_configured:
             raise ConfigError("line.channel_secret: set BOT_LINE_CHANNEL_SECRET and BOT_LINE_CHANNEL_ACCESS_TOKEN in production")
+    validate_crm(settings)
 
 
 TELEGRAM_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")

@@ -10,7 +10,7 @@ keywords could misread them; keywords before FAQ; the fallback menu last.
 from __future__ import annotations
 
 from bot.engine import Router
-from handlers import appointments, channel_events, complaints, consent, faq, leads, my_bookings, surveys
+from handlers import appointments, channel_events, complaints, consent, coupons, faq, leads, loyalty, my_bookings, surveys
 
 
 def build_router() -> Router:
@@ -42,6 +42,9 @@ def build_router() -> Router:
     router.add("appointments.mine", 40, my_bookings.on_my_bookings)
     router.add("appointments.keywords", 40, appointments.on_booking_keywords)
     router.add("leads.keywords", 40, leads.on_lead_keywords)
+    # group 40: the customer's own things, by keyword or menu button (before the FAQ's keywords)
+    router.add("coupons.show", 40, coupons.on_coupons)
+    router.add("loyalty.points", 40, loyalty.on_points)
     # group 50: answers
     router.add("channel.help", 50, channel_events.on_help)
     router.add("faq.menu", 50, faq.on_menu_postback)

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.coupons import sync_templates
 from bot.engine import Router
 from bot.routing import build_router
 from channels.base import Channel
@@ -58,4 +60,16 @@ def telegram_channel(settings: Settings) -> TelegramChannel:
 
 def build_runtime(settings: Settings) -> Runtime:
     engine = make_engine(settings.database.url, pool_size=settings.database.pool_size)
-    return Runtime(settings, engine, make_session_factory(engine), build_channels(settings), build_router())
+    sessions = make_session_factory(engine)
+    sync_config_to_database(sessions, settings)
+    return Runtime(settings, engine, sessions, build_channels(settings), build_router())
+
+
+def sync_config_to_database(sessions: sessionmaker[Session], settings: Settings) -> None:
+    """Config that also lives in tables (coupon templates) is written there once per process start,
+    so jobs and the API, which read the tables, see what config.toml says."""
+    try:
+        with sessions.begin() as session:
+            sync_templates(session, settings)
+    except DBAPIError as exc:
+        raise RuntimeError(f"the database schema is not up to date ({type(exc.orig).__name__}); run `python -m bot init`") from exc
