@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,8 @@ from channels.base import Channel
 from channels.line import LineChannel
 from channels.telegram import TelegramChannel
 from models.db import make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -67,7 +70,15 @@ def build_runtime(settings: Settings) -> Runtime:
 
 def sync_config_to_database(sessions: sessionmaker[Session], settings: Settings) -> None:
     """Config that also lives in tables (coupon templates) is written there once per process start,
-    so jobs and the API, which read the tables, see what config.toml says."""
+    so jobs and the API, which read the tables, see what config.toml says. A database that is down
+    is not a reason to refuse to start (health checks answer 503 until it is back); a schema that
+    is out of date is."""
+    try:
+        with sessions() as session:
+            session.connection()
+    except DBAPIError:
+        log.warning("database unreachable at start-up; coupon templates not synced from config")
+        return
     try:
         with sessions.begin() as session:
             sync_templates(session, settings)

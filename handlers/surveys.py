@@ -11,15 +11,16 @@ import logging
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import hooks
 from bot.config import Settings
 from bot.engine import Context
 from bot.events import Button, Outbound
+from bot.hooks import OrderPlaced
 from handlers import tickets
 from handlers.common import customer_language, flow_of, is_reachable, reachable_address, render, say, send_to_customer
 from handlers.texts.care import TEXTS
@@ -68,24 +69,19 @@ def schedule_post_purchase_survey(session: Session, order_id: int, now: datetime
                      base_at=order.placed_at, address=reachable_address(session, order.customer_id))
 
 
-def _after_order(session: Session, order: Any, now: datetime | None = None, *_: Any, **__: Any) -> None:
-    """The order hook's callback: takes an Order or its id."""
-    schedule_post_purchase_survey(session, order if isinstance(order, int) else order.id, now)
+def _after_order(event: OrderPlaced) -> None:
+    """The order hook's callback: schedule the post-purchase question in the order's transaction."""
+    schedule_post_purchase_survey(event.session, event.order.id, event.now)
 
 
 _registered = False
 
 
 def register_order_hook() -> bool:
-    """Ask `bot.hooks` (the orders module's registry) to call us after each order, once per process.
-    False while that module does not exist: the shop API then calls schedule_post_purchase_survey."""
+    """Ask `bot.hooks` (the orders module's registry) to call us after each order, once per process."""
     global _registered
     if _registered:
         return True
-    try:
-        from bot import hooks  # type: ignore[attr-defined]
-    except ImportError:
-        return False
     hooks.on_order(_after_order)
     _registered = True
     return True

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from models import ChannelIdentity, Consent, Customer, DialogueState, EmailVerification, ReferralCode
 from tests.care_helpers import TelegramUser, button_data, outbox, press, say
@@ -31,7 +30,7 @@ def test_capture_asks_config_fields_in_order_and_keeps_the_answers(chat, db, clo
     deliveries = chat.send("message", text="文學、設計")
     assert "lead:consent:yes" in button_data(deliveries)
     done = press(chat, "lead:consent:yes")[0]
-    assert "完成了，謝謝王小明！" in done and "見面禮優惠券正在準備中" in done
+    assert "完成了，謝謝王小明！" in done and re.search(r"您的見面禮優惠券：[A-Z2-9]{10}", done)
     code = re.search(r"推薦碼是 ([A-Z2-9]{8})", done).group(1)
 
     saved = customer(db)
@@ -42,7 +41,7 @@ def test_capture_asks_config_fields_in_order_and_keeps_the_answers(chat, db, clo
     assert consents == {"marketing": (True, "line:lead_capture"), "transactional": (True, "line:lead_capture")}
     assert db.scalar(select(ReferralCode.customer_id).where(ReferralCode.code == code)) == saved.id
     state = db.get(DialogueState, saved.id)
-    assert state.flow is None and state.data["incentive"]["status"] == "pending"
+    assert state.flow is None and state.data["incentive"]["status"] == "issued"
 
 
 def test_a_bad_email_gets_a_clear_answer_and_a_second_chance_in_english(chat, db, clock):
@@ -94,23 +93,25 @@ def test_the_incentive_is_recorded_once_whatever_the_retries(chat, db, clock):
         press(chat, "lead:consent:yes")
     saved = customer(db)
     incentive = db.get(DialogueState, saved.id).data["incentive"]
-    assert incentive["status"] == "pending" and incentive["template"] == "WELCOME10"
+    assert incentive["status"] == "issued" and incentive["template"] == "WELCOME10"
     assert db.scalar(select(Consent.granted).where(Consent.purpose == "marketing")) is True
 
 
 def test_the_incentive_coupon_exists_exactly_once_in_the_database(chat, db, clock):
-    """Completes at integration: needs handlers.coupons / models.coupons from the coupons half of issue 5."""
-    pytest.importorskip("handlers.coupons", reason="coupons are built in the other half of issue 5; completes at integration")
-    from models.coupons import Coupon  # type: ignore[import-not-found]
+    from models.coupons import Coupon
 
-    for _ in range(3):
+    press(chat, "lead:start")
+    for answer in ("Lin", "lin@example.com", "5", "台中", "童書"):
+        say(chat, answer)
+    first = press(chat, "lead:consent:yes")[0]
+    code = re.search(r"見面禮優惠券：([A-Z2-9]{10})", first).group(1)
+    for _ in range(2):  # collecting again shows the same coupon, never a second one
         press(chat, "lead:start")
-        for answer in ("Lin", "lin@example.com", "5", "台中", "童書"):
-            say(chat, answer)
-        done = press(chat, "lead:consent:yes")[0]
-        assert "見面禮優惠券：" in done
+        again = press(chat, "lead:consent:yes")[0]
+        assert code in again
     saved = customer(db)
-    assert db.scalar(select(func.count()).select_from(Coupon).where(Coupon.customer_id == saved.id)) == 1
+    coupons = db.all(select(Coupon).where(Coupon.customer_id == saved.id))
+    assert [c.code for c in coupons] == [code]
 
 
 def existing_member(runtime, email: str = "old@example.com") -> int:
