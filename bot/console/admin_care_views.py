@@ -32,8 +32,7 @@ def services(errors: FormErrors | None = None, status: int = 200, failed_id: int
         booking.sync_services(db, settings)
     with reading() as db:
         rows = list(db.scalars(select(Service).order_by(Service.id)))
-    configured = {s.code for s in settings.services}
-    return render_template("console/admin_services.html", services=rows, configured=configured, languages=LANGUAGES,
+    return render_template("console/admin_services.html", services=rows, name_languages=LANGUAGES,
                            business=settings.business, errors=errors or {}, failed_id=failed_id, form=request.form), status
 
 
