@@ -35,7 +35,7 @@ def customers() -> Any:
 @staff.get("/customers/<int:customer_id>")
 @security.allow("customers.read")
 def customer(customer_id: int) -> Any:
-    return _customer_page(customer_id, None)
+    return customer_page(customer_id, None)
 
 
 @staff.get("/conversations/<int:conversation_id>")
@@ -45,10 +45,10 @@ def conversation(conversation_id: int) -> Any:
         found = db.get(Conversation, conversation_id)
         if found is None:
             abort(404, "no such conversation")
-    return _customer_page(found.customer_id, found)
+    return customer_page(found.customer_id, found)
 
 
-def _customer_page(customer_id: int | None, conversation: Conversation | None, errors: dict[str, str] | None = None,
+def customer_page(customer_id: int | None, conversation: Conversation | None, errors: dict[str, str] | None = None,
                    status: int = 200) -> Any:
     before = request.args.get("before", type=int)
     with reading() as db:
@@ -98,7 +98,7 @@ def reply(conversation_id: int) -> Any:
     except ReplyError as exc:
         with reading() as db:
             found = _conversation_or_404(db, conversation_id)
-        return _customer_page(found.customer_id, found, {"text": _(str(exc))}, 400)
+        return customer_page(found.customer_id, found, {"text": _(str(exc))}, 400)
     flash(_("Reply queued; its delivery status shows beside it."))
     return redirect(url_for("staff.conversation", conversation_id=conversation_id) + "#reply")
 
@@ -130,7 +130,7 @@ def note(customer_id: int) -> Any:
     except ReplyError as exc:
         with reading() as db:
             found = db.get(Conversation, conversation_id) if conversation_id else None
-        return _customer_page(customer_id, found, {"note": _(str(exc))}, 400)
+        return customer_page(customer_id, found, {"note": _(str(exc))}, 400)
     flash(_("Note saved."))
     return redirect(_back(customer_id, conversation_id))
 
@@ -149,7 +149,7 @@ def purchase(customer_id: int) -> Any:
     except PurchaseError as exc:
         with reading() as db:
             found = db.get(Conversation, conversation_id) if conversation_id else None
-        return _customer_page(customer_id, found, {exc.field: exc.message}, 400)
+        return customer_page(customer_id, found, {exc.field: exc.message}, 400)
     flash(_("Purchase of NT${amount} recorded.", amount=amount) if created else _("This purchase was already recorded."))
     return redirect(_back(customer_id, conversation_id))
 

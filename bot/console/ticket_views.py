@@ -55,7 +55,7 @@ def assign(ticket_id: int) -> Any:
 @tickets.post("/tickets/<int:ticket_id>/resolve")
 @security.allow("tickets")
 def resolve(ticket_id: int) -> Any:
-    from bot.console.staff_views import _customer_page
+    from bot.console.staff_views import customer_page
 
     reason = form_text("reason", 2000)
     coupon = request.form.get("coupon", "")
@@ -77,7 +77,7 @@ def resolve(ticket_id: int) -> Any:
             conversation = db.get(Conversation, ticket.conversation_id)
         if exc.status == 409:
             abort(409, _(exc.text, **exc.fields))
-        return _customer_page(conversation.customer_id, conversation, {"reason": _(exc.text, **exc.fields)}, 400)
+        return customer_page(conversation.customer_id, conversation, {"reason": _(exc.text, **exc.fields)}, 400)
     flash(_("Ticket #{id} resolved; the bot answers again and the customer will be asked to rate the service.", id=ticket_id))
     return redirect(url_for("staff.conversation", conversation_id=conversation_id))
 

@@ -134,7 +134,7 @@ def test_campaigns_and_reports(runtime, page_for, settings):
     assert page.evaluate("() => document.querySelector('#campaign-fair img.qr').naturalWidth") > 100
     screenshot(page, "marketer-campaigns")
     page.goto("/console/reports")
-    assert page.locator("svg.chart").count() == 3
+    assert page.locator("svg.chart").count() == 6  # funnel, tiers, retention, CSAT, SLA, recovery
     assert "R4" in page.locator("#rfm").inner_text()
     with page.expect_download() as download:
         page.click("#report-funnel a.csv")

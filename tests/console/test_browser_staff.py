@@ -23,12 +23,13 @@ HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
 def test_a_complaint_from_line_is_claimed_answered_and_resolved_and_csat_is_asked(chat, runtime, page_for, worker, standin, db):
     with runtime.sessions.begin() as s:
         s.add(CannedReply(title="到貨", text="您訂的書已到貨，歡迎來店取書。"))
+    page = page_for("staff")
+    assert page.url.endswith("/console/queue") and page.locator("#queue tr.empty").is_visible()
     apology = chat.say(f"{HOSTILE[0]} 太爛了，我要退款")  # a complaint through the signed LINE webhook opens a ticket
     assert "案件編號 1" in apology[0]
     assert chat.say(HOSTILE[1]) == []  # staff hold the chat now: the bot stays quiet
-    page = page_for("staff")
-    assert page.url.endswith("/console/queue")
-    row = page.locator("#queue tbody tr").first
+    row = page.locator('#queue tbody tr[data-id="1"]')
+    row.wait_for()  # the queue's own refresh brings the new ticket, with claim and assign forms built in the page
     assert HOSTILE[1] in row.locator(".subject").inner_text()  # the newest message, as text
     assert row.locator(".clock").get_attribute("data-due") == db.get(Ticket, 1).first_response_due.isoformat()
     page.wait_for_function("() => document.querySelector('#queue .clock').textContent.includes('剩餘')")  # the countdown ticks
