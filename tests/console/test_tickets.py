@@ -88,6 +88,19 @@ def test_reply_stops_the_first_response_clock_and_resolve_asks_for_csat(chat, co
     assert "營業時間" in chat.say("營業時間")[0]  # the bot answers again
 
 
+def test_a_low_rating_brings_the_ticket_back_to_the_queue_for_the_supervisor(chat, console, runtime, db):
+    chat.say("我要找真人")
+    staff = console("staff")
+    staff.post("/console/tickets/1/resolve", {"reason": "已說明"})
+    with runtime.sessions.begin() as session:
+        send_due_surveys(session, runtime.settings, utcnow())
+    chat.press(f"csat:{db.scalar(select(Survey.id))}:1")
+    [ticket] = staff.get("/console/queue.json").json()["tickets"]
+    assert (ticket["id"], ticket["reopened"], ticket["assignee"], ticket["clock"]) == (1, True, "supervisor", "first_response")
+    page = staff.get("/console/conversations/1").text
+    assert "已重開" in page and "滿意度偏低" in page and 'id="resolve"' in page
+
+
 def test_taking_over_and_handing_back_without_a_ticket_still_works(chat, console, db):
     chat.say("你好")
     staff = console("staff")
