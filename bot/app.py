@@ -8,9 +8,11 @@ from flask import Flask, jsonify, redirect
 from sqlalchemy import func, select, text
 from werkzeug.exceptions import HTTPException
 
+from bot.api import api
 from bot.config import Settings, load_settings
 from bot.console import console_error_page, persistent_secret_key, register_console
 from bot.runtime import Runtime, build_runtime
+from bot.unsubscribe import unsubscribe
 from bot.webhooks import webhooks
 from models import InboxEvent, OutboxMessage
 
@@ -28,6 +30,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.extensions["bot"] = runtime
     app.register_blueprint(webhooks)
     register_console(app, settings)
+    app.register_blueprint(unsubscribe)
+    app.register_blueprint(api)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:

@@ -1,4 +1,4 @@
-"""`python -m bot <command>`: init, serve, web, worker, scheduler, chat, user.
+"""`python -m bot <command>`: init, serve, web, worker, scheduler, email-receiver, telegram, chat, user, apikey.
 
 Every command loads the settings first, so a bad setting stops it with one line naming the key.
 """
@@ -90,24 +90,22 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     cmd_init(settings, args)
     host, port = args.host or settings.web.host, args.port or settings.web.port
     base = f"http://{host if host != '0.0.0.0' else '127.0.0.1'}:{port}"
-    standin = None
-    if not settings.line_configured:
-        settings, standin = start_sandbox(settings, base)
+    sandbox = None
+    if not settings.production:
+        settings, sandbox = start_sandbox(settings, base)
     runtime = build_runtime(settings)
     worker = Worker(settings, runtime.sessions, runtime.router, runtime.channels, worker_id("serve"))
     worker.start()
     scheduler = LeaderScheduler(settings, runtime.sessions, worker.owner)
     scheduler.start_thread()
+    email_inputs = _start_email_inputs(settings, runtime, worker.owner)
     first_admin = _first_admin(settings, runtime)
     print(f"\nService running at {base}  (health: {base}/healthz)")
     print(f"Console: {base}/console/")
     if first_admin is not None:
         print(f"  first admin (shown once; change it under Account): {first_admin[0]} / {first_admin[1]}")
-    if standin is not None:
-        print("Sandbox mode: no LINE credentials set, so a local LINE stand-in answers at", standin.url)
-        print("Chat with the bot from another terminal:")
-        print('  .venv/bin/python -m bot chat --follow')
-        print('  .venv/bin/python -m bot chat "營業時間"')
+    if sandbox is not None and sandbox.active:
+        _print_sandbox(sandbox)
     print("Press Ctrl+C to stop.\n", flush=True)
     server = waitress.create_server(create_app(runtime=runtime), host=host, port=port, threads=8)
     _on_terminate(server.close)
@@ -118,10 +116,38 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         worker.stop()
         scheduler.stop()
+        if email_inputs is not None:
+            email_inputs.stop()
         runtime.close()
-        if standin is not None:
-            standin.stop()
+        if sandbox is not None:
+            sandbox.stop()
     return 0
+
+
+def _start_email_inputs(settings: Settings, runtime: Any, owner: str) -> Any:
+    """The embedded mode's inbound email: a busy port is reported, not fatal to the rest."""
+    from bot.email_service import start_email_inputs
+
+    try:
+        return start_email_inputs(settings, runtime.sessions, owner)
+    except OSError as exc:
+        print(f"warning: email receiver not started on {settings.email.receiver_host}:{settings.email.receiver_port}: "
+              f"{exc.strerror or exc} (set [email] receiver_port)", file=sys.stderr)
+        return None
+
+
+def _print_sandbox(sandbox: Any) -> None:
+    if sandbox.line is not None:
+        print("Sandbox mode: no LINE credentials set, so a local LINE stand-in answers at", sandbox.line.url)
+        print("Chat with the bot from another terminal:")
+        print('  .venv/bin/python -m bot chat --follow')
+        print('  .venv/bin/python -m bot chat "營業時間"')
+    if sandbox.telegram is not None:
+        print("Sandbox Telegram: a local Bot API stand-in answers at", sandbox.telegram.url)
+        print('  .venv/bin/python -m bot chat --channel telegram --start ref_friend')
+    if sandbox.mail is not None:
+        print(f"Sandbox email: what the bot sends is caught in {sandbox.info['email']['maildir']} (a Maildir)")
+        print('  .venv/bin/python -m bot chat --channel email "營業時間"')
 
 
 def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
@@ -189,7 +215,72 @@ def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_email_receiver(settings: Settings, args: argparse.Namespace) -> int:
+    """The inbound email inputs alone (scaled mode): the SMTP/LMTP receiver and the IMAP poller."""
+    from bot.email_service import start_email_inputs
+    from bot.logs import configure_logging
+    from bot.worker import worker_id
+    from models.db import make_engine, make_session_factory
+
+    configure_logging()
+    engine = make_engine(settings.database.url, pool_size=settings.database.pool_size)
+    stop = threading.Event()
+    try:
+        inputs = start_email_inputs(settings, make_session_factory(engine), worker_id("email"), lmtp=args.lmtp)
+    except OSError as exc:
+        print(f"error: cannot listen on {settings.email.receiver_host}:{settings.email.receiver_port}: {exc}", file=sys.stderr)
+        return 1
+    protocol = "LMTP" if args.lmtp else "SMTP"
+    print(f"{protocol} receiver for {', '.join(settings.email.inbound_domains)} on "
+          f"{settings.email.receiver_host}:{settings.email.receiver_port}", flush=True)
+    _on_terminate(stop.set)
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    inputs.stop()
+    engine.dispose()
+    return 0
+
+
+def cmd_telegram(settings: Settings, args: argparse.Namespace) -> int:
+    """Register our webhook with Telegram, or show what Telegram has."""
+    import json
+
+    from telegram.error import TelegramError
+
+    from bot.runtime import telegram_channel
+
+    if not settings.telegram_configured:
+        print("error: set BOT_TELEGRAM_TOKEN and BOT_TELEGRAM_WEBHOOK_SECRET first", file=sys.stderr)
+        return 2
+    if args.action == "set-webhook" and not (args.url or "").startswith("https://"):
+        print("error: Telegram only calls https:// webhook URLs, e.g. https://bot.example.com/webhooks/telegram", file=sys.stderr)
+        return 2
+    channel = telegram_channel(settings)
+    try:
+        if args.action == "set-webhook":
+            channel.set_webhook(args.url)
+            print(f"webhook set: {args.url} (secret token and update types registered)")
+        else:
+            print(json.dumps(channel.info(), ensure_ascii=False, indent=2, default=str))
+    except TelegramError as exc:
+        print(f"error: Telegram answered: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        channel.close()
+    return 0
+
+
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    if args.channel == "telegram":
+        from bot.chat_cli import chat_telegram
+
+        return chat_telegram(settings, args)
+    if args.channel == "email":
+        from bot.chat_cli import chat_email
+
+        return chat_email(settings, args)
     import requests
 
     from bot.chat import DEFAULT_USER, last_seq, line_event, post_events, render_for_terminal, wait_for_replies
@@ -218,12 +309,45 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     if response.status_code != 200:
         print(f"error: the webhook answered {response.status_code}: {response.text}", file=sys.stderr)
         return 1
-    replies = wait_for_replies(sandbox["line_api_base"], user, event["replyToken"], after, args.timeout)
+    try:
+        replies = wait_for_replies(sandbox["line_api_base"], user, event["replyToken"], after, args.timeout)
+    except requests.RequestException:
+        print("error: the sandbox stopped answering while we waited for the reply; is `make run` still running?",
+              file=sys.stderr)
+        return 2
     if not replies:
         print(f"(no reply within {args.timeout:g} s)")
         return 1
     for delivery in replies:
         print(render_for_terminal(delivery))
+    return 0
+
+
+def cmd_apikey(settings: Settings, args: argparse.Namespace) -> int:
+    """Keys for the shop API: `add NAME --role pos|eshop|readonly` prints the key once; `list`; `revoke NAME`."""
+    from bot.api.keys import ApiKeyError, create_key, list_keys, revoke_key
+    from models.db import make_engine, make_session_factory
+
+    engine = make_engine(settings.database.url)
+    try:
+        with make_session_factory(engine).begin() as session:
+            if args.action == "add":
+                key = create_key(session, args.name, args.role)
+                print(f"API key for {args.name} (role {args.role}). It is shown only this once; store it in the shop system:")
+                print(key)
+            elif args.action == "revoke":
+                revoke_key(session, args.name)
+                print(f"revoked {args.name}")
+            else:
+                for row in list_keys(session):
+                    state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+                    used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never"
+                    print(f"{row.name}\t{row.role}\tcrm_{row.prefix}_...\t{state}\tlast used {used}")
+    except ApiKeyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
     return 0
 
 
@@ -259,10 +383,22 @@ def build_parser() -> argparse.ArgumentParser:
                    description="Run the engine and delivery threads. Start as many as you like.")
     sub.add_parser("scheduler", help="run periodic jobs; one is active, others wait to take over",
                    description="Run the scheduler. A lease in the database makes exactly one active.")
-    chat = sub.add_parser("chat", help="talk to the sandbox bot as a LINE user would",
-                          description="Sign a LINE webhook body, post it to the running sandbox, print the reply.")
+    receiver = sub.add_parser("email-receiver", help="receive inbound email (SMTP/LMTP, and IMAP if configured)",
+                              description="Run the inbound email receiver for [email] inbound_domains on [email] "
+                                          "receiver_host:receiver_port, and the IMAP poller if [email] imap_host is set.")
+    receiver.add_argument("--lmtp", action="store_true", help="speak LMTP (behind an MTA such as Postfix) instead of SMTP")
+    telegram = sub.add_parser("telegram", help="register the Telegram webhook or show its state",
+                              description="set-webhook URL: register URL with the secret token and our update types; "
+                                          "info: show the bot and the webhook Telegram has.")
+    telegram.add_argument("action", choices=["set-webhook", "info"])
+    telegram.add_argument("url", nargs="?", help="for set-webhook: https://<your host>/webhooks/telegram")
+    chat = sub.add_parser("chat", help="talk to the sandbox bot as a LINE, Telegram or email customer would",
+                          description="Sign a LINE webhook body (or post a Telegram update, or send an email) to the "
+                                      "running sandbox, print the reply.")
     chat.add_argument("text", nargs="?", help="what the customer types")
-    chat.add_argument("--user", help="the LINE user id to send as (default: a fixed sandbox user)")
+    chat.add_argument("--channel", choices=["line", "telegram", "email"], default="line", help="which platform (default line)")
+    chat.add_argument("--start", metavar="PAYLOAD", help="Telegram: /start with a deep-link payload such as ref_friend")
+    chat.add_argument("--user", help="the user to send as: LINE user id, Telegram numeric id, or email address")
     chat.add_argument("--follow", action="store_true", help="send a follow event (adding the bot as a friend)")
     chat.add_argument("--postback", metavar="DATA", help="press a button: send a postback with this data")
     chat.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the reply (default 10)")
@@ -274,12 +410,23 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=("admin", "staff", "marketer"))
     add.add_argument("--generate", action="store_true", help="generate the password even at a terminal")
     user_sub.add_parser("list", help="list the accounts")
+    apikey = sub.add_parser("apikey", help="manage the shop API's keys (add, list, revoke)",
+                            description="Keys for POS and e-shop systems. A new key is printed once and stored hashed.")
+    apikey_actions = apikey.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = apikey_actions.add_parser("add", help="create a key and print it once")
+    add.add_argument("name", help="which system uses it, e.g. pos-store-1")
+    add.add_argument("--role", required=True, choices=("pos", "eshop", "readonly"),
+                     help="pos / eshop: report orders, redeem coupons, look up; readonly: look up only")
+    revoke = apikey_actions.add_parser("revoke", help="stop a key from working")
+    revoke.add_argument("name")
+    apikey_actions.add_parser("list", help="show keys (never the keys themselves)")
     return parser
 
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "init": cmd_init, "serve": cmd_serve, "web": cmd_web, "worker": cmd_worker,
     "scheduler": cmd_scheduler, "chat": cmd_chat, "user": cmd_user,
+    "email-receiver": cmd_email_receiver, "telegram": cmd_telegram, "apikey": cmd_apikey,
 }
 
 

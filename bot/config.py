@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 import types
 import typing
@@ -30,6 +31,17 @@ from bot.config_care import (
     SurveySettings,
     build_services,
     validate_care,
+)
+from bot.config_crm import (
+    DEFAULT_TIERS,
+    AnalyticsSettings,
+    CouponSettings,
+    CouponTemplateEntry,
+    LoyaltySettings,
+    TierEntry,
+    build_coupon_templates,
+    build_tiers,
+    validate_crm,
 )
 
 LANGUAGES = ("zh-TW", "en", "zh-CN")
@@ -72,6 +84,46 @@ class LineSettings:
     connect_timeout: float = 3.0
     read_timeout: float = 10.0
     reply_token_ttl_seconds: int = 50
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str = ""
+    webhook_secret: str = ""
+    api_base: str = "https://api.telegram.org"
+    connect_timeout: float = 3.0
+    read_timeout: float = 10.0
+    messages_per_second: float = 30.0
+    chat_interval_seconds: float = 1.0
+    group_messages_per_minute: float = 20.0
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    from_address: str = "shop@shop.example"
+    from_name: str = ""
+    inbound_domains: tuple[str, ...] = ("shop.example",)
+    reply_local_part: str = "reply"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_ca_file: str = ""
+    connect_timeout: float = 10.0
+    timeout: float = 30.0
+    receiver_host: str = "127.0.0.1"
+    receiver_port: int = 2525
+    receiver_tls_cert: str = ""
+    receiver_tls_key: str = ""
+    max_message_bytes: int = 10 * 1024 * 1024
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_ssl: bool = True
+    imap_username: str = ""
+    imap_password: str = ""
+    imap_folder: str = "INBOX"
+    imap_poll_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -127,6 +179,8 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     line: LineSettings = field(default_factory=LineSettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
@@ -140,6 +194,11 @@ class Settings:
     sla: SlaSettings = field(default_factory=SlaSettings)
     staff: StaffSettings = field(default_factory=StaffSettings)
     surveys: SurveySettings = field(default_factory=SurveySettings)
+    coupons: CouponSettings = field(default_factory=CouponSettings)
+    coupon_templates: tuple[CouponTemplateEntry, ...] = ()
+    loyalty: LoyaltySettings = field(default_factory=LoyaltySettings)
+    tiers: tuple[TierEntry, ...] = DEFAULT_TIERS
+    analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
 
     @property
     def production(self) -> bool:
@@ -148,6 +207,15 @@ class Settings:
     @property
     def line_configured(self) -> bool:
         return bool(self.line.channel_secret and self.line.channel_access_token)
+
+    @property
+    def telegram_configured(self) -> bool:
+        return bool(self.telegram.token and self.telegram.webhook_secret)
+
+    @property
+    def email_configured(self) -> bool:
+        """Outbound email has somewhere to go (with none, the sandbox catches it locally)."""
+        return bool(self.email.smtp_host)
 
     @property
     def data_path(self) -> Path:
@@ -166,9 +234,12 @@ class Settings:
 
 
 # Keys that hold secrets: in production they must come from the environment, never the file.
-SECRET_KEYS = {("web", "secret_key"), ("line", "channel_secret"), ("line", "channel_access_token")}
-SCALAR_SECTIONS = ("app", "web", "database", "line", "worker", "scheduler", "console",
-                   "business", "leads", "appointments", "complaints", "sla", "staff", "surveys")
+SECRET_KEYS = {("web", "secret_key"), ("line", "channel_secret"), ("line", "channel_access_token"),
+               ("telegram", "token"), ("telegram", "webhook_secret"), ("email", "smtp_password"),
+               ("email", "imap_password")}
+SCALAR_SECTIONS = ("app", "web", "database", "line", "telegram", "email", "worker", "scheduler", "console",
+                   "business", "leads", "appointments", "complaints", "sla", "staff", "surveys",
+                   "coupons", "loyalty", "analytics")
 
 
 def load_settings(
@@ -194,6 +265,8 @@ def load_settings(
     sections["shop"] = _build_shop(raw.get("shop", {}))
     sections["faq"] = tuple(_build_faq(i, entry) for i, entry in enumerate(raw.get("faq", [])))
     sections["services"] = build_services(raw.get("services", []), _language_map, ConfigError)
+    sections["coupon_templates"] = build_coupon_templates(raw.get("coupon_templates", []))
+    sections["tiers"] = build_tiers(raw.get("tiers"))
     settings = Settings(**sections)
     validate(settings)
     return settings
@@ -319,6 +392,8 @@ def validate(settings: Settings) -> None:
             raise ConfigError(f"line.{name}: must be greater than 0")
     if not 0 < settings.line.reply_token_ttl_seconds <= 60:
         raise ConfigError("line.reply_token_ttl_seconds: must be between 1 and 60 (LINE's tokens last about a minute)")
+    _validate_telegram(settings)
+    _validate_email(settings)
     for name in ("inbox_threads", "delivery_threads", "lease_seconds", "max_attempts", "batch_size"):
         if getattr(settings.worker, name) < 1:
             raise ConfigError(f"worker.{name}: must be at least 1")
@@ -337,3 +412,46 @@ def validate(settings: Settings) -> None:
             raise ConfigError("web.secret_key: set BOT_WEB_SECRET_KEY to at least 32 random characters in production")
         if not settings.line_configured:
             raise ConfigError("line.channel_secret: set BOT_LINE_CHANNEL_SECRET and BOT_LINE_CHANNEL_ACCESS_TOKEN in production")
+    validate_crm(settings)
+
+
+TELEGRAM_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$|^localhost$")
+
+
+def _validate_telegram(settings: Settings) -> None:
+    telegram = settings.telegram
+    url = urlparse(telegram.api_base)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise ConfigError(f"telegram.api_base: must be an http(s) URL, got {telegram.api_base!r}")
+    if settings.production and url.scheme != "https":
+        raise ConfigError("telegram.api_base: must use https in production")
+    if telegram.webhook_secret and not TELEGRAM_SECRET_RE.match(telegram.webhook_secret):
+        raise ConfigError("telegram.webhook_secret: 1 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+    if bool(telegram.token) != bool(telegram.webhook_secret):
+        raise ConfigError("telegram.webhook_secret: set both BOT_TELEGRAM_TOKEN and BOT_TELEGRAM_WEBHOOK_SECRET, or neither")
+    for name in ("connect_timeout", "read_timeout", "messages_per_second", "chat_interval_seconds",
+                 "group_messages_per_minute"):
+        if getattr(telegram, name) <= 0:
+            raise ConfigError(f"telegram.{name}: must be greater than 0")
+
+
+def _validate_email(settings: Settings) -> None:
+    email = settings.email
+    if "@" not in email.from_address or email.from_address.startswith("@") or email.from_address.endswith("@"):
+        raise ConfigError(f"email.from_address: not an email address: {email.from_address!r}")
+    if not email.inbound_domains:
+        raise ConfigError("email.inbound_domains: list at least one domain we receive mail for")
+    for domain in email.inbound_domains:
+        if not DOMAIN_RE.match(domain.lower()):
+            raise ConfigError(f"email.inbound_domains: not a domain name: {domain!r}")
+    for name in ("smtp_port", "receiver_port", "imap_port"):
+        if not 0 < getattr(email, name) < 65536:
+            raise ConfigError(f"email.{name}: must be between 1 and 65535")
+    for name in ("connect_timeout", "timeout", "imap_poll_seconds"):
+        if getattr(email, name) <= 0:
+            raise ConfigError(f"email.{name}: must be greater than 0")
+    if email.max_message_bytes < 1024:
+        raise ConfigError("email.max_message_bytes: must be at least 1024")
+    if bool(email.receiver_tls_cert) != bool(email.receiver_tls_key):
+        raise ConfigError("email.receiver_tls_key: set both receiver_tls_cert and receiver_tls_key, or neither")

@@ -157,7 +157,8 @@ def fail_event(session: Session, row_id: int, error: str, settings: Settings, *,
         return
     row.status = "failed"
     event = Inbound.from_json(row.payload)
-    if event.chat_type == "user" and event.kind not in ("unfollow", "unknown", "unsend", "leave"):
+    from_a_person = event.kind not in ("unfollow", "unknown", "unsend", "leave", "bounce", "migrated")
+    if event.chat_type == "user" and from_a_person and not event.payload.get("silent"):
         language = _customer_language(session, event) or settings.app.default_language
         pipeline.enqueue(session, event.channel, event.chat_id,
                          [Outbound(translate("processing_failed", language))], purpose="reply",

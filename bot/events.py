@@ -16,8 +16,15 @@ INBOUND_KINDS = frozenset(
     {
         "text", "sticker", "image", "location", "attachment", "follow", "unfollow", "postback",
         "join", "leave", "member_joined", "member_left", "unsend", "contact", "unknown",
+        # Channel-level events that Telegram and email produce: an explicit opt-out (/stop, one-click
+        # unsubscribe, a spam complaint), a help request, a group that moved to a new chat id, and a
+        # delivery status report (bounce) about an address.
+        "opt_out", "help", "migrated", "bounce",
     }
 )
+# A button with this data asks the customer for their phone number: Telegram shows a "share my
+# contact" keyboard; channels that cannot share contacts show it as an ordinary button.
+REQUEST_PHONE = "request:phone"
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,27 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh-CN": "好的，之后会用简体中文回复您。",
     },
     "menu_language": {"zh-TW": "English", "en": "中文", "zh-CN": "繁體中文"},
+    "opted_out": {
+        "zh-TW": "已為您取消行銷訊息，之後不會再收到優惠通知。您仍可隨時傳訊息給我們。",
+        "en": "You will no longer receive marketing messages. You can still write to us any time.",
+        "zh-CN": "已为您取消营销消息，之后不会再收到优惠通知。您仍可随时发消息给我们。",
+    },
+    "help": {
+        "zh-TW": "我可以回答營業時間、地址等問題，也可以切換語言。請點選下方項目，或直接輸入您的問題。",
+        "en": "I can answer questions such as our opening hours and address, and switch languages. Tap an option or type your question.",
+        "zh-CN": "我可以回答营业时间、地址等问题，也可以切换语言。请点选下方项目，或直接输入您的问题。",
+    },
+    "phone_saved": {
+        "zh-TW": "謝謝，已記下您的手機號碼。",
+        "en": "Thank you, we have saved your phone number.",
+        "zh-CN": "谢谢，已记下您的手机号码。",
+    },
+    "share_phone": {"zh-TW": "分享我的手機號碼", "en": "Share my phone number", "zh-CN": "分享我的手机号码"},
+    "phone_not_own": {
+        "zh-TW": "為保護您的資料，請分享您自己的聯絡資訊（按下方的按鈕）。",
+        "en": "To protect your data, please share your own contact (use the button below).",
+        "zh-CN": "为保护您的资料，请分享您自己的联系方式（按下方的按钮）。",
+    },
     "processing_failed": {
         "zh-TW": "抱歉，系統暫時無法處理您的訊息，我們會盡快處理。",
         "en": "Sorry, we could not process your message just now. We will look into it.",

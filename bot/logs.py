@@ -30,5 +30,8 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("apscheduler", "waitress", "urllib3", "werkzeug", "alembic"):
+    # httpx logs every request URL at info, and Telegram's URLs contain the bot token; aiosmtpd's
+    # "mail.log" logs every SMTP command with the addresses in it.
+    for noisy in ("apscheduler", "waitress", "urllib3", "werkzeug", "alembic", "httpx", "httpcore", "telegram",
+                  "mail.log"):
         logging.getLogger(noisy).setLevel("WARNING")

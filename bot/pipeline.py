@@ -20,8 +20,12 @@ from bot.events import Inbound, Outbound
 from models import InboxEvent, OutboxMessage, utcnow
 
 # How many messages one platform request may carry; each outbox row is one request.
-MESSAGES_PER_REQUEST = {"line": 5}
+# Telegram's sendMessage carries one; an email carries all the replies to one message.
+MESSAGES_PER_REQUEST = {"line": 5, "telegram": 1, "email": 20}
 MULTICAST_RECIPIENTS = {"line": 500}
+# How long a channel's reply handle stays usable when the channel says so itself (an email's
+# Message-ID can be answered for days; LINE's reply token lives as long as [line] says).
+REPLY_HANDLE_TTL_SECONDS = {"email": 30 * 24 * 3600}
 IGNORED_KINDS = {"unknown"}
 
 
@@ -129,6 +133,7 @@ def enqueue_multicast(
 
 def reply_deadline(event: Inbound, ttl_seconds: int) -> datetime | None:
     """When the event's free reply handle stops being safe to use."""
+    ttl_seconds = REPLY_HANDLE_TTL_SECONDS.get(event.channel, ttl_seconds)
     return event.occurred_at + timedelta(seconds=ttl_seconds) if event.reply_handle else None
 
 

@@ -10,7 +10,7 @@ keywords could misread them; keywords before FAQ; the fallback menu last.
 from __future__ import annotations
 
 from bot.engine import Router
-from handlers import appointments, complaints, consent, faq, leads, my_bookings, surveys
+from handlers import appointments, channel_events, complaints, consent, coupons, faq, leads, loyalty, my_bookings, surveys
 
 
 def build_router() -> Router:
@@ -20,6 +20,10 @@ def build_router() -> Router:
     router.add("consent.follow", 0, consent.on_follow_consent)
     router.add("consent.unsend", 0, consent.on_unsend)
     router.add("consent.silent", 0, consent.on_silent_events)
+    router.add("channel.opt_out", 0, channel_events.on_opt_out, speaks_during_handoff=True)
+    router.add("channel.bounce", 0, channel_events.on_bounce)
+    router.add("channel.migrated", 0, channel_events.on_migrated)
+    router.add("channel.lead_source", 5, channel_events.on_start_source)
     # group 5: consent commands (stop, subscribe, my data, delete) - answered even during a hand-over
     router.add("consent.commands", 5, consent.on_consent_commands, speaks_during_handoff=True)
     # group 10: first contact
@@ -38,7 +42,11 @@ def build_router() -> Router:
     router.add("appointments.mine", 40, my_bookings.on_my_bookings)
     router.add("appointments.keywords", 40, appointments.on_booking_keywords)
     router.add("leads.keywords", 40, leads.on_lead_keywords)
+    # group 40: the customer's own things, by keyword or menu button (before the FAQ's keywords)
+    router.add("coupons.show", 40, coupons.on_coupons)
+    router.add("loyalty.points", 40, loyalty.on_points)
     # group 50: answers
+    router.add("channel.help", 50, channel_events.on_help)
     router.add("faq.menu", 50, faq.on_menu_postback)
     router.add("faq.keyword", 50, faq.on_faq_keyword)
     router.add("faq.attachment", 50, faq.on_attachment)

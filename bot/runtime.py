@@ -6,13 +6,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.coupons import sync_templates
 from bot.engine import Router
 from bot.routing import build_router
 from channels.base import Channel
 from channels.line import LineChannel
+from channels.telegram import TelegramChannel
 from models.db import make_engine, make_session_factory
 
 
@@ -38,9 +41,35 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
         line = settings.line
         channels["line"] = LineChannel(line.channel_secret, line.channel_access_token, line.api_base,
                                        line.connect_timeout, line.read_timeout)
+    if settings.telegram_configured:
+        channels["telegram"] = telegram_channel(settings)
+    if settings.email_configured:
+        from channels.email_send import EmailChannel
+
+        channels["email"] = EmailChannel.from_settings(settings)
     return channels
+
+
+def telegram_channel(settings: Settings) -> TelegramChannel:
+    telegram = settings.telegram
+    return TelegramChannel(
+        telegram.token, telegram.webhook_secret, telegram.api_base, connect_timeout=telegram.connect_timeout,
+        read_timeout=telegram.read_timeout, messages_per_second=telegram.messages_per_second,
+        chat_interval_seconds=telegram.chat_interval_seconds, group_messages_per_minute=telegram.group_messages_per_minute)
 
 
 def build_runtime(settings: Settings) -> Runtime:
     engine = make_engine(settings.database.url, pool_size=settings.database.pool_size)
-    return Runtime(settings, engine, make_session_factory(engine), build_channels(settings), build_router())
+    sessions = make_session_factory(engine)
+    sync_config_to_database(sessions, settings)
+    return Runtime(settings, engine, sessions, build_channels(settings), build_router())
+
+
+def sync_config_to_database(sessions: sessionmaker[Session], settings: Settings) -> None:
+    """Config that also lives in tables (coupon templates) is written there once per process start,
+    so jobs and the API, which read the tables, see what config.toml says."""
+    try:
+        with sessions.begin() as session:
+            sync_templates(session, settings)
+    except DBAPIError as exc:
+        raise RuntimeError(f"the database schema is not up to date ({type(exc.orig).__name__}); run `python -m bot init`") from exc

@@ -34,4 +34,7 @@ def receive(channel_name: str) -> Any:
     if events:
         with runtime.engine.begin() as connection:
             stored = pipeline.accept(connection, events)
-    return jsonify(received=len(events), stored=stored), 200
+    # A platform may let the response carry one call back to it (Telegram: answer a button press).
+    reply = getattr(channel, "webhook_reply", None)
+    answer = reply(events) if reply else None
+    return jsonify(answer or {"received": len(events), "stored": stored}), 200

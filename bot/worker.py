@@ -22,6 +22,7 @@ from bot.engine import AlreadyProcessed, Router, fail_event, process_event
 from bot.leasing import claim_lanes, release_lane
 from channels.base import Channel
 from jobs.delivery import deliver_due
+from jobs.ratelimit import Limiter, build_limiter
 from models import InboxEvent
 
 log = logging.getLogger(__name__)
@@ -35,13 +36,16 @@ def worker_id(role: str = "worker") -> str:
 
 class Worker:
     def __init__(self, settings: Settings, sessions: sessionmaker[Session], router: Router,
-                 channels: Mapping[str, Channel], owner: str | None = None, clock: Clock | None = None) -> None:
+                 channels: Mapping[str, Channel], owner: str | None = None, clock: Clock | None = None,
+                 limiter: Limiter | None = None) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.sessions = sessions
         self.router = router
         self.channels = channels
         self.owner = owner or worker_id()
+        # One limiter per process: its delivery threads share the slots (and, on PostgreSQL, every process does).
+        self.limiter = limiter or build_limiter(sessions)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -54,7 +58,7 @@ class Worker:
         return sum(self._process_lane(lane) for lane in lanes)
 
     def deliver_once(self) -> int:
-        return deliver_due(self.sessions, self.channels, self.owner, self.settings.worker)
+        return deliver_due(self.sessions, self.channels, self.owner, self.settings.worker, limiter=self.limiter)
 
     def drain(self, max_rounds: int = 100) -> None:
         """Process and deliver until nothing is left that is due now (tests, the chat CLI)."""

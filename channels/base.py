@@ -23,7 +23,8 @@ class DeliveryError(Exception):
 
     def __init__(self, reason: str, *, retryable: bool, status: int | None = None,
                  retry_after: float | None = None, maybe_sent: bool = False,
-                 reply_token_dead: bool = False) -> None:
+                 reply_token_dead: bool = False, pause: Sequence[str] = (),
+                 events: Sequence[Inbound] = ()) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
@@ -34,6 +35,33 @@ class DeliveryError(Exception):
         self.maybe_sent = maybe_sent
         # True when the platform refused the reply handle before we fell back to a push.
         self.reply_token_dead = reply_token_dead
+        # Rate-limit keys to hold back for `retry_after` (the platform said the whole bot is too fast).
+        self.pause = tuple(pause)
+        # What the failure told us about the customer (blocked the bot, left the group): stored in
+        # the inbox with the row's result, so handlers act on it like on any platform event.
+        self.events = tuple(events)
+
+
+class Deferred(Exception):
+    """Not now, and not a failure: send again after `retry_after` seconds without using an attempt.
+
+    Raised when a rate limit would make the delivery thread wait longer than it should sleep.
+    """
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"deferred for {retry_after:.2f} s by a rate limit")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most one request per `interval` seconds on `key` (e.g. per bot, per chat, per group),
+    on average: a request may come up to `tolerance` seconds ahead of that schedule, so a sender
+    that fell behind for a moment can catch up instead of losing the slots for good."""
+
+    key: str
+    interval: float
+    tolerance: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +74,8 @@ class Delivery:
     recipients: Sequence[str] = ()
     reply_token: str | None = None
     reply_attempted_before: bool = False
+    purpose: str = "reply"
+    conversation_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +83,8 @@ class SendResult:
     transport: str
     platform_ids: Sequence[str] = field(default_factory=tuple)
     duplicate: bool = False
+    # What the platform told us while sending (a group moved to a new chat id): stored in the inbox.
+    events: Sequence[Inbound] = ()
 
 
 class Channel(Protocol):
@@ -64,3 +96,9 @@ class Channel(Protocol):
 
     def send(self, delivery: Delivery) -> SendResult:
         """Send, or raise `DeliveryError`."""
+
+
+def rate_limits_of(channel: object, delivery: Delivery) -> Sequence[RateLimit]:
+    """The limits a channel declares for one delivery (none if it declares none)."""
+    declare = getattr(channel, "rate_limits", None)
+    return tuple(declare(delivery)) if declare else ()

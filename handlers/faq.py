@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.commerce_i18n import say as commerce_text
 from bot.config import LANGUAGES, FaqEntry
 from bot.engine import Context
 from bot.events import Button, Outbound
@@ -82,14 +83,17 @@ def fallback(ctx: Context) -> Sequence[Outbound] | None:
 
 
 def menu_buttons(ctx: Context) -> tuple[Button, ...]:
-    """The FAQ topics (by their first keyword in the customer's script), booking, a human, and the
-    language switch."""
+    """The FAQ topics (by their first keyword in the customer's script), booking, a human, the
+    customer's coupons and points, and the language switch."""
     buttons = []
     for index, entry in enumerate(_faq(ctx)[:MAX_MENU_FAQS]):
         label = _label(entry.keywords, ctx.language)
         buttons.append(Button(label=label, data=f"faq:{index}", text=label))
     for key, data in (("book_button", "book:start"), ("human_button", "human:start")):
         label = pick(CARE_TEXTS[key], ctx.language)
+        buttons.append(Button(label=label, data=data, text=label))
+    for key, data in (("menu_coupons", "coupons:list"), ("menu_points", "points:show")):
+        label = commerce_text(key, ctx.language)
         buttons.append(Button(label=label, data=data, text=label))
     target = next_language(ctx.language)
     buttons.append(Button(label=translate("menu_language", ctx.language), data=f"lang:{target}"))

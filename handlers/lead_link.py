@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from bot import pipeline
 from bot.engine import Context
 from bot.events import Outbound
+from handlers.channel_events import verified_phone
 from handlers.common import render
 from handlers.texts.leads import TEXTS
 from models import ChannelIdentity, Consent, Conversation, Customer, DialogueState, EmailVerification, ReferralCode
@@ -136,9 +137,8 @@ def link_to(ctx: Context, target: Customer) -> None:
 def take_contact(ctx: Context) -> str:
     """A shared contact: keep the phone only if it is the sender's own. Returns the reply key."""
     assert ctx.customer is not None
-    payload = ctx.event.payload
-    phone = re.sub(r"[\s\-()]", "", str(payload.get("phone") or ""))
-    if str(payload.get("user_id") or "") != str(ctx.event.user_id or "") or not PHONE.match(phone):
+    phone = verified_phone(ctx)
+    if phone is None:
         return "phone_not_yours"
     phone = phone if phone.startswith("+") else f"+{phone}"
     owner = owner_of(ctx, phone=phone)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.engine import Context
-from bot.events import Button, Outbound
+from bot.events import REQUEST_PHONE, Button, Outbound
 from bot.i18n import pick
 from handlers import lead_fields as fields
 from handlers import lead_link as link
@@ -120,7 +120,8 @@ def on_contact_share(ctx: Context) -> Sequence[Outbound] | None:
     if ctx.event.kind != "contact" or ctx.customer is None or ctx.event.chat_type != "user":
         return None
     key = link.take_contact(ctx)
-    replies = [Outbound(say(ctx, TEXTS, key))]
+    ask_again = (Button(label=ctx.t("share_phone"), data=REQUEST_PHONE),) if key == "phone_not_yours" else ()
+    replies = [Outbound(say(ctx, TEXTS, key), quick_replies=ask_again)]
     if flow_of(ctx) == FLOW and ctx.state is not None and ctx.state.step == "phone" and key != "phone_not_yours":
         replies.extend(_advance(ctx, after="phone"))
     return replies

@@ -1,30 +1,26 @@
 """SQLAlchemy models. Imports nothing of ours outside this package."""
 
+from models.api import ApiKey, ApiRequest
 from models.appointments import Appointment, Service, Slot
 from models.base import Base, utcnow
 from models.care import DataRequest, EmailVerification, JobRun, ReferralCode, SentNotice
 from models.conversations import Conversation, DialogueState, Message
+from models.coupons import Coupon, CouponRedemption, CouponTemplate
 from models.customers import ChannelIdentity, Consent, Customer
+from models.loyalty import PointsEntry, Stamp, TierChange
 from models.marketing import Broadcast, BroadcastRecipient, LeadCampaign, Segment
 from models.orders import Order
 from models.pipeline import InboxEvent, InboxLane, Lease, OutboxMessage
+from models.ratelimits import RateSlot
 from models.staff import ROLES, CannedReply, ConsoleUser, FaqAnswer, InternalNote, LoginFailure
 from models.surveys import Survey
+from models.tasks import StaffTask
 from models.tickets import OPEN_STATUSES, Ticket
 
 __all__ = [
-    "OPEN_STATUSES",
+    "ApiKey",
+    "ApiRequest",
     "Appointment",
-    "DataRequest",
-    "EmailVerification",
-    "JobRun",
-    "ReferralCode",
-    "SentNotice",
-    "Service",
-    "Slot",
-    "Survey",
-    "Ticket",
-    "ROLES",
     "Base",
     "Broadcast",
     "BroadcastRecipient",
@@ -33,18 +29,37 @@ __all__ = [
     "Consent",
     "ConsoleUser",
     "Conversation",
+    "Coupon",
+    "CouponRedemption",
+    "CouponTemplate",
     "Customer",
+    "DataRequest",
     "DialogueState",
+    "EmailVerification",
     "FaqAnswer",
     "InboxEvent",
     "InboxLane",
     "InternalNote",
+    "JobRun",
     "LeadCampaign",
     "Lease",
     "LoginFailure",
     "Message",
+    "OPEN_STATUSES",
     "Order",
     "OutboxMessage",
+    "PointsEntry",
+    "ROLES",
+    "RateSlot",
+    "ReferralCode",
     "Segment",
+    "SentNotice",
+    "Service",
+    "Slot",
+    "StaffTask",
+    "Stamp",
+    "Survey",
+    "Ticket",
+    "TierChange",
     "utcnow",
 ]

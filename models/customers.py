@@ -27,7 +27,7 @@ class Customer(Base):
     age_group: Mapped[str | None] = mapped_column(String(20))
     interests: Mapped[list[Any]] = mapped_column(default=list)
     tags: Mapped[list[Any]] = mapped_column(default=list)
-    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
     # Derived values, recomputed by jobs (crm-domain section 3): value tier 1 (key) .. 5 (potential)
     # and RFM scores 1..5. Stored so segments and the queue can filter on them cheaply.
     tier: Mapped[int] = mapped_column(default=5, index=True)
@@ -53,6 +53,8 @@ class ChannelIdentity(Base):
     platform_user_id: Mapped[str] = mapped_column(String(200))
     reachable: Mapped[bool] = mapped_column(default=True)
     unreachable_reason: Mapped[str | None] = mapped_column(String(200))
+    # Soft delivery failures in a row (an email "mailbox full" bounce); enough of them make it unreachable.
+    soft_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 

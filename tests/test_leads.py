@@ -178,8 +178,8 @@ def test_telegram_contact_share_gives_a_verified_phone_and_nothing_else_does(run
     asked = outbox(db, "telegram", telegram.user_id)[-1].messages[0]["quick_replies"]
     assert {"action": "contact", "data": "lead:contact"}.items() <= asked[0].items()
     assert "only take a number Telegram has verified" in telegram.send("text", "0912345678")[0]
-    assert telegram.send("contact", phone="+886 912 345 678", user_id="999") == ["Please share your own contact, not someone else's."]
-    replies = telegram.send("contact", phone="+886 912 345 678", user_id=telegram.user_id)
+    assert telegram.send("contact", phone="+886 912 345 678", contact_user_id="999") == ["Please share your own contact, not someone else's."]
+    replies = telegram.send("contact", phone="+886 912 345 678", contact_user_id=telegram.user_id)
     assert replies == ["Thanks, we saved your phone number.", "Which month is your birthday? (1-12)"]
     saved = customer(db, telegram.user_id, "telegram")
     assert saved.phone == "+886912345678" and saved.lead_source == "campaign:spring_fair"
@@ -193,7 +193,7 @@ def test_a_verified_phone_of_a_known_customer_links_the_chat(runtime, worker, db
         member_id = member.id
     telegram = TelegramUser(runtime, worker, db, user_id="700200")
     telegram.send("text", "/start")
-    assert telegram.send("contact", phone="886912000111", user_id="700200")[0].startswith("Verified!")
+    assert telegram.send("contact", phone="886912000111", contact_user_id="700200")[0].startswith("Verified!")
     assert customer(db, "700200", "telegram").id == member_id
 
 

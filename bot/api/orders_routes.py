@@ -1,0 +1,54 @@
+"""`POST /api/v1/orders`: a shop system reports a purchase (or a refund, as a negative amount)."""
+
+from __future__ import annotations
+
+import re
+
+from flask import request
+
+from bot.api import validation as check
+from bot.api.blueprint import Call, Result, api, endpoint, idempotent, json_body
+from bot.api.customers_routes import customer_ref, resolve_customer
+from bot.api.errors import ApiError, invalid
+from bot.api.serialize import coupon_json, order_json, stamps_json
+from bot.orders import OrderError, record_order
+from models import utcnow
+
+FIELDS = {"customer", "amount", "currency", "items", "placed_at", "idempotency_key"}
+
+
+@api.post("/orders")
+@endpoint("orders:write")
+def post_order(call: Call) -> Result:
+    body = check.body_object(json_body())
+    check.unknown_fields(body, FIELDS)
+    key = check.idempotency_key(body, request.headers.get("Idempotency-Key"))
+    ref = customer_ref(body.get("customer"))
+    amount = check.amount(body)
+    currency = check.text(body, "currency", max_length=3) or "TWD"
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise invalid("currency", "must be a three-letter ISO 4217 code such as TWD")
+    items = check.items(body)
+    placed_at = check.timestamp(body, "placed_at")
+
+    def work() -> Result:
+        now = utcnow()
+        customer = resolve_customer(call.session, ref)
+        try:
+            outcome = record_order(call.session, call.settings, customer.id, amount=amount, items=items,
+                                   placed_at=placed_at or now, source=f"api:{call.key.name}"[:50], currency=currency,
+                                   idempotency_key=f"api:{call.key.id}:{key}", now=now)
+        except OrderError as exc:  # pragma: no cover - the idempotency record answers replays before this
+            raise ApiError(409, exc.reason, str(exc)) from exc
+        return 201, {
+            "order": order_json(outcome.order),
+            "customer": {"id": customer.id, "stage": outcome.stage, "tier": outcome.tier},
+            "first_purchase": outcome.first_purchase,
+            "points_earned": outcome.points,
+            "points_balance": outcome.balance,
+            "stamps": stamps_json(call.settings, outcome.stamps),
+            "coupons_issued": [coupon_json(outcome.stamp_reward, now)] if outcome.stamp_reward else [],
+            "referral_bonus": outcome.referral_bonus,
+        }
+
+    return idempotent(call, "orders", key, body, work)

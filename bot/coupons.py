@@ -1,0 +1,207 @@
+"""Coupons: templates from config, issuing with unguessable codes, atomic redemption, listing.
+
+Why these shapes:
+- Issuing is idempotent on a key (by default customer + template + source), so "the welcome
+  coupon exactly once per customer, whatever the retries" is a property of the data, not of the
+  caller's care. The customer's row is locked while the per-customer limit is checked, so two
+  concurrent issues cannot both slip under it.
+- Redemption is one conditional UPDATE of the use counter inside a savepoint, plus a redemption
+  row whose (coupon, request key) is unique: two tills racing for a single-use code cannot both
+  win, and the same request sent twice is answered with the first result.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from models import Coupon, CouponRedemption, CouponTemplate, Customer, utcnow
+
+# 31 characters nobody misreads or mistypes: no 0/O, no 1/I/L. 31**10 is about 2**49.5.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10
+STATUSES = ("active", "used", "expired", "void")
+
+
+class CouponError(Exception):
+    """A coupon operation that cannot be done; `reason` is a stable word for APIs and tests."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_code(text: str) -> str:
+    """What a person typed, as we store it: upper case, without spaces or dashes."""
+    return "".join(ch for ch in text.upper() if ch not in " -_\u3000")
+
+
+def looks_like_code(text: str) -> bool:
+    code = normalize_code(text)
+    return len(code) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code)
+
+
+def sync_templates(session: Session, settings: Settings) -> None:
+    """Make the database's templates match `[[coupon_templates]]`: insert or update each by code
+    (one upsert, safe when many processes start at once) and retire config templates that left it."""
+    rows = [
+        {"code": t.code, "kind": t.kind, "value": Decimal(str(t.value)), "name": dict(t.name), "item": dict(t.item),
+         "validity_days": t.validity_days, "max_uses": t.max_uses, "per_customer_limit": t.per_customer_limit,
+         "active": True, "origin": "config", "created_at": utcnow(), "updated_at": utcnow()}
+        for t in settings.coupon_templates
+    ]
+    if rows:
+        dialect = session.get_bind().dialect.name
+        insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert_fn(CouponTemplate).values(rows)
+        changing = ("kind", "value", "name", "item", "validity_days", "max_uses", "per_customer_limit", "active", "updated_at")
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["code"], set_={name: getattr(statement.excluded, name) for name in changing}))
+    session.execute(update(CouponTemplate).where(
+        CouponTemplate.origin == "config", CouponTemplate.code.not_in([t.code for t in settings.coupon_templates]))
+        .values(active=False))
+
+
+def issue_coupon(session: Session, customer_id: int, template_code: str, *, source: str,
+                 idempotency_key: str | None = None, now: datetime | None = None) -> Coupon:
+    """Issue one coupon of a template to a customer, or return the one this key already issued.
+
+    Raises CouponError("unknown_template" | "unknown_customer" | "limit_reached").
+    """
+    now = now or utcnow()
+    key = idempotency_key or f"{customer_id}:{template_code}:{source}"
+    template = session.scalar(select(CouponTemplate).where(CouponTemplate.code == template_code))
+    if template is None or not template.active:
+        raise CouponError("unknown_template", f"no active coupon template {template_code!r}")
+    # The lock makes concurrent issues to one customer queue here; the checks below then see
+    # whatever the one before committed.
+    if session.scalar(select(Customer.id).where(Customer.id == customer_id).with_for_update()) is None:
+        raise CouponError("unknown_customer", f"no customer {customer_id}")
+    existing = session.scalar(select(Coupon).where(Coupon.idempotency_key == key))
+    if existing is not None:
+        if existing.customer_id != customer_id:
+            raise CouponError("key_conflict", "this idempotency key was used for another customer")
+        return existing
+    if template.per_customer_limit:
+        held = session.scalar(select(func.count()).select_from(Coupon).where(
+            Coupon.customer_id == customer_id, Coupon.template_id == template.id))
+        if held >= template.per_customer_limit:
+            raise CouponError("limit_reached", f"customer already holds {held} of {template_code}")
+    for _ in range(5):  # a code collision is astronomically rare; retry with a fresh code
+        coupon = Coupon(code=new_code(), template=template, customer_id=customer_id, kind=template.kind,
+                        value=template.value, source=source[:100], idempotency_key=key, issued_at=now,
+                        expires_at=now + timedelta(days=template.validity_days), max_uses=template.max_uses, uses=0)
+        try:
+            with session.begin_nested():
+                session.add(coupon)
+        except IntegrityError:
+            twin = session.scalar(select(Coupon).where(Coupon.idempotency_key == key))
+            if twin is not None:
+                return twin
+            continue
+        return coupon
+    raise RuntimeError("could not find a free coupon code in 5 tries")  # pragma: no cover
+
+
+def status(coupon: Coupon, now: datetime) -> str:
+    if coupon.voided_at is not None:
+        return "void"
+    if coupon.uses >= coupon.max_uses:
+        return "used"
+    if coupon.expires_at <= now:
+        return "expired"
+    return "active"
+
+
+def find(session: Session, code: str) -> Coupon | None:
+    return session.scalar(select(Coupon).where(Coupon.code == normalize_code(code)))
+
+
+@dataclass(frozen=True)
+class Redemption:
+    coupon: Coupon
+    redemption: CouponRedemption
+    replay: bool
+
+
+def redeem(session: Session, code: str, *, request_key: str, redeemed_by: str, order_ref: str | None = None,
+           customer_id: int | None = None, now: datetime | None = None) -> Redemption:
+    """Use a coupon once. The same `request_key` again returns the first redemption (replay=True).
+
+    Raises CouponError("not_found" | "wrong_customer" | "used" | "expired" | "void").
+    """
+    now = now or utcnow()
+    coupon = find(session, code)
+    if coupon is None:
+        raise CouponError("not_found", "no coupon with this code")
+    if customer_id is not None and coupon.customer_id != customer_id:
+        raise CouponError("wrong_customer", "this coupon belongs to another customer")
+    prior = _prior(session, coupon.id, request_key)
+    if prior is not None:
+        return Redemption(coupon, prior, replay=True)
+    try:
+        with session.begin_nested():
+            taken = session.execute(
+                update(Coupon).where(Coupon.id == coupon.id, Coupon.uses < Coupon.max_uses,
+                                     Coupon.expires_at > now, Coupon.voided_at.is_(None))
+                .values(uses=Coupon.uses + 1).execution_options(synchronize_session=False))
+            if taken.rowcount != 1:
+                raise _NotTaken
+            redemption = CouponRedemption(coupon_id=coupon.id, request_key=request_key, order_ref=order_ref,
+                                          redeemed_by=redeemed_by[:100], redeemed_at=now)
+            session.add(redemption)
+    except (_NotTaken, IntegrityError):
+        # Either the coupon was used up (perhaps by a twin of this very request) or the twin's
+        # redemption row got there first: a twin's success is ours to report.
+        prior = _prior(session, coupon.id, request_key)
+        session.refresh(coupon)
+        if prior is not None:
+            return Redemption(coupon, prior, replay=True)
+        reason = status(coupon, now)
+        raise CouponError(reason if reason != "active" else "used", _REFUSALS.get(reason, _REFUSALS["used"])) from None
+    session.refresh(coupon)
+    return Redemption(coupon, redemption, replay=False)
+
+
+class _NotTaken(Exception):
+    pass
+
+
+_REFUSALS = {
+    "used": "this coupon has already been used",
+    "expired": "this coupon has expired",
+    "void": "this coupon was cancelled",
+}
+
+
+def _prior(session: Session, coupon_id: int, request_key: str) -> CouponRedemption | None:
+    return session.scalar(select(CouponRedemption).where(
+        CouponRedemption.coupon_id == coupon_id, CouponRedemption.request_key == request_key))
+
+
+def customer_coupons(session: Session, customer_id: int, now: datetime, limit: int) -> tuple[Sequence[Coupon], int]:
+    """The coupons worth showing first (usable ones, soonest to expire), then the most recent
+    others; and how many more exist beyond `limit`."""
+    usable = (Coupon.customer_id == customer_id, Coupon.voided_at.is_(None), Coupon.uses < Coupon.max_uses,
+              Coupon.expires_at > now)
+    active = list(session.scalars(select(Coupon).where(*usable).order_by(Coupon.expires_at, Coupon.id).limit(limit)))
+    active_ids = [c.id for c in active]
+    others = list(session.scalars(
+        select(Coupon).where(Coupon.customer_id == customer_id, Coupon.id.not_in(active_ids) if active_ids else True)
+        .order_by(Coupon.issued_at.desc(), Coupon.id.desc()).limit(max(limit - len(active), 0))))
+    total = session.scalar(select(func.count()).select_from(Coupon).where(Coupon.customer_id == customer_id)) or 0
+    shown = active + others
+    return shown, total - len(shown)

@@ -1,0 +1,39 @@
+"""Nightly (and on demand): tiers, RFM scores and lifecycle stages for every customer, then the
+congratulations for customers who moved up a tier.
+
+Why two phases: the recompute is one transaction of set-based SQL (fast, all or nothing); the
+congratulations are written in small batches afterwards so a million-customer shop never holds
+one huge transaction of outbox rows, and a crash between batches resumes where it stopped
+(unannounced moves keep `notified_at` empty).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.analytics import RecomputeResult, recompute_scores
+from bot.config import Settings
+from bot.tiers import notify_pending
+from models import utcnow
+
+
+def run(sessions: sessionmaker[Session], settings: Settings, now: datetime | None = None) -> RecomputeResult:
+    now = now or utcnow()
+    with sessions.begin() as session:
+        result = recompute_scores(session, settings, now)
+    announce(sessions, settings, now)
+    return result
+
+
+def announce(sessions: sessionmaker[Session], settings: Settings, now: datetime | None = None) -> int:
+    """Announce every recorded tier move not yet announced; returns how many were handled."""
+    now = now or utcnow()
+    total = 0
+    while True:
+        with sessions.begin() as session:
+            handled = notify_pending(session, settings, now)
+        total += handled
+        if not handled:
+            return total

@@ -1,0 +1,113 @@
+"""Reading real-shaped mail: the charsets Taiwanese, Chinese and Japanese clients write, HTML-only
+mail, attachments, quoted replies and signatures, and the mail systems' own messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from channels.email_parse import parse_email
+from channels.email_text import decode_bytes, html_to_text, strip_quoted
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+
+
+def corpus(name: str) -> bytes:
+    return (CORPUS / name).read_bytes()
+
+
+@pytest.mark.parametrize(("name", "sender", "name_shown", "subject", "text"), [
+    ("gmail_utf8_qp_reply.eml", "mei.lin@gmail.example", "林美", "Re: 讀書會", "請問這週六讀書會還有名額嗎？\n我想帶一位朋友。"),
+    ("outlook_big5_base64.eml", "cm.chen@hinet.example", "陳志明", "詢問時間",
+     "您好：\n請問營業時間？恒春來的朋友想週日過去，裏面可以停車嗎？"),
+    ("foxmail_gb2312.eml", "wangzhe@qq.example", "王喆", "询问", "你好，我叫王喆，堃哥推荐我来的。\n请问营业时间是几点？"),
+    ("html_only_gb18030.eml", "li.na@163.example", "Li Na", "地址", "请问 地址在哪里？\n\n谢谢&祝好"),
+    ("iso2022jp.eml", "tanaka@example.jp", "田中", "問い合わせ", "こんにちは。\n営業時間を教えてください。"),
+])
+def test_each_charset_is_read_as_written_and_history_and_signature_are_cut(name, sender, name_shown, subject, text):
+    parsed = parse_email(corpus(name))
+    assert (parsed.from_address, parsed.from_name, parsed.subject, parsed.text) == (sender, name_shown, subject, text)
+    assert "\ufffd" not in parsed.text + parsed.from_name + parsed.subject
+    assert parsed.automatic is None
+
+
+def test_html_only_mail_is_turned_into_text_without_scripts_or_styles():
+    parsed = parse_email(corpus("html_only_gb18030.eml"))
+    assert parsed.from_html is True
+    assert "alert" not in parsed.text and "color" not in parsed.text
+
+
+def test_threading_headers_are_read():
+    parsed = parse_email(corpus("gmail_utf8_qp_reply.eml"))
+    assert parsed.message_id == "CAF3xq+Yk2oV8w9d1cT3p@mail.gmail.example"
+    assert parsed.in_reply_to == "0b5f1c9e-4d1a-4c55-9a51-2f0e6f1d3a10@shop.example"
+    assert parsed.references == ("0b5f1c9e-4d1a-4c55-9a51-2f0e6f1d3a10@shop.example",)
+    assert parsed.bare_subject == "讀書會"
+
+
+def test_attachments_are_recorded_not_inlined():
+    parsed = parse_email(corpus("multipart_attachments.eml"))
+    assert parsed.text == "Hi, the receipt and a photo of the book are attached. What is your address?"
+    assert [(a["filename"], a["content_type"], a["inline"]) for a in parsed.attachments] == [
+        ("receipt.pdf", "application/pdf", False), ("book.png", "image/png", True)]
+    assert parsed.attachments[0]["size"] == 51
+
+
+@pytest.mark.parametrize(("name", "reason"), [
+    ("auto_reply.eml", "auto-submitted: auto-replied"),
+    ("bulk_newsletter.eml", "precedence: bulk"),
+    ("bounce_hard.eml", "auto-submitted: auto-replied"),
+    ("arf_complaint.eml", "empty return path"),
+])
+def test_automatic_mail_is_recognised(name, reason):
+    assert parse_email(corpus(name)).automatic == reason
+
+
+def test_an_empty_envelope_sender_means_no_answer():
+    raw = b"From: someone@example.com\r\nTo: shop@shop.example\r\nSubject: hi\r\nMessage-ID: <e1@example.com>\r\n\r\nhello\r\n"
+    assert parse_email(raw, envelope_from="").automatic == "empty return path"
+    assert parse_email(raw, envelope_from="someone@example.com").automatic is None
+
+
+@pytest.mark.parametrize(("name", "severity", "status"), [("bounce_hard.eml", "hard", "5.1.1"), ("bounce_soft.eml", "soft", "4.2.2")])
+def test_delivery_status_reports_name_the_address_and_how_bad(name, severity, status):
+    parsed = parse_email(corpus(name))
+    assert parsed.report == "delivery-status"
+    assert [(b.recipient, b.severity, b.status) for b in parsed.bounces] == [("gone.customer@hinet.example", severity, status)]
+
+
+def test_a_spam_complaint_names_the_complaining_address():
+    parsed = parse_email(corpus("arf_complaint.eml"))
+    assert parsed.report == "feedback-report" and parsed.complaint_for == "annoyed@isp.example"
+
+
+def test_a_message_without_message_id_gets_a_content_digest():
+    raw = b"From: a@example.com\r\nTo: shop@shop.example\r\nSubject: x\r\n\r\nbody\r\n"
+    assert parse_email(raw).message_id == parse_email(raw).message_id
+    assert parse_email(raw).message_id.startswith("sha256:")
+    assert parse_email(raw + b"!").message_id != parse_email(raw).message_id
+
+
+@pytest.mark.parametrize(("data", "charset", "expected"), [
+    ("堃".encode("gbk"), "gb2312", "堃"), ("恒".encode("cp950"), "big5", "恒"), ("綉".encode("big5hkscs"), "big5", "綉"),
+    (b"caf\xe9", "iso-8859-1", "café"), (b"ok", "x-unknown-charset", "ok"), (b"\xff\xfe", "utf-8", "\ufffd\ufffd"),
+])
+def test_charsets_decode_as_their_supersets_and_never_raise(data, charset, expected):
+    assert decode_bytes(data, charset) == expected
+
+
+@pytest.mark.parametrize("quoted", [
+    "Thanks!\n\nOn Fri, Nov 20, 2026 at 3:12 PM Shop <shop@shop.example> wrote:\n> old",
+    "Thanks!\n\n-----Original Message-----\nFrom: Shop",
+    "Thanks!\n________________________________\n寄件者: 青田書店",
+    "Thanks!\n-- \nMei\n+886 912",
+    "Thanks!\n\n從我的 iPhone 傳送",
+    "> quoted first\nThanks!",
+])
+def test_quoted_history_and_signatures_are_cut(quoted):
+    assert strip_quoted(quoted) == "Thanks!"
+
+
+def test_html_to_text_keeps_blocks_and_entities():
+    assert html_to_text("<p>a&nbsp;b</p><p>c<br>d</p><ul><li>x</li></ul>") == "a b\n\nc\nd\n\n- x"

@@ -1,0 +1,163 @@
+"""The Telegram webhook: every bad input gets its specific answer and nothing is stored; real-shaped
+Updates are parsed by python-telegram-bot's own `Update.de_json`, stored once per update_id, and
+answered through the real client and the stand-in."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from bot.chat_telegram import callback_update, membership_update, telegram_message, telegram_update, text_update
+from models import ChannelIdentity, Consent, Conversation, Customer, InboxEvent
+from tests.channels.telegram_chat import inline_data, texts
+
+
+def inbox_count(db) -> int:
+    return db.scalar(select(func.count()).select_from(InboxEvent))
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong-secret", "test-webhook-secret_012345678"])
+def test_missing_or_wrong_secret_is_403_and_nothing_stored(tg, db, secret):
+    response = tg.post(text_update(tg.user, "hi"), secret=secret)
+    assert response.status_code == 403 and "X-Telegram-Bot-Api-Secret-Token" in response.json()["error"]
+    assert inbox_count(db) == 0
+
+
+@pytest.mark.parametrize(("body", "content_type", "reason"), [
+    (b'{"update_id": 1}', "text/plain", "content type must be application/json"),
+    (b"{not json", "application/json", "not valid JSON"),
+    (b"[1, 2]", "application/json", "no integer update_id"),
+    (b'{"update_id": "7"}', "application/json", "no integer update_id"),
+    (b'{"update_id": 8, "message": {"message_id": 1}}', "application/json", "malformed update"),
+    ("\xff".encode("latin-1"), "application/json", "not valid JSON"),
+])
+def test_malformed_bodies_are_400_with_the_reason(tg, db, body, content_type, reason):
+    response = requests.post(tg.url, data=body, timeout=5,
+                             headers={"Content-Type": content_type, "X-Telegram-Bot-Api-Secret-Token": tg.secret})
+    assert response.status_code == 400 and reason in response.json()["error"]
+    assert inbox_count(db) == 0
+
+
+def test_oversize_body_is_413(tg, db):
+    update = text_update(tg.user, "x" * (1024 * 1024))
+    assert tg.post(update).status_code == 413
+    assert inbox_count(db) == 0
+
+
+def test_a_redelivered_update_is_stored_and_answered_once(tg, db):
+    update = text_update(tg.user, "營業時間")
+    assert tg.post(update).json() == {"received": 1, "stored": 1}
+    assert tg.post(update).json() == {"received": 1, "stored": 0}
+    assert len(tg.replies()) == 1
+    assert db.scalar(select(InboxEvent.event_id)) == str(update["update_id"])
+
+
+def test_start_with_a_referral_greets_and_records_the_source_once(tg, db):
+    replies = tg.say("/start ref_mei2024")
+    assert "歡迎加入青田書店" in replies[0] and "9 折券" in replies[0]
+    assert db.scalar(select(Customer.lead_source)) == "ref_mei2024"
+    tg.say("/start src_poster")  # a later link does not rewrite where the lead came from
+    assert db.scalar(select(Customer.lead_source)) == "ref_mei2024"
+
+
+@pytest.mark.parametrize("payload", ["evil_x", "ref_" + "a" * 61, "ref_a b", "ref_<script>"])
+def test_a_start_payload_that_is_not_ours_is_never_recorded(tg, db, payload):
+    assert "歡迎加入" in tg.say(f"/start {payload}")[0]
+    assert db.scalar(select(Customer.lead_source)) is None
+    assert db.scalar(select(InboxEvent.payload))["payload"]["start_rejected"] is True
+
+
+def test_stop_opts_out_of_marketing_and_says_so(tg, db):
+    tg.say("/start")
+    replies = tg.say("/stop")
+    assert replies == ["已為您取消行銷訊息，之後不會再收到優惠通知。您仍可隨時傳訊息給我們。"]
+    consent = db.scalar(select(Consent).where(Consent.channel == "telegram", Consent.purpose == "marketing"))
+    assert consent.granted is False and consent.source == "telegram:opt_out"
+
+
+def test_help_shows_the_menu_as_an_inline_keyboard(tg):
+    [delivery] = tg.send(text_update(tg.user, "/help"))
+    assert delivery["text"].startswith("我可以回答營業時間")
+    assert {"faq:0", "faq:1", "lang:en"} <= set(inline_data(delivery))
+
+
+def test_a_button_press_is_answered_in_the_webhook_response_and_handled(tg):
+    update = callback_update(tg.user, "faq:1")
+    response = tg.post(update)
+    assert response.json() == {"method": "answerCallbackQuery", "callback_query_id": update["callback_query"]["id"]}
+    assert "地址：台北市大安區" in texts(tg.replies())[0]
+
+
+@pytest.mark.parametrize("data", ["faq:99", "x" * 65, "lang:\u0000"])
+def test_callback_data_is_never_trusted(tg, data):
+    update = callback_update(tg.user, data)
+    assert tg.post(update).json()["method"] == "answerCallbackQuery"  # the spinner stops all the same
+    assert "不太懂" in texts(tg.replies())[0]
+
+
+def test_own_contact_is_saved_as_the_phone_and_someone_elses_is_not(tg, db):
+    other = {"phone_number": "886911111111", "first_name": "Friend", "user_id": 99}
+    [refused] = tg.send(telegram_update(message=telegram_message(tg.user, contact=other)))
+    assert "只能分享您自己的聯絡資料" in refused["text"]
+    assert refused["reply_markup"]["keyboard"][0][0]["request_contact"] is True
+    assert db.scalar(select(Customer.phone)) is None
+    own = {"phone_number": "886912345678", "first_name": "Mei", "user_id": tg.user}
+    [saved] = tg.send(telegram_update(message=telegram_message(tg.user, contact=own)))
+    assert saved["text"] == "已收到您的手機號碼，謝謝！"
+    assert saved["reply_markup"] == {"remove_keyboard": True}  # the phone keyboard goes away
+    assert db.scalar(select(Customer.phone)) == "+886912345678"
+
+
+@pytest.mark.parametrize("content", [
+    {"location": {"latitude": 25.03, "longitude": 121.53}},
+    {"photo": [{"file_id": "s", "file_unique_id": "s1", "width": 90, "height": 90},
+               {"file_id": "b", "file_unique_id": "b1", "width": 1280, "height": 960, "file_size": 90000}]},
+    {"document": {"file_id": "d", "file_unique_id": "d1", "file_name": "receipt.pdf", "mime_type": "application/pdf"}},
+])
+def test_locations_photos_and_documents_are_acknowledged(tg, db, content):
+    assert tg.send(telegram_update(message=telegram_message(tg.user, **content)))[0]["text"] == "已收到您的檔案，謝謝！"
+    stored = db.scalar(select(InboxEvent.payload))
+    if "photo" in content:
+        assert stored["kind"] == "image" and stored["payload"]["file_id"] == "b"  # the largest size
+    if "document" in content:
+        assert stored["kind"] == "attachment" and stored["payload"]["file_name"] == "receipt.pdf"
+
+
+def test_blocking_the_bot_marks_unreachable_and_opted_out_and_start_restores(tg, db):
+    tg.say("/start")
+    assert tg.send(membership_update(tg.user, "kicked")) == []
+    identity = db.scalar(select(ChannelIdentity).where(ChannelIdentity.channel == "telegram"))
+    assert identity.reachable is False and identity.unreachable_reason == "telegram:unfollow"
+    assert db.scalar(select(Consent.granted).where(Consent.purpose == "marketing")) is False
+    # Unblocking sends `member` (ignored) and then /start, which greets once and restores reachability.
+    assert tg.send(membership_update(tg.user, "member", old_status="kicked")) == []
+    assert len(tg.say("/start")) == 1
+    assert db.scalar(select(ChannelIdentity.reachable)) is True
+
+
+def test_group_join_greets_and_a_migration_moves_the_conversation(tg, db):
+    group = -4001
+    [hello] = tg.send(membership_update(tg.user, "member", chat_id=group, chat_type="group", old_status="left"))
+    assert hello["chat_id"] == str(group) and "小幫手" in hello["text"]
+    migrate = telegram_message(tg.user, chat_id=group, chat_type="group", migrate_to_chat_id=-1004001)
+    assert tg.send(telegram_update(message=migrate)) == []
+    addresses = db.all(select(Conversation.address).where(Conversation.kind == "group"))
+    assert addresses == ["-1004001"]
+
+
+def test_updates_we_do_not_handle_are_acknowledged_and_ignored(tg, db):
+    edited = telegram_update(edited_message=telegram_message(tg.user, text="typo fixed", edit_date=1))
+    assert tg.post(edited).status_code == 200
+    assert db.scalar(select(InboxEvent.status)) == "ignored"
+    assert tg.replies() == []
+
+
+def test_the_webhook_body_is_the_bot_apis_own_json(tg, db):
+    """The update is stored as our normalised event, never as the SDK's objects."""
+    tg.post(text_update(tg.user, "hello"))
+    stored = db.scalar(select(InboxEvent.payload))
+    assert json.loads(json.dumps(stored))["chat_id"] == str(tg.user) and stored["user_id"] == str(tg.user)
+    assert stored["text"] == "hello" and stored["channel"] == "telegram"
