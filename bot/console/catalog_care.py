@@ -72,5 +72,6 @@ CARE_ZH_TW: dict[str, str] = {
     "first response met": "首次回覆達標", "first response missed": "首次回覆未達標", "first response on time %": "首次回覆達標率 %",
     "resolution met": "解決達標", "resolution missed": "解決未達標", "resolved on time %": "解決達標率 %", "escalated": "已升級",
     "month resolved": "結案月份", "customers with a resolved complaint": "客訴已結案顧客", "bought again within 90 days": "90 天內再次購買",
-    "window still open": "觀察期未滿", "recovery rate %": "挽回率 %", "total": "合計",
+    "window still open": "觀察期未滿", "recovery rate %": "挽回率 %",
+    "all, resolved over 90 days ago": "全部（結案超過 90 天）",
 }

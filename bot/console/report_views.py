@@ -30,7 +30,7 @@ def _builders() -> dict[str, Callable[[Session], Table]]:
         "campaign-lift": compute.campaign_lift,
         "csat": lambda session: care.csat(session, zone),
         "sla": lambda session: care.sla_compliance(session, zone),
-        "recovery": lambda session: care.complaint_recovery(session, zone),
+        "recovery": lambda session: care.complaint_recovery(session, runtime().settings),
     }
 
 

@@ -8,8 +8,9 @@ Definitions, so the numbers can be checked by hand:
   it; clocks still running before their deadline are not counted yet.
 - Recovery (crm-domain section 2: ~70% of customers whose complaint is resolved quickly buy
   again): customers with a complaint resolved in the month, and how many placed an order (amount
-  > 0) within `window_days` after that resolution. Customers whose window is still open and who
-  have not bought yet are shown apart: they may still come back.
+  > 0) within `[analytics] recovery_window_days` after that resolution. Customers whose window is
+  still open and who have not bought yet are shown apart: they may still come back. The last row
+  is bot.analytics.complaint_recovery_rate, over complaints whose window is over.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.analytics import complaint_recovery_rate
+from bot.config import Settings
 from bot.marketing.reports import Table, month_index, month_label
 from models import Order, Survey, Ticket, utcnow
 
-RECOVERY_WINDOW_DAYS = 90
 RANK = {"lost": 0, "waiting": 1, "recovered": 2}
 
 
@@ -74,10 +76,13 @@ def sla_compliance(session: Session, zone: ZoneInfo, now: datetime | None = None
                   "resolution met", "resolution missed", "resolved on time %", "escalated"], table)
 
 
-def complaint_recovery(session: Session, zone: ZoneInfo, now: datetime | None = None, window_days: int = RECOVERY_WINDOW_DAYS,
-                       months: int = 12) -> Table:
+def complaint_recovery(session: Session, settings: Settings, now: datetime | None = None, months: int = 12) -> Table:
+    """Per month of resolution, and a last row with bot.analytics' rate over every complaint whose
+    window is over (the figure the rest of the product quotes; a customer counts once there)."""
     now = now or utcnow()
-    window = timedelta(days=window_days)
+    zone = ZoneInfo(settings.app.timezone)
+    days = settings.analytics.recovery_window_days
+    window = timedelta(days=days)
     next_order = func.min(Order.placed_at)
     rows = session.execute(
         select(Ticket.customer_id, Ticket.resolved_at, next_order)
@@ -104,10 +109,11 @@ def complaint_recovery(session: Session, zone: ZoneInfo, now: datetime | None = 
         counts[0] += 1
         counts[1] += state == "recovered"
         counts[2] += state == "waiting"
-    table = [[month_label(index), n, recovered, waiting, _percent(recovered, n)]
-             for index, (n, recovered, waiting) in sorted(per_month.items())[-months:]]
+    table: list[list[object]] = [[month_label(index), n, recovered, waiting, _percent(recovered, n)]
+                                 for index, (n, recovered, waiting) in sorted(per_month.items())[-months:]]
     if table:
-        totals = [sum(row[i] for row in table) for i in (1, 2, 3)]
-        table.append(["total", *totals, _percent(totals[1], totals[0])])
-    return Table(["month resolved", "customers with a resolved complaint", f"bought again within {window_days} days",
+        overall = complaint_recovery_rate(session, settings, now)
+        table.append([f"all, resolved over {days} days ago", overall.resolved_customers, overall.recovered_customers, 0,
+                      _percent(overall.recovered_customers, overall.resolved_customers)])
+    return Table(["month resolved", "customers with a resolved complaint", f"bought again within {days} days",
                   "window still open", "recovery rate %"], table)
