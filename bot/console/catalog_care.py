@@ -24,6 +24,7 @@ CARE_ZH_TW: dict[str, str] = {
     "open": "處理中", "resolved": "已結案", "complaint": "客訴", "human_request": "要求真人",
     "first_response_breach": "超過首次回覆期限", "resolution_breach": "超過解決期限", "low_csat": "滿意度偏低",
     # profile panels
+    "Deletion requests waiting for staff:": "等待客服處理的刪除資料請求：",
     "Privacy requests": "個資請求", "Survey answers": "滿意度回覆", "opened {when}": "{when} 開單", "resolved {when}": "{when} 結案",
     "upcoming": "即將到來", "booked": "已預約", "attended": "已到場", "no_show": "未到", "deletion": "刪除資料",
     "withdrawn": "已撤回", "confirmed": "已確認", "rejected": "已拒絕",

@@ -1,5 +1,5 @@
 """The staff queue: open tickets, most urgent first, refreshed by polling a JSON endpoint; claim and
-assign from each row.
+assign from each row. Customers' pending deletion requests are listed above it, for staff to handle.
 
 Everything it lists comes from `queue_source.open_tickets`.
 """
@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, g, jsonify, render_template, request
+from sqlalchemy import select
 
 from bot.console import security
 from bot.console.queue_source import PRIORITIES, open_ticket_count, open_tickets, serialise
 from bot.console.ticket_work import assignable
 from bot.console.views import reading, runtime
-from models import utcnow
+from models import DataRequest, utcnow
 
 queue = Blueprint("queue", __name__)
 CHANNELS = ("line", "telegram", "email")
@@ -36,8 +37,11 @@ def page() -> Any:
         tickets = open_tickets(db, filters, now)
         total = open_ticket_count(db, filters)
         people = assignable(db, runtime().settings)
+        requests = list(db.scalars(select(DataRequest).where(DataRequest.status == "pending").order_by(DataRequest.requested_at)
+                                   .limit(20))) if security.can("privacy") else []
     return render_template("console/queue.html", tickets=[serialise(t, now) for t in tickets], total=total, filters=filters,
-                           channels=CHANNELS, priorities=PRIORITIES, assignees=people, can_work=security.can("tickets"), now=now)
+                           channels=CHANNELS, priorities=PRIORITIES, assignees=people, can_work=security.can("tickets"),
+                           privacy_requests=requests, now=now)
 
 
 @queue.get("/queue.json")

@@ -34,6 +34,7 @@ def test_profile_panels_and_a_confirmed_deletion_erases_personal_data(chat, cons
     book(runtime, 1, "consult", now + timedelta(days=1))
     book(runtime, 1, "consult", now - timedelta(days=3), status="attended")
     staff, marketer = console("staff"), console("marketer")
+    assert 'href="/console/customers/1#privacy-panel">#1 (顧客 1' in staff.get("/console/queue").text  # where staff find it
     page = staff.get("/console/conversations/1").text
     assert 'id="tickets-panel"' in page and '<span class="badge status-open">處理中</span>' in page
     assert page.count('<span class="badge status-booked">即將到來</span>') == 1 and '<span class="badge status-attended">已到場</span>' in page
@@ -60,6 +61,7 @@ def test_profile_panels_and_a_confirmed_deletion_erases_personal_data(chat, cons
     request = db.get(DataRequest, 1)
     assert (request.status, request.handled_by) == ("confirmed", "staff@shop.test")
     assert "wang@example.tw" not in done.text and "刪除我的資料" not in done.text
+    assert 'id="privacy-requests"' not in staff.get("/console/queue").text
     again = staff.post("/console/customers/1/data-requests/1", {"action": "confirm", "sure": "yes"})
     assert again.status_code == 409 and "已確認" in again.text
 
