@@ -14,8 +14,8 @@ a. Planning (PostgreSQL): `jobs.broadcasts.plan_due` on a saved segment of 100,0
    500 per row: 180 rows) and a personal one ({name}: 90,000 push rows). Baseline: writing the
    same recipient and outbox rows the same way (COPY), with no segment, consent check or draw: the
    ratio is what resolving, filtering and drawing cost on top of the writes. Target <= 15 s.
-b. Pages (PostgreSQL and SQLite): server time of GET /console/queue with 10,000 open items (the
-   page shows the 200 most urgent), /console/queue.json, and the customer and conversation pages of
+b. Pages (PostgreSQL and SQLite): server time of GET /console/queue with 10,000 open tickets (the
+   page shows the 200 most urgent, each with claim and assign forms), /console/queue.json, and the customer and conversation pages of
    a customer with 5,000 messages (newest 200 shown). Timed inside the process with Flask's test
    client, so it is server time. Baseline: GET /healthz (one SELECT 1) the same way. Target p95
    <= 300 ms.
@@ -60,6 +60,7 @@ from models import (  # noqa: E402
     Order,
     OutboxMessage,
     Segment,
+    Ticket,
     utcnow,
 )
 from models.db import make_engine  # noqa: E402
@@ -173,7 +174,7 @@ def bench_planning(runtime: Any, count: int, rounds: int) -> None:
 # --- b. pages ------------------------------------------------------------------------------------
 
 def seed_pages(runtime: Any, open_items: int, messages: int) -> int:
-    """`open_items` conversations handled by people (3 messages each), and one customer with
+    """`open_items` conversations with an open ticket (3 messages each), and one customer with
     `messages` messages over two channels. Returns that customer's id."""
     now = utcnow()
     with runtime.sessions.begin() as s:
@@ -190,6 +191,7 @@ def seed_pages(runtime: Any, open_items: int, messages: int) -> int:
         bulk(s, Message, [{"conversation_id": n + 1, "direction": "in" if k % 2 == 0 else "out", "kind": "text",
                            "text": f"<b>第 {k} 則</b> 我要退款", "payload": {}, "created_at": now}
                           for n in range(open_items) for k in range(3)])
+        bulk(s, Ticket, [open_ticket(n + 1, i, now) for n, i in enumerate(ids[:-1])])
         regular = ids[-1]
         for channel, offset in (("line", open_items + 1), ("telegram", open_items + 2)):
             bulk(s, Conversation, [{"id": offset, "customer_id": regular, "channel": channel, "address": f"R{channel}", "kind": "user",
@@ -206,6 +208,17 @@ def seed_pages(runtime: Any, open_items: int, messages: int) -> int:
         with runtime.engine.connect() as connection:
             connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
     return regular
+
+
+def open_ticket(conversation_id: int, customer_id: int, now: Any) -> dict[str, Any]:
+    """An open ticket opened in the last day; a third already answered (their resolution clock runs)."""
+    opened = now - timedelta(seconds=random.randint(0, 86400))
+    priority = random.choice((1, 2, 3))
+    return {"customer_id": customer_id, "conversation_id": conversation_id, "priority": priority, "category": "complaint",
+            "status": "open", "summary": "我要退款", "opened_at": opened, "first_response_due": opened + timedelta(hours=priority),
+            "resolution_due": opened + timedelta(hours=4 * priority), "reopened": 0, "created_at": opened, "updated_at": opened,
+            "first_response_at": opened + timedelta(minutes=10) if conversation_id % 3 == 0 else None,
+            "assignee": "bench@shop.test" if conversation_id % 5 == 0 else None}
 
 
 def signed_in_client(app: Any) -> Any:

@@ -9,8 +9,9 @@ in one place that needs nothing but a session, the settings and the time.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, literal, select, update
+from sqlalchemy import ColumnElement, case, literal, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -74,13 +75,19 @@ def open_ticket_for(session: Session, conversation_id: int) -> Ticket | None:
     return session.scalar(select(Ticket).where(Ticket.conversation_id == conversation_id, Ticket.status.in_(OPEN_STATUSES)))
 
 
+def running_due() -> ColumnElement[datetime]:
+    """The deadline whose clock runs now: first response until staff answered, then resolution."""
+    return case((Ticket.first_response_at.is_(None), Ticket.first_response_due), else_=Ticket.resolution_due)
+
+
+def queue_order() -> tuple[ColumnElement[Any], ...]:
+    """The order people should work open tickets in (the console's queue uses it too)."""
+    return (running_due(), Ticket.priority, Ticket.opened_at, Ticket.id)
+
+
 def queue(session: Session, limit: int = 200) -> list[Ticket]:
-    """Open tickets, the nearest running SLA deadline first (first response until staff answered,
-    then resolution), then priority, then age."""
-    running_due = case((Ticket.first_response_at.is_(None), Ticket.first_response_due), else_=Ticket.resolution_due)
-    return list(session.scalars(
-        select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))
-        .order_by(running_due, Ticket.priority, Ticket.opened_at, Ticket.id).limit(limit)))
+    """Open tickets, the nearest running SLA deadline first, then priority, then age."""
+    return list(session.scalars(select(Ticket).where(Ticket.status.in_(OPEN_STATUSES)).order_by(*queue_order()).limit(limit)))
 
 
 def record_staff_reply(session: Session, ticket_id: int, staff: str, now: datetime) -> Ticket:

@@ -1,9 +1,9 @@
 """The broadcast job: plan broadcasts whose time has come, start recurring occurrences, and mark
 broadcasts whose every message is out as done.
 
-`run_due_broadcasts(sessions, settings, now)` is a plain function, not wired to the scheduler in
-this branch: the scheduler's owner adds it as an interval job (every minute is plenty). It is safe
-to run in several processes at once: each broadcast is claimed by a conditional UPDATE in the same
+`run_due_broadcasts(sessions, settings, now)` runs every minute as the scheduler's `broadcasts`
+job (jobs/scheduler.py, MINUTELY_JOBS, through `scheduled_run`). It is safe to run in several
+processes at once: each broadcast is claimed by a conditional UPDATE in the same
 transaction that plans it, so it is planned once, and a crash mid-plan rolls the claim back.
 """
 
@@ -49,6 +49,12 @@ def run_due_broadcasts(sessions: sessionmaker[Session], settings: Settings, now:
         plan_due(sessions, broadcast_id, settings, now, report)
     report.finished = finish_sent(sessions, now)
     return report
+
+
+def scheduled_run(sessions: sessionmaker[Session], settings: Settings, now: datetime) -> str:
+    """The scheduler's entry point: run, and say in a line what happened (kept in job_runs)."""
+    report = run_due_broadcasts(sessions, settings, now)
+    return f"planned {sorted(report.planned)}, failed {sorted(report.failed)}, finished {sorted(report.finished)}"
 
 
 def plan_due(sessions: sessionmaker[Session], broadcast_id: int, settings: Settings, now: datetime,

@@ -26,22 +26,32 @@ from models import JobRun, SentNotice, utcnow
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-JobFn = Callable[[Session, Settings, datetime], Any]
+JobFn = Callable[[Session, Settings, datetime], Any]  # or (sessionmaker, ...) with own_transactions
 
 
 @dataclass(frozen=True)
 class JobSpec:
-    """A job: every `tick` seconds (interval) or daily at `at` local time. `target` is a function
-    or "module:function", imported when it runs, so jobs of modules not yet installed wait."""
+    """A job: every `tick` seconds (interval), every `every_seconds`, or daily at `at` local time.
+    `target` is a function or "module:function", imported when it runs, so jobs of modules not yet
+    installed wait.
+
+    A job normally runs inside the transaction that claims its `job_runs` row: (session, settings,
+    now). One with `own_transactions` gets (sessions, settings, now) and commits its own work piece
+    by piece (e.g. one broadcast at a time, so one failure does not undo the others); its claim is
+    committed first, so it must itself be safe to run twice (conditional UPDATEs), because a run
+    that crashes half way is not rolled back as a whole.
+    """
 
     name: str
-    target: JobFn | str
+    target: Callable[..., Any] | str
     at: tuple[int, int] | None = None
+    every_seconds: int | None = None
+    own_transactions: bool = False
 
     def due_at(self, now: datetime, settings: Settings) -> datetime:
-        if self.at is None:
-            return interval_due(now, settings.scheduler.tick_seconds)
-        return daily_due(now, self.at, ZoneInfo(settings.app.timezone))
+        if self.at is not None:
+            return daily_due(now, self.at, ZoneInfo(settings.app.timezone))
+        return interval_due(now, self.every_seconds or settings.scheduler.tick_seconds)
 
 
 def interval_due(now: datetime, seconds: int) -> datetime:
@@ -83,6 +93,8 @@ def run_job(sessions: sessionmaker[Session], settings: Settings, spec: JobSpec, 
     installed), "taken" (already run for this due time) or "failed"."""
     now = now or due_at
     fn = resolve(spec.target)
+    if spec.own_transactions and fn is not None:
+        return _run_in_own_transactions(sessions, settings, spec, fn, due_at, owner, now)
     try:
         with sessions.begin() as session:
             run = JobRun(job=spec.name, due_at=due_at, owner=owner, status="done" if fn else "skipped", started_at=utcnow())
@@ -104,6 +116,29 @@ def run_job(sessions: sessionmaker[Session], settings: Settings, spec: JobSpec, 
         log.exception("job %s for %s failed", spec.name, due_at.isoformat())
         _record_failure(sessions, spec, due_at, owner, exc)
         return "failed"
+
+
+def _run_in_own_transactions(sessions: sessionmaker[Session], settings: Settings, spec: JobSpec, fn: Callable[..., Any],
+                             due_at: datetime, owner: str, now: datetime) -> str:
+    """Claim (job, due time) in a committed row, then let the job open its own transactions."""
+    try:
+        with sessions.begin() as session:
+            run = JobRun(job=spec.name, due_at=due_at, owner=owner, status="running", started_at=utcnow())
+            session.add(run)
+            session.flush()
+            run_id = run.id
+    except IntegrityError:
+        return "taken"
+    try:
+        result = fn(sessions, settings, now)
+        status, text = "done", None if result is None else str(result)[:500]
+    except Exception as exc:
+        log.exception("job %s for %s failed", spec.name, due_at.isoformat())
+        status, text = "failed", f"{type(exc).__name__}: {exc}"[:500]
+    with sessions.begin() as session:
+        run = session.get(JobRun, run_id)
+        run.status, run.result, run.finished_at = status, text, utcnow()
+    return status
 
 
 def _record_failure(sessions: sessionmaker[Session], spec: JobSpec, due_at: datetime, owner: str, exc: Exception) -> None:

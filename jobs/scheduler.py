@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.leasing import acquire_named, release_named
-from jobs import care
+from jobs import broadcasts, care
 from jobs.runs import JobSpec, run_job
 from models import InboxEvent, utcnow
 
@@ -52,6 +52,11 @@ INTERVAL_JOBS = (
     JobSpec("appointment_no_shows", care.record_no_shows),
     JobSpec("sla_escalation", care.escalate_sla),
     JobSpec("surveys", care.send_surveys),
+)
+# Every minute whatever the tick: a broadcast scheduled for 10:00 should not wait for a slow tick.
+# Planning commits broadcast by broadcast, so this job opens its own transactions.
+MINUTELY_JOBS = (
+    JobSpec("broadcasts", broadcasts.scheduled_run, every_seconds=60, own_transactions=True),
 )
 # Daily, at local time. The string targets are other modules' jobs (issue 5, the coupons and
 # analytics half): imported when they run, recorded as "skipped" until they are installed.
@@ -87,6 +92,10 @@ class LeaderScheduler:
         scheduler = BackgroundScheduler(timezone=self.settings.app.timezone)
         scheduler.add_job(self.run_interval_jobs, "interval", seconds=self.settings.scheduler.tick_seconds,
                           id="care_jobs", coalesce=True, max_instances=1, next_run_time=utcnow())
+        for spec in MINUTELY_JOBS:
+            assert spec.every_seconds is not None
+            scheduler.add_job(self.run_spec, "interval", seconds=spec.every_seconds, id=spec.name, args=(spec,),
+                              coalesce=True, max_instances=1, next_run_time=utcnow())
         for spec in DAILY_JOBS:
             assert spec.at is not None
             scheduler.add_job(self.run_spec, "cron", hour=spec.at[0], minute=spec.at[1], id=spec.name, args=(spec,),

@@ -22,7 +22,7 @@ class JobRun(Base):
     job: Mapped[str] = mapped_column(String(100))
     due_at: Mapped[datetime]
     owner: Mapped[str] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(20), default="done")  # done | failed | skipped
+    status: Mapped[str] = mapped_column(String(20), default="done")  # done | failed | skipped | running
     result: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]

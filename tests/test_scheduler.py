@@ -23,7 +23,7 @@ from bot.events import Outbound
 from handlers import booking
 from jobs.runs import JobSpec, run_job
 from jobs.scheduler import DAILY_JOBS, LeaderScheduler
-from models import Appointment, Customer, JobRun, OutboxMessage, Service, utcnow
+from models import Appointment, ChannelIdentity, Consent, Customer, JobRun, OutboxMessage, Service, utcnow
 from tests.conftest import ACCESS_TOKEN, CHANNEL_SECRET
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,6 +72,32 @@ def test_jobs_of_modules_not_installed_are_skipped_not_crashed(runtime, db):
         assert run.status == "done" or run.result.endswith("is not installed")
     assert {r.due_at for r in placeholders} == {datetime(2026, 3, 2, 18, 30, tzinfo=UTC), datetime(2026, 3, 2, 2, 0, tzinfo=UTC),
                                                 datetime(2026, 3, 2, 2, 30, tzinfo=UTC)}
+
+
+def test_due_broadcasts_are_planned_by_the_minutely_job_once_per_minute(runtime, db):
+    from jobs.scheduler import MINUTELY_JOBS
+    from models import Broadcast
+
+    [spec] = MINUTELY_JOBS
+    assert (spec.name, spec.every_seconds, spec.own_transactions) == ("broadcasts", 60, True)
+    with runtime.sessions.begin() as session:
+        customer = Customer(display_name="A", language="zh-TW", interests=[], tags=[])
+        session.add(customer)
+        session.flush()
+        session.add(ChannelIdentity(customer_id=customer.id, channel="line", platform_user_id="Ubroadcast"))
+        session.add(Consent(customer_id=customer.id, channel="line", purpose="marketing", granted=True, source="test"))
+        broadcast = Broadcast(name="due", criteria={}, text="hello {name}", channel_policy="preferred", holdout_percent=0,
+                              status="scheduled", send_at=DUE - timedelta(minutes=5))
+        session.add(broadcast)
+    scheduler = LeaderScheduler(runtime.settings, runtime.sessions, "a")
+    assert scheduler.run_spec(spec, DUE + timedelta(seconds=10)) == "done"
+    assert scheduler.run_spec(spec, DUE + timedelta(seconds=50)) == "taken"  # the same minute
+    assert db.scalar(select(Broadcast.status)) == "sending"
+    assert [m["text"] for row in db.all(select(OutboxMessage).where(OutboxMessage.purpose == "marketing")) for m in row.messages] == ["hello A"]
+    run = db.scalar(select(JobRun).where(JobRun.job == "broadcasts"))
+    assert (run.status, run.due_at, run.result) == ("done", DUE, "planned [1], failed [], finished []")
+    assert LeaderScheduler(runtime.settings, runtime.sessions, "b").run_spec(spec, DUE + timedelta(minutes=1)) == "done"
+    assert count(db, OutboxMessage) == 1  # planned once, whoever runs the next minute
 
 
 def slow_queue(session, settings, now):

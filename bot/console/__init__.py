@@ -25,7 +25,9 @@ CONSOLE_PREFIX = "/console"
 
 def blueprints() -> list[Any]:
     """Every console blueprint, in one visible list."""
+    from bot.console.admin_care_views import admin_care
     from bot.console.admin_views import admin
+    from bot.console.appointment_views import appointments
     from bot.console.auth_views import auth
     from bot.console.broadcast_views import broadcasts
     from bot.console.campaign_views import campaigns
@@ -33,8 +35,9 @@ def blueprints() -> list[Any]:
     from bot.console.report_views import reports
     from bot.console.segment_views import segments
     from bot.console.staff_views import staff
+    from bot.console.ticket_views import tickets
 
-    return [auth, queue, staff, segments, broadcasts, campaigns, reports, admin]
+    return [auth, queue, staff, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care]
 
 
 def persistent_secret_key(settings: Settings) -> str:

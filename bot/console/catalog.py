@@ -1,7 +1,10 @@
-"""zh-TW for every English string the console shows (keys are the English text).
+"""zh-TW for every English string the console shows (keys are the English text); the
+customer-care pages' words live in catalog_care.py and are merged in below.
 
 tests/console/test_catalog.py checks that each `_("...")` in the templates and views has an entry.
 """
+
+from bot.console.catalog_care import CARE_ZH_TW
 
 ZH_TW: dict[str, str] = {
     # navigation and common words
@@ -35,8 +38,6 @@ ZH_TW: dict[str, str] = {
     "Bad request": "請求有誤", "Not allowed": "沒有權限", "Not found": "找不到頁面", "Cannot do that now": "目前無法執行",
     "Too large": "內容太大", "Too many attempts": "嘗試次數過多", "Error": "錯誤",
     # queue
-    "Conversations handled by people, most urgent first. SLA clocks, priorities and assignees come with the tickets model.":
-        "由真人處理的對話，最急的在最上面。SLA 計時、優先順序與負責人會隨客訴單模組加入。",
     "Priority": "優先順序", "Assignee": "負責人", "Me": "我", "Unassigned": "未指派", "SLA": "SLA", "Customer": "顧客",
     "Last message": "最後訊息", "Nothing waiting.": "目前沒有待處理的對話。",
     "Showing the first {shown} of {total}.": "顯示前 {shown} 筆，共 {total} 筆。",
@@ -107,8 +108,6 @@ ZH_TW: dict[str, str] = {
     "Users": "使用者", "Canned replies": "罐頭回覆", "FAQ answers": "常見問答", "Add a user": "新增使用者", "Last sign-in": "最後登入",
     "Activate": "啟用", "Deactivate": "停用", "User updated.": "使用者已更新。", "Password for {email}:": "{email} 的密碼：",
     "(shown once: pass it on now)": "（只顯示這一次，請立即轉交）",
-    "Coupon templates, services and opening hours, and complaint phrase lists are added here with the CRM models.":
-        "優惠券範本、服務項目與營業時間、客訴關鍵字清單會隨 CRM 模組加入此處。",
     "New canned reply": "新罐頭回覆", "Canned reply saved.": "罐頭回覆已儲存。", "Canned reply deleted.": "罐頭回覆已刪除。",
     "The bot answers these keywords. The list started as a copy of config.toml's [[faq]]; from now on it is edited here.":
         "機器人會回答這些關鍵字。清單一開始複製自 config.toml 的 [[faq]]，之後都在這裡編輯。",
@@ -120,3 +119,4 @@ ZH_TW: dict[str, str] = {
         "請設定 [web] public_url（LINE 與 Telegram 連得到的網址），才會顯示要貼上的 webhook 網址。",
     "Configured": "已設定", "Webhook URL to paste": "要貼上的 Webhook 網址",
 }
+ZH_TW.update(CARE_ZH_TW)

@@ -1,25 +1,27 @@
-"""THE SEAM between the staff queue and the tickets model.
+"""What the staff queue shows: open tickets (handlers/tickets.py), in the order people should work them.
 
-`open_tickets(session, filters)` is all the queue page and its JSON endpoint know about. Today it
-returns the conversations that people handle (`Conversation.handled_by == 'human'`), oldest last
-message first, with no SLA deadline, a "normal" priority and no assignee. At integration the
-tickets model (issue-5b: tickets with priority, SLA clocks, assignee) replaces the body of this
-function; the dict keys below are the contract and stay the same:
+`open_tickets(session, filters)` is all the queue page and its JSON endpoint know about. The order
+is handlers.tickets.queue()'s: the running SLA deadline first (first response until staff answered,
+then resolution), then priority, then age. Each ticket is a dict with these keys (the contract the
+page, the JSON endpoint and its script rely on):
 
-    id              ticket id (today: the conversation id)
+    id              ticket id
     conversation_id the conversation to open
-    customer_id     may be None for a group chat
+    customer_id     may be None (a customer record deleted since)
     customer_name   display name, or None
     channel         line | telegram | email
-    priority        urgent | high | normal | low
-    sla_due_at      aware datetime of the next SLA deadline, or None (no clock)
-    waiting_since   aware datetime: when the customer's wait started (the last message today)
-    assignee        the assigned console user's email, or None
+    priority        urgent | high | normal
+    sla_due_at      aware datetime of the running SLA deadline
+    waiting_since   aware datetime: when the ticket was opened
+    assignee        the assigned console user's email (or the supervisor's name), or None
     subject         a short text: the customer's last message (the page escapes it)
-    status          open | breached (past sla_due_at)
+    status          open | breached (the running deadline has passed, or a breach was escalated)
+    clock           first_response | resolution: which deadline sla_due_at is
+    category        complaint | human_request
+    reopened        True when a low rating brought the ticket back
 
-Filters (all optional): channel, priority, assignee ("me" needs `filters["me"]` = email,
-"none" = unassigned), limit (default 200, max 500).
+Filters (all optional): channel, priority, assignee ("me" needs `filters["me"]` = email, "none" =
+unassigned, anything else = that assignee), limit (default 200, max 500).
 """
 
 from __future__ import annotations
@@ -27,43 +29,62 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from models import Conversation, Customer, Message, utcnow
+from handlers.tickets import queue_order, running_due
+from models import OPEN_STATUSES, Conversation, Customer, Message, Ticket, utcnow
 
-PRIORITIES = ("urgent", "high", "normal", "low")
+PRIORITY_LABELS = {1: "urgent", 2: "high", 3: "normal"}
+PRIORITIES = tuple(PRIORITY_LABELS.values())
 DEFAULT_LIMIT, MAX_LIMIT = 200, 500
 
 
-def open_tickets(session: Session, filters: dict[str, Any]) -> list[dict[str, Any]]:
-    """Open work for the staff queue, most urgent first (see the module docstring)."""
-    if filters.get("priority") not in (None, "", "normal") or filters.get("assignee") not in (None, "", "none"):
-        return []  # no priorities or assignees before tickets exist: only "normal", unassigned
-    limit = min(int(filters.get("limit") or DEFAULT_LIMIT), MAX_LIMIT)
-    last_text = (select(Message.text).where(Message.conversation_id == Conversation.id, Message.direction == "in")
-                 .order_by(Message.id.desc()).limit(1).correlate(Conversation).scalar_subquery())
-    query = (select(Conversation.id, Conversation.customer_id, Conversation.channel, Conversation.last_message_at,
-                    Customer.display_name, last_text.label("subject"))
-             .outerjoin(Customer, Customer.id == Conversation.customer_id)
-             .where(Conversation.handled_by == "human")
-             .order_by(Conversation.last_message_at, Conversation.id).limit(limit))
+def _filtered(query: Select[Any], filters: dict[str, Any]) -> Select[Any]:
+    query = query.where(Ticket.status.in_(OPEN_STATUSES))
     if filters.get("channel"):
         query = query.where(Conversation.channel == filters["channel"])
-    return [
-        {"id": row.id, "conversation_id": row.id, "customer_id": row.customer_id, "customer_name": row.display_name,
-         "channel": row.channel, "priority": "normal", "sla_due_at": None, "waiting_since": row.last_message_at,
-         "assignee": None, "subject": (row.subject or "")[:140], "status": "open"}
-        for row in session.execute(query)
-    ]
+    if filters.get("priority") in PRIORITIES:
+        query = query.where(Ticket.priority == PRIORITIES.index(filters["priority"]) + 1)
+    assignee = filters.get("assignee")
+    if assignee == "none":
+        query = query.where(Ticket.assignee.is_(None))
+    elif assignee == "me":
+        query = query.where(Ticket.assignee == (filters.get("me") or ""))
+    elif assignee:
+        query = query.where(Ticket.assignee == assignee)
+    return query
+
+
+def open_tickets(session: Session, filters: dict[str, Any], now: datetime | None = None) -> list[dict[str, Any]]:
+    """Open tickets for the staff queue, most urgent first (see the module docstring)."""
+    now = now or utcnow()
+    limit = min(int(filters.get("limit") or DEFAULT_LIMIT), MAX_LIMIT)
+    last_text = (select(Message.text).where(Message.conversation_id == Ticket.conversation_id, Message.direction == "in")
+                 .order_by(Message.id.desc()).limit(1).correlate(Ticket).scalar_subquery())
+    query = (select(Ticket, running_due().label("due"), Conversation.channel, Customer.display_name, last_text.label("subject"))
+             .join(Conversation, Conversation.id == Ticket.conversation_id)
+             .outerjoin(Customer, Customer.id == Ticket.customer_id)
+             .order_by(*queue_order()).limit(limit))
+    rows = session.execute(_filtered(query, filters)).all()
+    return [_as_dict(row.Ticket, row.due, row.channel, row.display_name, row.subject, now) for row in rows]
+
+
+def _as_dict(ticket: Ticket, due: datetime, channel: str, name: str | None, subject: str | None, now: datetime) -> dict[str, Any]:
+    breached = due <= now or ticket.first_response_breached_at is not None or ticket.resolution_breached_at is not None
+    return {"id": ticket.id, "conversation_id": ticket.conversation_id, "customer_id": ticket.customer_id, "customer_name": name,
+            "channel": channel, "priority": PRIORITY_LABELS.get(ticket.priority, "normal"), "sla_due_at": due,
+            "waiting_since": ticket.opened_at, "assignee": ticket.assignee,
+            "subject": (subject if subject is not None else ticket.summary or "")[:140],
+            "status": "breached" if breached else "open",
+            "clock": "first_response" if ticket.first_response_at is None else "resolution",
+            "category": ticket.category, "reopened": ticket.status == "reopened"}
 
 
 def open_ticket_count(session: Session, filters: dict[str, Any]) -> int:
-    """How many open items match, beyond the page's limit."""
-    query = select(func.count()).select_from(Conversation).where(Conversation.handled_by == "human")
-    if filters.get("channel"):
-        query = query.where(Conversation.channel == filters["channel"])
-    return int(session.scalar(query) or 0)
+    """How many open tickets match, beyond the page's limit."""
+    query = select(func.count()).select_from(Ticket).join(Conversation, Conversation.id == Ticket.conversation_id)
+    return int(session.scalar(_filtered(query, filters)) or 0)
 
 
 def serialise(ticket: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:

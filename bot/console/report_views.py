@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.console import seams, security
 from bot.console.views import reading, runtime
+from bot.marketing import care_reports as care
 from bot.marketing import reports as compute
 from bot.marketing.reports import Table
 
@@ -27,6 +28,9 @@ def _builders() -> dict[str, Callable[[Session], Table]]:
         "rfm": compute.rfm_grid,
         "retention": lambda session: compute.retention(session, zone),
         "campaign-lift": compute.campaign_lift,
+        "csat": lambda session: care.csat(session, zone),
+        "sla": lambda session: care.sla_compliance(session, zone),
+        "recovery": lambda session: care.complaint_recovery(session, runtime().settings),
     }
 
 

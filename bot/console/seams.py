@@ -1,6 +1,5 @@
-"""Where the console meets models that are not in this branch yet: tickets (SLA, assignee),
-coupons, points, tiers' names, appointments, surveys. Each seam returns "nothing yet" today, and
-says exactly what replaces it at integration; the pages already show a panel for it.
+"""Where the console meets models that are not in this branch yet: coupons, points, tiers' names.
+Each seam returns "nothing yet" today, and says exactly what replaces it at integration; the pages already show a panel for it.
 
 Kept in one file on purpose: the integrator changes these functions and nothing in the views.
 """
@@ -26,18 +25,40 @@ class ProfilePanel:
 
 
 def profile_panels(session: Session, customer: Customer) -> list[ProfilePanel]:
-    """SEAM (loyalty, coupons, appointments, tickets): the panels of the customer profile.
+    """SEAM (loyalty, coupons): the panels of the customer profile that wait for other models.
 
-    Integration: return the points balance and recent ledger (issue-5a points ledger), the
-    customer's coupons with status (issue-5a coupons), upcoming and past appointments
-    (issue-5b appointments), past tickets with their CSAT (issue-5b tickets, surveys).
+    Integration: return the points balance and recent ledger (issue-5a points ledger) and the
+    customer's coupons with status (issue-5a coupons). Tickets, appointments, consent requests and
+    surveys are integrated: bot/console/care_panels.py.
     """
     return [
         ProfilePanel("Points and ledger", waiting_for="points ledger (issue-5a)"),
         ProfilePanel("Coupons", waiting_for="coupons (issue-5a)"),
-        ProfilePanel("Appointments", waiting_for="appointments (issue-5b)"),
-        ProfilePanel("Tickets", waiting_for="tickets (issue-5b)"),
     ]
+
+
+@dataclass(frozen=True)
+class RecoveryCoupon:
+    """A coupon template staff may give when resolving a complaint (an apology coupon)."""
+
+    code: str
+    label: str
+
+
+def recovery_coupon_templates() -> list[RecoveryCoupon]:
+    """SEAM (coupons): the templates offered as a recovery action when a ticket is resolved.
+
+    Empty until the coupons model (issue-5a) is merged, and the resolve form shows no coupon choice
+    while it is empty. Integration: return the active templates marked for service recovery, and
+    make `issue_recovery_coupon` issue one to the ticket's customer.
+    """
+    return []
+
+
+def issue_recovery_coupon(session: Session, customer_id: int, template_code: str) -> None:
+    """SEAM (coupons): issue the chosen recovery coupon. Refuses every code until coupons exist,
+    so a forged form value cannot pretend a coupon was given."""
+    raise LookupError(f"no recovery coupon template {template_code!r} (coupons are not installed)")
 
 
 def customer_points(session: Session, customer_ids: Sequence[int]) -> dict[int, int] | None:
@@ -61,9 +82,6 @@ def coupon_redemptions(session: Session, customer_ids: Sequence[int], start: dat
 
 
 def report_seams() -> list[tuple[str, str]]:
-    """SEAM (reports): reports that wait for other models: (title, what it needs)."""
-    return [
-        ("CSAT over time", "surveys (issue-5b)"),
-        ("SLA compliance", "tickets with SLA clocks (issue-5b)"),
-        ("Complaint recovery rate", "tickets (issue-5b) and orders"),
-    ]
+    """SEAM (reports): reports that wait for other models: (title, what it needs). CSAT, SLA
+    compliance and complaint recovery are integrated (bot/marketing/care_reports.py)."""
+    return []

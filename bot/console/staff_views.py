@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from bot.console import seams, security
+from bot.console import current_language, seams, security, ticket_work
+from bot.console.care_panels import care_panels, conversation_ticket
 from bot.console.customers import delivery_statuses, profile, search_customers, timeline
 from bot.console.i18n import gettext as _
 from bot.console.replies import ReplyError, add_note, send_staff_reply, set_handler
 from bot.console.views import form_text, reading, runtime, writing
 from bot.purchases import PurchaseError, record_purchase
-from models import CannedReply, Conversation
+from models import CannedReply, Conversation, utcnow
 
 staff = Blueprint("staff", __name__)
 
@@ -34,7 +35,7 @@ def customers() -> Any:
 @staff.get("/customers/<int:customer_id>")
 @security.allow("customers.read")
 def customer(customer_id: int) -> Any:
-    return _customer_page(customer_id, None)
+    return customer_page(customer_id, None)
 
 
 @staff.get("/conversations/<int:conversation_id>")
@@ -44,10 +45,10 @@ def conversation(conversation_id: int) -> Any:
         found = db.get(Conversation, conversation_id)
         if found is None:
             abort(404, "no such conversation")
-    return _customer_page(found.customer_id, found)
+    return customer_page(found.customer_id, found)
 
 
-def _customer_page(customer_id: int | None, conversation: Conversation | None, errors: dict[str, str] | None = None,
+def customer_page(customer_id: int | None, conversation: Conversation | None, errors: dict[str, str] | None = None,
                    status: int = 200) -> Any:
     before = request.args.get("before", type=int)
     with reading() as db:
@@ -56,9 +57,14 @@ def _customer_page(customer_id: int | None, conversation: Conversation | None, e
             abort(404, "no such customer")
         entries, more = timeline(db, customer_id, conversation.id if conversation else None, before_id=before)
         panels = seams.profile_panels(db, info.customer) if info else []
+        settings = runtime().settings
+        care = care_panels(db, info.customer.id, current_language(), settings.app.default_language, utcnow()) if info else None
+        ticket = conversation_ticket(db, conversation.id) if conversation else None
+        assignees = ticket_work.assignable(db, settings) if ticket else []
         canned = list(db.scalars(select(CannedReply).where(CannedReply.active).order_by(CannedReply.position, CannedReply.id)))
     return render_template("console/conversation.html", info=info, conversation=conversation, entries=entries, more=more,
-                           panels=panels, canned=canned, errors=errors or {}, tier_label=seams.tier_label,
+                           panels=panels, care=care, ticket=ticket, assignees=assignees, coupons=seams.recovery_coupon_templates(),
+                           canned=canned, errors=errors or {}, tier_label=seams.tier_label,
                            purchase_key=str(uuid.uuid4()), form=request.form), status
 
 
@@ -88,10 +94,11 @@ def reply(conversation_id: int) -> Any:
         with writing() as db:
             found = _conversation_or_404(db, conversation_id)
             send_staff_reply(db, found, text, g.user.email)
+            ticket_work.record_reply(db, found, g.user.email, utcnow())  # stops the first-response clock
     except ReplyError as exc:
         with reading() as db:
             found = _conversation_or_404(db, conversation_id)
-        return _customer_page(found.customer_id, found, {"text": _(str(exc))}, 400)
+        return customer_page(found.customer_id, found, {"text": _(str(exc))}, 400)
     flash(_("Reply queued; its delivery status shows beside it."))
     return redirect(url_for("staff.conversation", conversation_id=conversation_id) + "#reply")
 
@@ -101,7 +108,11 @@ def reply(conversation_id: int) -> Any:
 def handler(conversation_id: int) -> Any:
     try:
         with writing() as db:
-            set_handler(_conversation_or_404(db, conversation_id), request.form.get("handled_by", ""))
+            found = _conversation_or_404(db, conversation_id)
+            ticket = ticket_work.open_ticket(db, conversation_id)
+            if ticket is not None and request.form.get("handled_by") == "bot":
+                abort(409, _("Ticket #{id} is open: resolve it to hand the conversation back to the bot.", id=ticket.id))
+            set_handler(found, request.form.get("handled_by", ""))
     except ReplyError as exc:
         abort(400, str(exc))
     taken = request.form.get("handled_by") == "human"
@@ -119,7 +130,7 @@ def note(customer_id: int) -> Any:
     except ReplyError as exc:
         with reading() as db:
             found = db.get(Conversation, conversation_id) if conversation_id else None
-        return _customer_page(customer_id, found, {"note": _(str(exc))}, 400)
+        return customer_page(customer_id, found, {"note": _(str(exc))}, 400)
     flash(_("Note saved."))
     return redirect(_back(customer_id, conversation_id))
 
@@ -138,7 +149,7 @@ def purchase(customer_id: int) -> Any:
     except PurchaseError as exc:
         with reading() as db:
             found = db.get(Conversation, conversation_id) if conversation_id else None
-        return _customer_page(customer_id, found, {exc.field: exc.message}, 400)
+        return customer_page(customer_id, found, {exc.field: exc.message}, 400)
     flash(_("Purchase of NT${amount} recorded.", amount=amount) if created else _("This purchase was already recorded."))
     return redirect(_back(customer_id, conversation_id))
 

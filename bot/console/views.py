@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.forms import FormErrors, int_field
 from bot.runtime import Runtime
 
-__all__ = ["FormErrors", "int_field", "runtime", "reading", "writing", "form_text", "client_ip", "page_number"]
+__all__ = ["FormErrors", "int_field", "runtime", "reading", "writing", "form_text", "client_ip", "page_number", "next_url"]
 
 
 def runtime() -> Runtime:
@@ -45,3 +45,11 @@ def page_number() -> int:
         return max(int(request.args.get("page", 1)), 1)
     except ValueError:
         return 1
+
+
+def next_url(default: str) -> str:
+    """The form's `next` when it is a console path of ours (never another site), else `default`."""
+    target = request.form.get("next", "")
+    if target.startswith("/console/") and "//" not in target and "\\" not in target:
+        return target
+    return default

@@ -70,21 +70,26 @@ def rfm_grid(session: Session) -> Table:
     return Table(["recency \\ frequency", "F1", "F2", "F3", "F4", "F5"], rows)
 
 
-def _month_index(session: Session, zone: ZoneInfo) -> Any:
-    """year * 12 + month - 1 of the order's time in the shop's time zone, in SQL."""
+def month_index(session: Session, zone: ZoneInfo, column: Any = None) -> Any:
+    """year * 12 + month - 1 of a time column (default: the order's) in the shop's time zone, in SQL."""
+    column = Order.placed_at if column is None else column
     if session.get_bind().dialect.name == "postgresql":
-        local = func.timezone(zone.key, func.timezone("UTC", Order.placed_at))
+        local = func.timezone(zone.key, func.timezone("UTC", column))
         return func.extract("year", local) * 12 + func.extract("month", local) - 1
     offset = int((utcnow().astimezone(zone).utcoffset() or 0).total_seconds() // 60)  # SQLite: the zone's offset now
     modifier = f"{offset:+d} minutes"
-    year = cast(func.strftime("%Y", Order.placed_at, modifier), Integer)
-    month = cast(func.strftime("%m", Order.placed_at, modifier), Integer)
+    year = cast(func.strftime("%Y", column, modifier), Integer)
+    month = cast(func.strftime("%m", column, modifier), Integer)
     return year * 12 + month - 1
+
+
+def month_label(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def retention(session: Session, zone: ZoneInfo, months: int = 12) -> Table:
     """Per month: buyers, new buyers, buyers kept from the month before, retention and churn."""
-    month = _month_index(session, zone).label("mi")
+    month = month_index(session, zone).label("mi")
     active = select(Order.customer_id, month).where(Order.amount > 0).distinct().subquery()
     before = aliased(active)
     per_month = dict((int(m), int(n)) for m, n in session.execute(select(active.c.mi, func.count()).group_by(active.c.mi)))
@@ -97,7 +102,7 @@ def retention(session: Session, zone: ZoneInfo, months: int = 12) -> Table:
     for index in sorted(per_month)[-months:]:
         previous = per_month.get(index - 1, 0)
         rate = round(100.0 * kept.get(index, 0) / previous, 1) if previous else None
-        rows.append([f"{index // 12:04d}-{index % 12 + 1:02d}", per_month[index], new.get(index, 0), kept.get(index, 0), rate,
+        rows.append([month_label(index), per_month[index], new.get(index, 0), kept.get(index, 0), rate,
                      round(100.0 - rate, 1) if rate is not None else None])
     return Table(["month", "buyers", "new buyers", "kept from previous month", "retention %", "churn %"], rows)
 

@@ -16,6 +16,8 @@ PAGES = {
     "/console/queue": {"staff", "admin"},
     "/console/queue.json": {"staff", "admin"},
     "/console/customers": {"staff", "marketer", "admin"},
+    "/console/appointments": {"staff", "admin"},
+    "/console/appointments?view=week": {"staff", "admin"},
     "/console/segments": {"marketer", "admin"},
     "/console/segments/preview.json": {"marketer", "admin"},
     "/console/broadcasts": {"marketer", "admin"},
@@ -23,10 +25,13 @@ PAGES = {
     "/console/campaigns": {"marketer", "admin"},
     "/console/reports": {"marketer", "admin"},
     "/console/reports/funnel.csv": {"marketer", "admin"},
+    "/console/reports/recovery.csv": {"marketer", "admin"},
     "/console/admin/users": {"admin"},
     "/console/admin/canned": {"admin"},
     "/console/admin/faq": {"admin"},
     "/console/admin/channels": {"admin"},
+    "/console/admin/services": {"admin"},
+    "/console/admin/complaints": {"admin"},
     "/console/account": {"staff", "marketer", "admin"},
 }
 
@@ -46,7 +51,8 @@ def test_every_console_view_names_a_capability(server, runtime):
     app = create_app(runtime=runtime)
     public = {"auth.login", "auth.logout", "auth.language", "auth.static"}
     for endpoint, view in app.view_functions.items():
-        if endpoint.split(".")[0] in {"auth", "queue", "staff", "segments", "broadcasts", "campaigns", "reports", "admin"}:
+        if endpoint.split(".")[0] in {"auth", "queue", "staff", "tickets", "appointments", "segments", "broadcasts", "campaigns", "reports", "admin",
+                                          "admin_care"}:
             assert endpoint in public or getattr(view, "capability", None), endpoint
 
 

@@ -4,22 +4,17 @@ reply from the conversation page reaches the LINE stand-in, and a marketer's bro
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
-
-from models import Conversation
 
 pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
 
 def test_staff_reply_and_broadcast_on_postgresql(chat, runtime, page_for, worker, standin):
     chat.send("follow")  # following grants marketing consent on LINE
-    chat.say("<script>alert(1)</script> 想訂書")
+    chat.say("<script>alert(1)</script> 想訂書，我要找真人")  # opens a ticket: the queue lists it
     chat.replies()
-    with runtime.sessions.begin() as s:
-        s.execute(update(Conversation).values(handled_by="human"))
     staff = page_for("staff")
     staff.click("#queue tbody tr a")
-    assert "<script>alert(1)</script> 想訂書" in staff.locator("#timeline").inner_text()
+    assert "<script>alert(1)</script> 想訂書，我要找真人" in staff.locator("#timeline").inner_text()
     staff.fill("#reply-text", "好的，幫您訂。")
     staff.click("#reply button[type=submit]")
     worker.drain()

@@ -1,15 +1,18 @@
-"""In a real browser (Debian's Chromium), SQLite only: the staff's and the admin's main paths,
+"""In a real browser (Debian's Chromium), SQLite only: a complaint from LINE worked end to end from
+the queue (claim, reply, resolve, CSAT), the staff's and the admin's main paths,
 hostile customer text shown as text, 403 for the wrong role, CSRF, the login throttle, phone size.
 A PostgreSQL smoke test of the same path lives in test_browser_pg.py."""
 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from models import CannedReply, Conversation, Order
+from handlers.surveys import send_due_surveys
+from models import CannedReply, Conversation, Order, Ticket, utcnow
 from tests.console.conftest import PASSWORDS, screenshot, sign_in
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -17,39 +20,43 @@ USER = "U0123456789abcdef0123456789abcdef"
 HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
 
 
-def escalate(runtime):
-    with runtime.sessions.begin() as s:
-        s.execute(update(Conversation).values(handled_by="human"))
-
-
-def test_staff_answers_a_hostile_message_from_the_queue(chat, runtime, page_for, worker, standin, db):
+def test_a_complaint_from_line_is_claimed_answered_and_resolved_and_csat_is_asked(chat, runtime, page_for, worker, standin, db):
     with runtime.sessions.begin() as s:
         s.add(CannedReply(title="到貨", text="您訂的書已到貨，歡迎來店取書。"))
-    for text in HOSTILE:
-        chat.say(text)
-    escalate(runtime)
     page = page_for("staff")
-    assert page.url.endswith("/console/queue")
-    row = page.locator("#queue tbody tr").first
+    assert page.url.endswith("/console/queue") and page.locator("#queue tr.empty").is_visible()
+    apology = chat.say(f"{HOSTILE[0]} 太爛了，我要退款")  # a complaint through the signed LINE webhook opens a ticket
+    assert "案件編號 1" in apology[0]
+    assert chat.say(HOSTILE[1]) == []  # staff hold the chat now: the bot stays quiet
+    row = page.locator('#queue tbody tr[data-id="1"]')
+    row.wait_for()  # the queue's own refresh brings the new ticket, with claim and assign forms built in the page
     assert HOSTILE[1] in row.locator(".subject").inner_text()  # the newest message, as text
-    page.wait_for_function("() => document.querySelector('#queue td.clock').textContent.includes('s')")  # the live clock ticks
+    assert row.locator(".clock").get_attribute("data-due") == db.get(Ticket, 1).first_response_due.isoformat()
+    page.wait_for_function("() => document.querySelector('#queue .clock').textContent.includes('剩餘')")  # the countdown ticks
+    assert "首次回覆" in row.locator(".clock-name").inner_text()
     screenshot(page, "staff-queue")
-    row.locator("a").click()
+    row.locator("form.claim button").click()
+    page.wait_for_url("**/console/queue")
+    assert page.locator("#queue tbody tr .assignee").first.inner_text() == "staff@shop.test"
+    assert page.locator("#queue form.claim").count() == 0 and db.get(Ticket, 1).assignee == "staff@shop.test"
+    page.locator("#queue tbody tr a").first.click()
     page.wait_for_url("**/console/conversations/1")
     shown = page.locator("#timeline .msg.in .text").all_inner_texts()
-    assert HOSTILE[0] in shown and HOSTILE[1] in shown
+    assert any(HOSTILE[0] in text for text in shown) and HOSTILE[1] in shown
     assert page.locator("#timeline img").count() == 0 and page.locator("#timeline script").count() == 0
+    assert page.locator("#ticket-assignee").inner_text() == "staff@shop.test" and page.locator("#hand-back").count() == 0
     page.select_option("#canned", label="到貨")
     assert page.input_value("#reply-text") == "您訂的書已到貨，歡迎來店取書。"
-    page.fill("#reply-text", "您好！<b>書已到貨</b>")
+    page.fill("#reply-text", "您好！<b>我們馬上為您退款</b>")
     page.click("#reply button[type=submit]")
     page.wait_for_url("**/console/conversations/1#reply")
     last = page.locator("#timeline .msg.out").last
-    assert last.locator(".text").inner_text() == "您好！<b>書已到貨</b>"
+    assert last.locator(".text").inner_text() == "您好！<b>我們馬上為您退款</b>"
     assert "status-pending" in last.locator(".delivery .badge").get_attribute("class")
+    assert "解決" in page.locator("#ticket dt").first.inner_text()  # answered: the resolution clock runs now
     worker.drain()  # the delivery worker sends it to the LINE stand-in
     pushes = [d for d in standin.deliveries if d["kind"] == "push"]
-    assert pushes[-1]["to"] == [USER] and pushes[-1]["messages"][0]["text"] == "您好！<b>書已到貨</b>"
+    assert pushes[-1]["to"] == [USER] and pushes[-1]["messages"][0]["text"] == "您好！<b>我們馬上為您退款</b>"
     page.wait_for_function("() => document.querySelector('#timeline .msg.out:last-child .delivery .badge').className.includes('status-sent')")
     chat.replies()
     chat.say("太好了 <b>謝謝</b>")  # a new customer message appears without a reload
@@ -63,8 +70,15 @@ def test_staff_answers_a_hostile_message_from_the_queue(chat, runtime, page_for,
     assert "NT$680" in page.locator("#orders").inner_text()
     assert [o.amount for o in db.all(select(Order))] == [680]
     screenshot(page, "staff-conversation")
-    page.click("#hand-back")
-    assert page.locator("#take-over").is_visible() and db.get(Conversation, 1).handled_by == "bot"
+    page.fill("#resolve input[name=reason]", "已全額退款")
+    page.click("#resolve button[type=submit]")
+    assert page.locator("#take-over").is_visible() and page.locator("#ticket").count() == 0
+    assert db.get(Ticket, 1).status == "resolved" and db.get(Conversation, 1).handled_by == "bot"
+    assert "已結案" in page.locator("#tickets-panel").inner_text()
+    with runtime.sessions.begin() as s:  # the survey job, once the configured delay has passed
+        assert send_due_surveys(s, runtime.settings, utcnow() + timedelta(minutes=runtime.settings.surveys.after_ticket_minutes)) == 1
+    [question] = [d for d in chat.replies() if d["to"] == [USER]]
+    assert [item["action"]["data"] for item in question["messages"][0]["quickReply"]["items"]] == [f"csat:1:{n}" for n in range(1, 6)]
     assert page.dialogs == []  # nothing the customer wrote ran
 
 

@@ -50,8 +50,8 @@ def test_reports_page_and_csv(console, runtime):
     seed(runtime)
     marketer = console("marketer")
     page = marketer.get("/console/reports")
-    assert page.status_code == 200 and page.text.count("<svg") == 3 and "heat-" in page.text
-    for name in ("funnel", "tiers", "rfm", "retention", "campaign-lift"):
+    assert page.status_code == 200 and page.text.count("<svg") == 6 and "heat-" in page.text
+    for name in ("funnel", "tiers", "rfm", "retention", "campaign-lift", "csat", "sla", "recovery"):
         answer = marketer.get(f"/console/reports/{name}.csv")
         assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/csv")
         rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))

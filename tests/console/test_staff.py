@@ -1,35 +1,45 @@
-"""Staff pages over HTTP on both databases: the queue seam and its JSON, search, replies through
+"""Staff pages over HTTP on both databases: the queue of tickets and its JSON, search, replies through
 the outbox to the LINE stand-in, take over / hand back, notes, the FAQ edited in the console."""
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from bot.console.queue_source import open_tickets
-from models import Conversation, FaqAnswer, InternalNote, Message, OutboxMessage
+from bot.console.queue_source import open_ticket_count, open_tickets
+from models import Conversation, FaqAnswer, InternalNote, Message, OutboxMessage, Ticket
 from tests.chat import texts
 
 USER = "U0123456789abcdef0123456789abcdef"
 
 
-def hand_to_people(runtime):
-    with runtime.sessions.begin() as s:
-        s.execute(update(Conversation).values(handled_by="human"))
-
-
-def test_queue_lists_conversations_handled_by_people_oldest_first(chat, runtime, console):
-    chat.say("營業時間")
-    chat.user = "U" + "2" * 32
-    chat.say("我要找真人")
+def test_the_queue_lists_tickets_opened_through_the_chat_with_their_deadlines(chat, runtime, console, db):
+    chat.say("營業時間")  # an ordinary question opens no ticket
     with runtime.sessions() as s:
         assert open_tickets(s, {}) == []
-    hand_to_people(runtime)
+    chat.user = "U" + "2" * 32
+    chat.say("我要找真人")  # a request for a person: normal priority, first response in 240 business minutes
+    chat.user = "U" + "3" * 32
+    chat.say("<b>太爛了</b>，我要退款")  # a complaint: high priority, 60 minutes, so it comes first
+    complaint, request = db.get(Ticket, 2), db.get(Ticket, 1)
     with runtime.sessions() as s:
         tickets = open_tickets(s, {})
-        assert [t["subject"] for t in tickets][0].startswith("營業時間")  # oldest wait first
-        assert open_tickets(s, {"channel": "telegram"}) == [] and open_tickets(s, {"priority": "urgent"}) == []
-    data = console("staff").get("/console/queue.json").json()
-    assert data["total"] == 2 and data["tickets"][0]["sla_due_at"] is None and data["tickets"][0]["waiting_since"]
+        assert [t["id"] for t in tickets] == [2, 1]
+        first = tickets[0]
+        assert (first["priority"], first["channel"], first["status"], first["assignee"], first["clock"]) == ("high", "line", "open", None,
+                                                                                                           "first_response")
+        assert first["sla_due_at"] == complaint.first_response_due and first["waiting_since"] == complaint.opened_at
+        assert first["subject"] == "<b>太爛了</b>，我要退款" and tickets[1]["sla_due_at"] == request.first_response_due
+        assert [t["id"] for t in open_tickets(s, {"priority": "high"})] == [2] and open_tickets(s, {"priority": "urgent"}) == []
+        assert open_tickets(s, {"channel": "telegram"}) == [] and open_ticket_count(s, {"channel": "line"}) == 2
+        assert len(open_tickets(s, {"assignee": "none"})) == 2 and open_tickets(s, {"assignee": "me", "me": "staff@shop.test"}) == []
+    staff = console("staff")
+    data = staff.get("/console/queue.json").json()
+    assert data["total"] == 2 and data["tickets"][0]["sla_due_at"] == complaint.first_response_due.isoformat()
+    assert 0 < data["tickets"][0]["seconds_left"] <= data["tickets"][1]["seconds_left"]
+    page = staff.get("/console/queue").text
+    assert "&lt;b&gt;太爛了&lt;/b&gt;，我要退款" in page and "<b>太爛了</b>" not in page
+    assert f'data-due="{complaint.first_response_due.isoformat()}"' in page
+    assert staff.get("/console/queue.json", params={"priority": "normal"}).json()["total"] == 1
 
 
 def test_search_by_name_email_phone_id_and_platform_id(chat, runtime, console):

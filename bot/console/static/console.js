@@ -27,36 +27,85 @@
     return (h ? h + "h " : "") + (h || m ? m + "m " : "") + r + "s";
   }
 
-  // --- the queue: live clocks and a refresh every few seconds -----------------------------------
+  // --- the queue: live clocks, a refresh every few seconds, claim and assign on each row ---------
+  function tickClocks(root, labels) {
+    const now = Date.now();
+    root.querySelectorAll(".clock").forEach((cell) => {
+      if (cell.dataset.due) {
+        const left = (Date.parse(cell.dataset.due) - now) / 1000;
+        cell.textContent = left >= 0 ? duration(left) + " " + labels.labelLeft : duration(left) + " " + labels.labelOverdue;
+        cell.classList.toggle("overdue", left < 0);
+      } else if (cell.dataset.waiting) {
+        cell.textContent = duration((now - Date.parse(cell.dataset.waiting)) / 1000) + " " + labels.labelWaiting;
+      }
+    });
+  }
+
+  function postForm(action, className, fields, button) {
+    const form = el("form", "inline " + className);
+    form.method = "post";
+    form.action = action;
+    Object.entries({ csrf_token: csrf(), ...fields }).forEach(([name, value]) => {
+      const input = el("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = value;
+      form.append(input);
+    });
+    if (button) form.append(button);
+    return form;
+  }
+
+  function ticketActions(table, t) {
+    const cell = el("td", "actions");
+    const data = table.dataset;
+    const url = (template) => template.replace(/\/0\//, "/" + t.id + "/");
+    if (!t.assignee) {
+      const claim = el("button", null, data.labelClaim);
+      claim.type = "submit";
+      cell.append(postForm(url(data.claimUrl), "claim", { next: data.next }, claim));
+    }
+    const select = el("select");
+    select.name = "assignee";
+    select.append(el("option", null, data.labelUnassigned));
+    select.firstChild.value = "";
+    JSON.parse(data.assignees || "[]").forEach((who) => {
+      const option = el("option", null, who);
+      option.value = who;
+      option.selected = who === t.assignee;
+      select.append(option);
+    });
+    const assign = postForm(url(data.assignUrl), "assign", { next: data.next });
+    const button = el("button", null, data.labelAssign);
+    button.type = "submit";
+    assign.append(select, button);
+    cell.append(assign);
+    return cell;
+  }
+
   function startQueue(table) {
-    const tick = () => {
-      const now = Date.now();
-      table.querySelectorAll("td.clock").forEach((cell) => {
-        if (cell.dataset.due) {
-          const left = (Date.parse(cell.dataset.due) - now) / 1000;
-          cell.textContent = left >= 0 ? duration(left) + " " + table.dataset.labelLeft : duration(left) + " " + table.dataset.labelOverdue;
-          cell.classList.toggle("overdue", left < 0);
-        } else if (cell.dataset.waiting) {
-          cell.textContent = duration((now - Date.parse(cell.dataset.waiting)) / 1000) + " " + table.dataset.labelWaiting;
-        }
-      });
-    };
+    const tick = () => tickClocks(table, table.dataset);
     const refresh = () => getJSON(table.dataset.source).then(({ ok, body }) => {
       if (!ok) return;
+      if (table.querySelector("select:focus")) return;  // do not pull a menu away from under the user
       const tbody = table.querySelector("tbody");
       tbody.replaceChildren();
       body.tickets.forEach((t) => {
-        const row = el("tr", "priority-" + t.priority);
+        const row = el("tr", "priority-" + t.priority + " ticket-" + t.status);
         row.dataset.id = t.id;
-        const clock = el("td", "clock");
+        const clockCell = el("td");
+        const clock = el("span", "clock");
         clock.dataset.due = t.sla_due_at || "";
         clock.dataset.waiting = t.waiting_since || "";
+        const clockName = t.clock === "resolution" ? table.dataset.labelResolution : table.dataset.labelFirstResponse;
+        clockCell.append(clock, " ", el("small", "clock-name", clockName));
         const who = el("td");
         const link = el("a", null, t.customer_name || "#" + (t.customer_id || t.conversation_id));
         link.href = table.dataset.openUrl.replace(/\/0$/, "/" + t.conversation_id);
         who.append(link);
-        row.append(clock, el("td", null, label(t.priority)), who, el("td", null, t.channel),
-          el("td", null, t.assignee || table.dataset.labelUnassigned), el("td", "subject", t.subject));
+        row.append(clockCell, el("td", null, label(t.priority)), who, el("td", null, t.channel),
+          el("td", "assignee", t.assignee || table.dataset.labelUnassigned), el("td", "subject", t.subject));
+        if (table.dataset.claimUrl) row.append(ticketActions(table, t));
         tbody.append(row);
       });
       const total = document.getElementById("queue-total");
@@ -166,6 +215,8 @@
   document.addEventListener("DOMContentLoaded", () => {
     const queue = document.getElementById("queue");
     if (queue) startQueue(queue);
+    const ticket = document.getElementById("ticket");
+    if (ticket) { const tickTicket = () => tickClocks(ticket, ticket.dataset); tickTicket(); setInterval(tickTicket, 1000); }
     const timeline = document.getElementById("timeline");
     if (timeline) startTimeline(timeline);
     const segment = document.getElementById("segment-form");
