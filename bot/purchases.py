@@ -17,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.config import Settings
+from bot.orders import OrderError, record_order
 from models import Customer, Order, utcnow
 
 PurchaseHook = Callable[[Session, Order], None]
@@ -47,10 +49,12 @@ def parse_amount(value: Any) -> Decimal:
     return amount
 
 
-def record_purchase(session: Session, customer_id: int, amount: Any, items: Sequence[Any], source: str,
+def record_purchase(session: Session, settings: Settings, customer_id: int, amount: Any, items: Sequence[Any], source: str,
                     idempotency_key: str | None, *, placed_at: datetime | None = None,
                     hooks: Sequence[PurchaseHook] | None = None) -> tuple[Order, bool]:
-    """Create an order (a negative amount is a refund) and run the purchase hooks.
+    """Create an order (a negative amount is a refund) through `bot.orders.record_order`, so a
+    purchase typed in the console earns points, stamps, stage and survey exactly like one from the
+    shop API, then run the console's own purchase hooks.
 
     Returns (order, created). The same idempotency key again returns the first order unchanged, so a
     double-clicked form or a retried API call records one purchase; a key reused for a different
@@ -68,12 +72,11 @@ def record_purchase(session: Session, customer_id: int, amount: Any, items: Sequ
         return existing, False
     if placed_at is not None and placed_at.tzinfo is None:
         raise PurchaseError("placed_at", "needs a time zone")
-    order = Order(customer_id=customer_id, amount=amount, items=list(items), source=source[:50],
-                  idempotency_key=idempotency_key, placed_at=placed_at or utcnow())
     try:
         with session.begin_nested():
-            session.add(order)
-    except IntegrityError:  # the same key, committed a moment ago by a concurrent request
+            order = record_order(session, settings, customer_id, amount=amount, items=list(items),
+                                 placed_at=placed_at or utcnow(), source=source, idempotency_key=idempotency_key).order
+    except (IntegrityError, OrderError):  # the same key, committed a moment ago by a concurrent request
         existing = _existing(session, idempotency_key, customer_id, amount)
         if existing is None:
             raise

@@ -143,7 +143,7 @@ def purchase(customer_id: int) -> Any:
     try:
         placed_at = _placed_at(request.form.get("placed_at", ""))
         with writing() as db:
-            order, created = record_purchase(db, customer_id, request.form.get("amount", ""), items, "console",
+            order, created = record_purchase(db, runtime().settings, customer_id, request.form.get("amount", ""), items, "console",
                                              request.form.get("idempotency_key") or None, placed_at=placed_at)
             amount = order.amount
     except PurchaseError as exc:

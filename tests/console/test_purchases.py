@@ -25,15 +25,16 @@ def test_one_order_per_key_and_hooks_run(runtime):
     cid = customer_id(runtime)
     seen = []
     with runtime.sessions.begin() as session:
-        order, created = record_purchase(session, cid, "1,250.50", ["book"], "console", "k-1", hooks=[lambda s, o: seen.append(o.id)])
+        order, created = record_purchase(session, runtime.settings, cid, "1,250.50", ["book"], "console", "k-1",
+                                         hooks=[lambda s, o: seen.append(o.id)])
         assert created and order.amount == Decimal("1250.50")
     with runtime.sessions.begin() as session:
-        again, created = record_purchase(session, cid, "1250.5", ["book"], "console", "k-1", hooks=[lambda s, o: seen.append(o.id)])
+        again, created = record_purchase(session, runtime.settings, cid, "1250.5", ["book"], "console", "k-1", hooks=[lambda s, o: seen.append(o.id)])
         assert not created and again.id == order.id
     assert seen == [order.id]
     with runtime.sessions.begin() as session:
         with pytest.raises(PurchaseError, match="already used"):
-            record_purchase(session, cid, "99", [], "console", "k-1")
+            record_purchase(session, runtime.settings, cid, "99", [], "console", "k-1")
 
 
 @pytest.mark.parametrize(("amount", "field", "message"), [
@@ -42,20 +43,20 @@ def test_one_order_per_key_and_hooks_run(runtime):
 def test_bad_amounts_are_refused_with_the_reason(runtime, amount, field, message):
     cid = customer_id(runtime)
     with runtime.sessions.begin() as session, pytest.raises(PurchaseError, match=message) as caught:
-        record_purchase(session, cid, amount, [], "console", None)
+        record_purchase(session, runtime.settings, cid, amount, [], "console", None)
     assert caught.value.field == field
 
 
 def test_unknown_customer_and_a_failing_hook_leave_nothing(runtime, db):
     with runtime.sessions.begin() as session, pytest.raises(PurchaseError, match="no customer"):
-        record_purchase(session, 999, "10", [], "console", None)
+        record_purchase(session, runtime.settings, 999, "10", [], "console", None)
     cid = customer_id(runtime)
 
     def broken(session, order):
         raise RuntimeError("points engine down")
 
     with pytest.raises(RuntimeError), runtime.sessions.begin() as session:
-        record_purchase(session, cid, "10", [], "console", "k-2", hooks=[broken])
+        record_purchase(session, runtime.settings, cid, "10", [], "console", "k-2", hooks=[broken])
     assert db.all(select(Order)) == []  # the order rolled back with the hook
 
 
@@ -76,3 +77,16 @@ def test_staff_records_a_purchase_once_even_when_submitted_twice(console, runtim
     when = staff.post(f"/console/customers/{cid}/purchases", {"amount": "5", "placed_at": "yesterday"})
     assert when.status_code == 400 and 'id="error-placed_at"' in when.text
     assert len(db.all(select(Order))) == 1
+
+
+def test_a_console_purchase_earns_points_like_an_api_order(runtime):
+    from sqlalchemy import func, select
+
+    from models import PointsEntry
+
+    cid = customer_id(runtime)
+    with runtime.sessions.begin() as session:
+        record_purchase(session, runtime.settings, cid, "500", ["book"], "console", "k-points")
+    with runtime.sessions() as session:
+        earned = session.scalar(select(func.sum(PointsEntry.points)).where(PointsEntry.customer_id == cid))
+    assert earned is not None and earned > 0
