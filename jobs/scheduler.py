@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.leasing import acquire_named, release_named
-from jobs import broadcasts, care
+from jobs import broadcasts, care, churn_watch, coupon_reminders, points_expiry, recompute
 from jobs.runs import JobSpec, run_job
 from models import InboxEvent, utcnow
 
@@ -58,13 +58,14 @@ INTERVAL_JOBS = (
 MINUTELY_JOBS = (
     JobSpec("broadcasts", broadcasts.scheduled_run, every_seconds=60, own_transactions=True),
 )
-# Daily, at local time. The string targets are other modules' jobs (issue 5, the coupons and
-# analytics half): imported when they run, recorded as "skipped" until they are installed.
+# Daily, at local time. The commerce jobs (issue 5's coupons and analytics half) manage their own
+# transactions; the job_runs row still makes each run happen once per due time.
 DAILY_JOBS = (
     JobSpec("purge_old_inbox", _purge, at=(3, 30)),
-    JobSpec("tiers_and_rfm", "bot.analytics:recompute_all", at=(2, 30)),
-    JobSpec("coupon_expiry_reminders", "handlers.coupons:send_expiry_reminders", at=(10, 0)),
-    JobSpec("churn_watch", "bot.analytics:churn_watch", at=(10, 30)),
+    JobSpec("tiers_and_rfm", recompute.run, at=(2, 30), own_transactions=True),
+    JobSpec("points_expiry", points_expiry.run, at=(2, 0), own_transactions=True),
+    JobSpec("coupon_expiry_reminders", coupon_reminders.run, at=(10, 0), own_transactions=True),
+    JobSpec("churn_watch", churn_watch.run, at=(10, 30), own_transactions=True),
 )
 
 

@@ -61,17 +61,17 @@ def test_a_failed_run_is_recorded_and_leaves_no_half_done_work(runtime, db):
     assert (run.status, run.result) == ("failed", "RuntimeError: the job broke half way")
 
 
-def test_jobs_of_modules_not_installed_are_skipped_not_crashed(runtime, db):
-    assert [spec.name for spec in DAILY_JOBS] == ["purge_old_inbox", "tiers_and_rfm", "coupon_expiry_reminders", "churn_watch"]
-    scheduler = LeaderScheduler(runtime.settings, runtime.sessions, "a")
-    outcomes = {spec.name: scheduler.run_spec(spec, DUE) for spec in DAILY_JOBS}
-    assert outcomes["purge_old_inbox"] == "done"
-    placeholders = db.all(select(JobRun).where(JobRun.job != "purge_old_inbox").order_by(JobRun.job))
-    for run in placeholders:  # each becomes "done" once the other half of issue 5 is merged
-        assert run.status in ("skipped", "done"), run.result
-        assert run.status == "done" or run.result.endswith("is not installed")
-    assert {r.due_at for r in placeholders} == {datetime(2026, 3, 2, 18, 30, tzinfo=UTC), datetime(2026, 3, 2, 2, 0, tzinfo=UTC),
-                                                datetime(2026, 3, 2, 2, 30, tzinfo=UTC)}
+def test_every_daily_job_runs_once_per_due_time(runtime, db):
+    """The commerce jobs (tiers and RFM, points expiry, coupon reminders, churn watch) run from the
+    scheduler: each is done once for its due time, and a second scheduler finds it taken."""
+    assert [spec.name for spec in DAILY_JOBS] == ["purge_old_inbox", "tiers_and_rfm", "points_expiry",
+                                                  "coupon_expiry_reminders", "churn_watch"]
+    first, second = (LeaderScheduler(runtime.settings, runtime.sessions, owner) for owner in ("a", "b"))
+    outcomes = {spec.name: first.run_spec(spec, DUE) for spec in DAILY_JOBS}
+    assert set(outcomes.values()) == {"done"}, outcomes
+    assert {spec.name: second.run_spec(spec, DUE) for spec in DAILY_JOBS} == dict.fromkeys(outcomes, "taken")
+    runs = db.all(select(JobRun).order_by(JobRun.job))
+    assert sorted(r.job for r in runs) == sorted(outcomes) and {r.status for r in runs} == {"done"}
 
 
 def test_due_broadcasts_are_planned_by_the_minutely_job_once_per_minute(runtime, db):
