@@ -90,7 +90,7 @@ def test_post_purchase_survey_after_the_configured_delay(chat, db, runtime, cloc
     assert to_customer(chat.replies(), chat.user) == [
         "Thank you for shopping at 青田書店! How was your experience? (1 = poor, 5 = excellent)"]
     assert say(chat, "4") == ["Thank you for your rating!"]
-    answered = db.scalar(select(Survey).where(Survey.kind == "order"))
+    answered = db.scalar(select(Survey).where(Survey.kind == "order", Survey.customer_id == customer_id))
     assert (answered.score, answered.customer_id, answered.answered_at) == (4, customer_id, clock.now())
 
 

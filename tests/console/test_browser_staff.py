@@ -5,6 +5,7 @@ A PostgreSQL smoke test of the same path lives in test_browser_pg.py."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.surveys import send_due_surveys
-from models import CannedReply, Conversation, Order, Ticket, utcnow
+from models import CannedReply, Conversation, Order, Survey, Ticket, utcnow
 from tests.console.conftest import PASSWORDS, screenshot, sign_in
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -77,8 +78,11 @@ def test_a_complaint_from_line_is_claimed_answered_and_resolved_and_csat_is_aske
     assert "已結案" in page.locator("#tickets-panel").inner_text()
     with runtime.sessions.begin() as s:  # the survey job, once the configured delay has passed
         assert send_due_surveys(s, runtime.settings, utcnow() + timedelta(minutes=runtime.settings.surveys.after_ticket_minutes)) == 1
-    [question] = [d for d in chat.replies() if d["to"] == [USER]]
-    assert [item["action"]["data"] for item in question["messages"][0]["quickReply"]["items"]] == [f"csat:1:{n}" for n in range(1, 6)]
+    # The purchase above also earned points (a message of its own); the CSAT question is the one with ratings.
+    [question] = [d for d in chat.replies() if d["to"] == [USER] and "csat:" in json.dumps(d["messages"])]
+    ticket_survey = db.scalar(select(Survey.id).where(Survey.kind == "ticket"))
+    assert [item["action"]["data"] for item in question["messages"][0]["quickReply"]["items"]] == [
+        f"csat:{ticket_survey}:{n}" for n in range(1, 6)]
     assert page.dialogs == []  # nothing the customer wrote ran
 
 
