@@ -3,8 +3,8 @@ against the same service with only the FAQ and fallback handlers, in the same ru
 
 Run by hand (never in CI), from the project root:
 
-    .venv/bin/python bench/dialogue.py                # PostgreSQL and SQLite, 3 runs each, ~3 minutes
-    .venv/bin/python bench/dialogue.py --quick        # a smoke run, 1 run each
+    .venv/bin/python bench/dialogue_care.py                # PostgreSQL and SQLite, 3 runs each, ~3 minutes
+    .venv/bin/python bench/dialogue_care.py --quick        # a smoke run, 1 run each
 
 What is measured, and why this way: a realistic mix of customer scripts (FAQ questions, the
 booking dialogue, lead capture, complaints, "my data" and opt-out, nonsense) is put in the inbox

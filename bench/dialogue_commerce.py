@@ -3,8 +3,8 @@ same service with only the FAQ and fallback handlers, in the same run.
 
 Run by hand (never in CI), from the project root:
 
-    .venv/bin/python bench/dialogue.py                  # 3 rounds of 1,500 messages per setup, about 4 minutes
-    .venv/bin/python bench/dialogue.py --events 300 --rounds 1   # a smoke run
+    .venv/bin/python bench/dialogue_commerce.py                  # 3 rounds of 1,500 messages per setup, about 4 minutes
+    .venv/bin/python bench/dialogue_commerce.py --events 300 --rounds 1   # a smoke run
 
 Everything is started here and stopped at the end: a throwaway PostgreSQL server, the LINE
 stand-in (in this process, with the load generator), and the service (web + worker threads) in a
