@@ -41,6 +41,7 @@ from bot.engine import Router  # noqa: E402
 from bot.events import Inbound  # noqa: E402
 from bot.pipeline import accept  # noqa: E402
 from bot.routing import build_router  # noqa: E402
+from bot.runtime import sync_config_to_database  # noqa: E402
 from bot.worker import Worker  # noqa: E402
 from channels.line import LineChannel  # noqa: E402
 from channels.sandbox import LineStandin  # noqa: E402
@@ -111,6 +112,7 @@ def one_run(url: str, router: Router, events: list[Inbound], api_base: str, stan
     settings = load_settings(environ={"BOT_APP_ENV": "test", "DATABASE_URL": url, "BOT_LINE_CHANNEL_SECRET": "s",
                                       "BOT_LINE_CHANNEL_ACCESS_TOKEN": TOKEN, "BOT_LINE_API_BASE": api_base,
                                       "BOT_WORKER_POLL_INTERVAL_SECONDS": "0.01"})
+    sync_config_to_database(sessions, settings)  # the coupon templates a started service would have
     channel = LineChannel("s", TOKEN, api_base)
     standin.reset()
     worker = Worker(settings, sessions, router, {"line": channel}, owner="bench")
