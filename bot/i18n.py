@@ -71,17 +71,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "I can answer questions such as our opening hours and address, and switch languages. Tap an option or type your question.",
         "zh-CN": "我可以回答营业时间、地址等问题，也可以切换语言。请点选下方项目，或直接输入您的问题。",
     },
-    "phone_saved": {
-        "zh-TW": "謝謝，已記下您的手機號碼。",
-        "en": "Thank you, we have saved your phone number.",
-        "zh-CN": "谢谢，已记下您的手机号码。",
-    },
     "share_phone": {"zh-TW": "分享我的手機號碼", "en": "Share my phone number", "zh-CN": "分享我的手机号码"},
-    "phone_not_own": {
-        "zh-TW": "為保護您的資料，請分享您自己的聯絡資訊（按下方的按鈕）。",
-        "en": "To protect your data, please share your own contact (use the button below).",
-        "zh-CN": "为保护您的资料，请分享您自己的联系方式（按下方的按钮）。",
-    },
     "processing_failed": {
         "zh-TW": "抱歉，系統暫時無法處理您的訊息，我們會盡快處理。",
         "en": "Sorry, we could not process your message just now. We will look into it.",
