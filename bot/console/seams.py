@@ -105,7 +105,7 @@ def issue_recovery_coupon(session: Session, customer_id: int, template_code: str
     return coupon
 
 
-def customer_points(session: Session, customer_ids: Sequence[int]) -> dict[int, int] | None:
+def customer_points(session: Session, customer_ids: Sequence[int]) -> dict[int, int]:
     """Point balances from the ledger for broadcast text's {points}; customers without entries are absent (0)."""
     if not customer_ids:
         return {}
