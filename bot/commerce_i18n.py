@@ -86,6 +86,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Stamp card: {card} {filled}/{size}\n{size} stamps get you {reward}",
         "zh-CN": "集点卡：{card} {filled}/{size}\n集满 {size} 点送{reward}",
     },
+    "recovery_coupon_issued": {
+        "zh-TW": "很抱歉造成您的不便，送您{gives}，優惠碼 {code}，有效至 {expiry}。",
+        "en": "We are sorry for the trouble. Please accept {gives}: code {code}, valid until {expiry}.",
+        "zh-CN": "很抱歉造成您的不便，送您{gives}，优惠码 {code}，有效至 {expiry}。",
+    },
     "stamp_reward_issued": {
         "zh-TW": "集點卡集滿了！送您{gives}，優惠碼 {code}，有效至 {expiry}。",
         "en": "Your stamp card is full! Your reward ({gives}): code {code}, valid until {expiry}.",

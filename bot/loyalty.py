@@ -76,6 +76,26 @@ def deduct(session: Session, customer_id: int, points: int, *, kind: str = "spen
     return _insert(session, entry)
 
 
+def adjust(session: Session, customer_id: int, points: int, *, note: str, idempotency_key: str | None = None,
+           now: datetime | None = None) -> PointsEntry:
+    """A correction by hand (staff), either sign; `note` says why and who, so the ledger stays its own audit trail.
+    A negative adjustment locks the customer's row like a spend and may not overdraw the balance."""
+    if points == 0 or not note.strip():
+        raise PointsError("invalid", "an adjustment is a non-zero number of points with a reason")
+    if idempotency_key:
+        prior = session.scalar(select(PointsEntry).where(PointsEntry.idempotency_key == idempotency_key))
+        if prior is not None:
+            return prior
+    if points < 0:
+        session.execute(select(Customer.id).where(Customer.id == customer_id).with_for_update())
+        available = balance(session, customer_id)
+        if -points > available:
+            raise PointsError("insufficient", f"balance is {available}, {-points} asked")
+    entry = PointsEntry(customer_id=customer_id, kind="adjustment", points=points, note=note[:200],
+                        idempotency_key=idempotency_key, created_at=now or utcnow())
+    return _insert(session, entry)
+
+
 def _insert(session: Session, entry: PointsEntry) -> PointsEntry:
     assert entry.kind in POINT_KINDS
     if entry.idempotency_key is None:

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base, utcnow
 
 # earn: a purchase; referral: the referred customer's first purchase; campaign: a marketing action;
-# spend: redeemed by the customer; expire: earned points past their validity; refund: a returned purchase.
-POINT_KINDS = ("earn", "referral", "campaign", "spend", "expire", "refund")
+# spend: redeemed by the customer; expire: earned points past their validity; refund: a returned purchase;
+# adjustment: staff corrected the balance by hand (the note says why and who).
+POINT_KINDS = ("earn", "referral", "campaign", "spend", "expire", "refund", "adjustment")
 
 
 class PointsEntry(Base):

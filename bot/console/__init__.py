@@ -31,13 +31,14 @@ def blueprints() -> list[Any]:
     from bot.console.auth_views import auth
     from bot.console.broadcast_views import broadcasts
     from bot.console.campaign_views import campaigns
+    from bot.console.commerce_views import commerce
     from bot.console.queue_views import queue
     from bot.console.report_views import reports
     from bot.console.segment_views import segments
     from bot.console.staff_views import staff
     from bot.console.ticket_views import tickets
 
-    return [auth, queue, staff, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care]
+    return [auth, queue, staff, commerce, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care]
 
 
 def persistent_secret_key(settings: Settings) -> str:

@@ -8,11 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.console.seams import customer_points
 from bot.forms import FormErrors, hhmm_field, int_field
 from bot.marketing.planning import POLICIES
 from bot.marketing.schedule import next_occurrence
-from bot.marketing.texts import fields_used, text_problem
+from bot.marketing.texts import text_problem
 from models import Segment
 
 SCHEDULES = ("now", "at", "recurring")
@@ -37,8 +36,6 @@ def parse_broadcast(session: Session, form: Any, zone: ZoneInfo, now: datetime) 
     problem = text_problem(text)
     if problem:
         errors.add("text", problem)
-    elif "points" in fields_used(text) and customer_points(session, []) is None:
-        errors.add("text", "{points} needs the loyalty engine, which is not installed yet")
     values["text"] = text.strip()
     policy = form.get("channel_policy") or "preferred"
     if policy not in POLICIES:

@@ -1,18 +1,33 @@
-"""Where the console meets models that are not in this branch yet: coupons, points, tiers' names.
-Each seam returns "nothing yet" today, and says exactly what replaces it at integration; the pages already show a panel for it.
+"""Where the console meets the commerce code (coupons, points ledger, stamps, tiers' names).
 
 Kept in one file on purpose: the integrator changes these functions and nothing in the views.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Customer
+from bot import coupons, loyalty, outreach
+from bot.commerce_i18n import gives, local_date, say
+from bot.config import Settings
+from bot.console import current_language
+from bot.console.i18n import gettext as _
+from bot.console.views import runtime
+from bot.events import Outbound
+from models import Coupon, CouponRedemption, CouponTemplate, Customer, PointsEntry, utcnow
+from models.loyalty import POINT_KINDS
+
+LEDGER_LINES = 8
+# the words of a coupon's status and a ledger entry's kind, as the console shows them (translated in catalog_commerce.py)
+COUPON_STATUS = {"active": "usable", "used": "used", "expired": "expired", "void": "void"}
+POINT_KIND_WORDS = POINT_KINDS
+COUPON_LINES = 10
 
 
 @dataclass(frozen=True)
@@ -24,17 +39,37 @@ class ProfilePanel:
     waiting_for: str | None = None  # set while the model behind it is not integrated
 
 
-def profile_panels(session: Session, customer: Customer) -> list[ProfilePanel]:
-    """SEAM (loyalty, coupons): the panels of the customer profile that wait for other models.
+PANEL_TITLES = ("Points and ledger", "Coupons")
 
-    Integration: return the points balance and recent ledger (issue-5a points ledger) and the
-    customer's coupons with status (issue-5a coupons). Tickets, appointments, consent requests and
-    surveys are integrated: bot/console/care_panels.py.
-    """
-    return [
-        ProfilePanel("Points and ledger", waiting_for="points ledger (issue-5a)"),
-        ProfilePanel("Coupons", waiting_for="coupons (issue-5a)"),
-    ]
+
+def profile_panels(session: Session, customer: Customer) -> list[ProfilePanel]:
+    """The loyalty and coupon panels of the customer profile: the ledger explains the balance, the
+    coupons list says which codes the customer can still use. Lines are plain text: the template escapes them."""
+    settings = runtime().settings
+    now = utcnow()
+    points = [_("Balance: {points} points", points=loyalty.balance(session, customer.id))]
+    entries = session.scalars(select(PointsEntry).where(PointsEntry.customer_id == customer.id)
+                              .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc()).limit(LEDGER_LINES))
+    points += [f"{e.created_at:%Y-%m-%d} {_(e.kind)} {e.points:+d}{' · ' + e.note if e.note else ''}" for e in entries]
+    tier_name = _tier_name(settings, customer.tier, current_language())
+    if tier_name:
+        points.append(_("Tier: {name}", name=tier_name))
+    size = settings.loyalty.stamp_card_size
+    filled, card = loyalty.card_state(loyalty.stamp_count(session, customer.id), size)
+    points.append(_("Stamp card: {card} ({filled}/{size})", card=card, filled=filled, size=size))
+    shown, more = coupons.customer_coupons(session, customer.id, now, COUPON_LINES)
+    coupon_lines = [_("{code} · {template} · {status} · expires {date}", code=c.code, template=c.template.code,
+                      status=_(COUPON_STATUS[coupons.status(c, now)]), date=f"{c.expires_at:%Y-%m-%d}") for c in shown]
+    if more:
+        coupon_lines.append(_("(+{count} more)", count=more))
+    return [ProfilePanel(PANEL_TITLES[0], points), ProfilePanel(PANEL_TITLES[1], coupon_lines or ["—"])]
+
+
+def _tier_name(settings: Settings, tier: int | None, language: str) -> str:
+    entry = next((t for t in settings.tiers if t.level == tier), None)
+    if entry is None:
+        return ""
+    return entry.name.get(language) or entry.name.get(settings.app.default_language) or str(tier)
 
 
 @dataclass(frozen=True)
@@ -46,25 +81,37 @@ class RecoveryCoupon:
 
 
 def recovery_coupon_templates() -> list[RecoveryCoupon]:
-    """SEAM (coupons): the templates offered as a recovery action when a ticket is resolved.
-
-    Empty until the coupons model (issue-5a) is merged, and the resolve form shows no coupon choice
-    while it is empty. Integration: return the active templates marked for service recovery, and
-    make `issue_recovery_coupon` issue one to the ticket's customer.
-    """
-    return []
-
-
-def issue_recovery_coupon(session: Session, customer_id: int, template_code: str) -> None:
-    """SEAM (coupons): issue the chosen recovery coupon. Refuses every code until coupons exist,
-    so a forged form value cannot pretend a coupon was given."""
-    raise LookupError(f"no recovery coupon template {template_code!r} (coupons are not installed)")
+    """The templates offered as a recovery action when a ticket is resolved: every active template
+    (the template model has no "for recovery" flag)."""
+    with runtime().sessions() as session:
+        templates = session.scalars(select(CouponTemplate).where(CouponTemplate.active.is_(True)).order_by(CouponTemplate.code))
+        default = runtime().settings.app.default_language
+        return [RecoveryCoupon(t.code, f"{t.name.get(default) or t.code} ({t.code})") for t in templates]
 
 
-def customer_points(session: Session, customer_ids: Sequence[int]) -> dict[int, int] | None:
-    """SEAM (loyalty): point balances for broadcast text's {points}; None = no points ledger yet,
-    and a broadcast that uses {points} is refused with a clear message until then."""
-    return None
+def issue_recovery_coupon(session: Session, customer_id: int, template_code: str) -> Coupon:
+    """Issue the chosen recovery coupon to the ticket's customer and tell them its code in their
+    language. A forged or retired template code raises LookupError, so nothing pretends a coupon was given."""
+    settings = runtime().settings
+    try:
+        coupon = coupons.issue_coupon(session, customer_id, template_code, source=f"recovery:{uuid.uuid4().hex}")
+    except coupons.CouponError as exc:
+        raise LookupError(f"cannot issue recovery coupon {template_code!r}: {exc}") from None
+    customer = session.get(Customer, customer_id)
+    language = customer.language if customer else settings.app.default_language
+    line = say("recovery_coupon_issued", language, code=coupon.code, expiry=local_date(coupon.expires_at, settings.app.timezone),
+               gives=gives(coupon.kind, coupon.value, coupon.template.item, language, settings.app.default_language))
+    outreach.send_to_customer(session, customer_id, [Outbound(line)], purpose="transactional", marketing=False)
+    return coupon
+
+
+def customer_points(session: Session, customer_ids: Sequence[int]) -> dict[int, int]:
+    """Point balances from the ledger for broadcast text's {points}; customers without entries are absent (0)."""
+    if not customer_ids:
+        return {}
+    rows = session.execute(select(PointsEntry.customer_id, func.sum(PointsEntry.points))
+                           .where(PointsEntry.customer_id.in_(list(customer_ids))).group_by(PointsEntry.customer_id))
+    return {customer_id: int(total or 0) for customer_id, total in rows}
 
 
 def tier_label(tier: int | None, language: str) -> str:
@@ -76,9 +123,13 @@ def tier_label(tier: int | None, language: str) -> str:
 
 
 def coupon_redemptions(session: Session, customer_ids: Sequence[int], start: datetime, end: datetime) -> set[int] | None:
-    """SEAM (coupons): which of these customers redeemed a coupon in [start, end), for broadcast
-    results (treated against control). None = no coupon model yet; the results page says so."""
-    return None
+    """Which of these customers redeemed any coupon in [start, end), for broadcast results (treated against control)."""
+    if not customer_ids:
+        return set()
+    return set(session.scalars(
+        select(Coupon.customer_id).join(CouponRedemption, CouponRedemption.coupon_id == Coupon.id)
+        .where(Coupon.customer_id.in_(list(customer_ids)), CouponRedemption.redeemed_at >= start, CouponRedemption.redeemed_at < end)
+        .distinct()))
 
 
 def report_seams() -> list[tuple[str, str]]:

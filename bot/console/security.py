@@ -21,7 +21,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "queue": frozenset({"staff", "admin"}),
     "conversations": frozenset({"staff", "admin"}),  # read the chat, reply, notes, take over, hand back
     "customers.read": frozenset({"staff", "marketer", "admin"}),
-    "purchases": frozenset({"staff", "admin"}),  # record a purchase (redeem a coupon at integration)
+    "purchases": frozenset({"staff", "admin"}),  # record a purchase, redeem a coupon, adjust points
     "tickets": frozenset({"staff", "admin"}),  # claim, assign (to anyone who may work tickets), resolve
     "appointments": frozenset({"staff", "admin"}),  # the calendar, mark arrived / no-show
     "privacy": frozenset({"staff", "admin"}),  # confirm (erase) or reject a customer's deletion request

@@ -64,7 +64,7 @@ def resolve(ticket_id: int) -> Any:
             ticket = db.get(Ticket, ticket_id)
             if ticket is None:
                 abort(404, "no such ticket")
-            if coupon:  # only offered while recovery_coupon_templates() has any (coupons, issue-5a)
+            if coupon:  # an active template, issued and announced to the customer (seams.issue_recovery_coupon)
                 seams.issue_recovery_coupon(db, ticket.customer_id, coupon)
             note = _("Ticket #{id} resolved: {reason}", id=ticket_id, reason=reason.strip())
             ticket_work.resolve(db, runtime().settings, ticket_id, g.user, reason, note, utcnow())

@@ -119,7 +119,7 @@ def purchase_lift(session: Session, broadcast: Broadcast, window_days: int) -> L
 
 
 def coupon_lift(session: Session, broadcast: Broadcast, window_days: int) -> Lift | None:
-    """SEAM (coupons): the same comparison for coupon redemptions; None until coupons exist."""
+    """The same comparison for coupon redemptions (any coupon redeemed in the window); None before planning."""
     if broadcast.planned_at is None:
         return None
     start, end = broadcast.planned_at, broadcast.planned_at + timedelta(days=window_days)

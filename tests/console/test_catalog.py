@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.console import SCRIPT_WORDS
 from bot.console.catalog import ZH_TW
-from bot.console.seams import profile_panels, report_seams
+from bot.console.seams import COUPON_STATUS, PANEL_TITLES, POINT_KIND_WORDS, report_seams
 from bot.marketing.planning import POLICIES
 from models import ROLES
 
@@ -35,9 +35,9 @@ def test_words_shown_through_variables_have_translations(runtime):
         headers = [h for table in (reports.funnel(session), reports.tier_pyramid(session), reports.rfm_grid(session),
                                    reports.campaign_lift(session)) for h in table.header]
         stages = [row[0] for row in reports.funnel(session).rows]
-        panels = [p.title for p in profile_panels(session, None)]
     headers = [h for h in headers if not re.fullmatch(r"F\d", h)]
-    words = [*SCRIPT_WORDS, *ROLES, *POLICIES, *headers, *stages, *panels, *(title for title, _ in report_seams())]
+    words = [*SCRIPT_WORDS, *ROLES, *POLICIES, *headers, *stages, *(title for title, _ in report_seams())]
+    words += [*PANEL_TITLES, *COUPON_STATUS.values(), *POINT_KIND_WORDS]
     assert sorted(w for w in words if w not in ZH_TW) == []
 
 

@@ -1,0 +1,27 @@
+"""zh-TW for the console's commerce panels and forms: points ledger, stamp card, coupons.
+
+Merged into `bot.console.catalog.ZH_TW`; kept apart so neither file grows past a few hundred lines.
+"""
+
+COMMERCE_ZH_TW: dict[str, str] = {
+    # the profile's panels
+    "Balance: {points} points": "點數餘額：{points} 點", "Tier: {name}": "等級：{name}",
+    "Stamp card: {card} ({filled}/{size})": "集點卡：{card}（{filled}/{size}）",
+    "{code} · {template} · {status} · expires {date}": "{code} · {template} · {status} · {date} 到期", "(+{count} more)": "（另有 {count} 張）",
+    "usable": "可使用", "used": "已使用", "expired": "已過期", "void": "已作廢",
+    "earn": "消費累積", "referral": "推薦獎勵", "campaign": "活動贈點", "spend": "折抵", "expire": "到期", "refund": "退貨扣回",
+    "adjustment": "人工調整",
+    # redeeming a coupon and adjusting points by hand
+    "Coupons and points": "優惠券與點數", "Coupon code": "優惠碼", "Redeem coupon": "核銷優惠券", "Points (+ or -)": "點數（正或負）",
+    "Adjust points": "調整點數", "Type the coupon code.": "請輸入優惠碼。",
+    "The form has expired; reload the page and try again.": "表單已過期，請重新整理頁面再試一次。",
+    "No coupon with this code.": "找不到這個優惠碼。", "This coupon belongs to another customer.": "這張優惠券屬於其他顧客。",
+    "This coupon has already been used.": "這張優惠券已經使用過了。", "This coupon has expired.": "這張優惠券已過期。",
+    "This coupon was cancelled.": "這張優惠券已作廢。", "This coupon cannot be used.": "這張優惠券無法使用。",
+    "Coupon {code} was already redeemed by this form.": "優惠券 {code} 已由這張表單核銷過。", "Coupon {code} redeemed.": "優惠券 {code} 已核銷。",
+    "Give a whole number of points, e.g. 50 or -20.": "請輸入整數點數，例如 50 或 -20。",
+    "Give a non-zero number of points up to {limit}.": "請輸入不為零、最多 {limit} 的點數。", "Say why the points change.": "請說明調整點數的原因。",
+    "At most {count} characters.": "最多 {count} 個字。",
+    "The balance is {points} points; it cannot go below zero.": "點數餘額為 {points} 點，不能扣到負數。",
+    "Points adjusted by {points}.": "點數已調整 {points}。",
+}
