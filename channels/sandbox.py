@@ -18,12 +18,15 @@ import uuid
 from typing import Any
 
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
+
+from channels.standin_server import StandinServer
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 
-class LineStandin:
+class LineStandin(StandinServer):
+    thread_name = "line-standin"
+
     def __init__(self, access_token: str | None = None) -> None:
         self.access_token = access_token
         self._lock = threading.Lock()
@@ -33,8 +36,6 @@ class LineStandin:
         self._used_tokens: set[str] = set()
         self._retry_keys: dict[str, str] = {}
         self._faults: list[dict[str, Any]] = []
-        self._server: Any = None
-        self.url = ""
         self.app = self._build_app()
 
     # --- control, for tests in the same process --------------------------------------------------
@@ -55,17 +56,6 @@ class LineStandin:
             self._faults.clear()
             self._used_tokens.clear()
             self._retry_keys.clear()
-
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        self._server = make_server(host, port, self.app, threaded=True)
-        self.url = f"http://{host}:{self._server.server_port}"
-        threading.Thread(target=self._server.serve_forever, name="line-standin", daemon=True).start()
-        return self.url
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
 
     # --- the HTTP side ---------------------------------------------------------------------------
 

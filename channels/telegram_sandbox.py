@@ -20,13 +20,16 @@ import time
 from typing import Any
 
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
+
+from channels.standin_server import StandinServer
 
 SEND_METHODS = {"sendMessage", "sendPhoto"}
 JITTER_ALLOWANCE = 0.25  # seconds a request may arrive early against a key's strict schedule
 
 
-class TelegramStandin:
+class TelegramStandin(StandinServer):
+    thread_name = "telegram-standin"
+
     def __init__(self, token: str, *, per_second: float = 30.0, chat_interval: float = 1.0,
                  group_per_minute: float = 20.0, retry_after: int = 1) -> None:
         self.token = token
@@ -43,8 +46,6 @@ class TelegramStandin:
         self.webhook: dict[str, Any] = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         self._schedule: dict[str, float] = {}
         self._faults: list[dict[str, Any]] = []
-        self._server: Any = None
-        self.url = ""
         self.app = self._build_app()
 
     # --- control, for tests in the same process --------------------------------------------------
@@ -66,17 +67,6 @@ class TelegramStandin:
             self.blocked.clear()
             self.migrated.clear()
             self.throttled = 0
-
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        self._server = make_server(host, port, self.app, threaded=True)
-        self.url = f"http://{host}:{self._server.server_port}"
-        threading.Thread(target=self._server.serve_forever, name="telegram-standin", daemon=True).start()
-        return self.url
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
 
     # --- the HTTP side ---------------------------------------------------------------------------
 
