@@ -38,7 +38,9 @@ class Broadcast(Base):
     name: Mapped[str] = mapped_column(String(100))
     segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="SET NULL"))
     criteria: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the segment as it was when planned
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # in the shop's default language, and for anyone without a translation
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict)  # language -> text, for customers who speak it
+    coupon_template_id: Mapped[int | None] = mapped_column(ForeignKey("coupon_templates.id", ondelete="SET NULL"))
     channel_policy: Mapped[str] = mapped_column(String(20), default="preferred")
     # scheduled | recurring | sending | paused | done | cancelled | failed
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
@@ -74,6 +76,9 @@ class BroadcastRecipient(Base):
     channel: Mapped[str | None] = mapped_column(String(20))
     address: Mapped[str | None] = mapped_column(String(250))
     outbox_id: Mapped[int | None] = mapped_column(index=True)
+    coupon_id: Mapped[int | None]  # the coupon issued with this broadcast, if it carries one
+    # why a treated recipient was left out when their message was due (consent withdrawn after planning)
+    withheld: Mapped[str | None] = mapped_column(String(20))
 
 
 class LeadCampaign(Base):

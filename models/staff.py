@@ -79,3 +79,17 @@ class FaqAnswer(Base):
     answer: Mapped[dict[str, Any]] = mapped_column(default=dict)
     active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ConsoleSetting(Base):
+    """A setting an admin edits in the console (complaint phrase lists, ...), stored as JSON by key.
+
+    Why a table and not config.toml: the web tier may run on several machines and cannot rewrite
+    a file on each; config gives the first value, the row (once saved) is the truth."""
+
+    __tablename__ = "console_settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("console_users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
