@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import delete, insert, text  # noqa: E402
+from sqlalchemy import delete, insert, select, text  # noqa: E402
 
 from bot.app import create_app  # noqa: E402
 from bot.config import load_settings  # noqa: E402
@@ -55,6 +55,8 @@ from models import (  # noqa: E402
     ChannelIdentity,
     Consent,
     Conversation,
+    Coupon,
+    CouponTemplate,
     Customer,
     Message,
     Order,
@@ -108,9 +110,10 @@ def seed_customers(runtime: Any, count: int) -> None:
         s.execute(text("SELECT setval('customers_id_seq', :n)"), {"n": count})
 
 
-def new_broadcast(runtime: Any, segment_id: int, body: str) -> int:
+def new_broadcast(runtime: Any, segment_id: int, body: str, coupon_template_id: int | None = None) -> int:
     with runtime.sessions.begin() as s:
-        broadcast = Broadcast(name="bench", segment_id=segment_id, text=body, status="scheduled", send_at=utcnow(), holdout_percent=10)
+        broadcast = Broadcast(name="bench", segment_id=segment_id, text=body, status="scheduled", send_at=utcnow(), holdout_percent=10,
+                              coupon_template_id=coupon_template_id)
         s.add(broadcast)
         s.flush()
         return broadcast.id
@@ -119,14 +122,15 @@ def new_broadcast(runtime: Any, segment_id: int, body: str) -> int:
 def clear_broadcasts(runtime: Any) -> None:
     with runtime.sessions.begin() as s:
         s.execute(delete(BroadcastRecipient))
+        s.execute(delete(Coupon))
         s.execute(delete(OutboxMessage))
         s.execute(delete(Broadcast))
     with runtime.engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
 
 
-def bare_insert(runtime: Any, count: int, personal: bool) -> None:
-    """The baseline: the same rows, written with no segment, consent check or draw."""
+def bare_insert(runtime: Any, count: int, personal: bool, template_id: int | None = None) -> None:
+    """The baseline: the same rows, written with no segment, consent check, draw or text."""
     now = utcnow()
     treated = int(count * 0.9)
     with runtime.sessions.begin() as s:
@@ -142,6 +146,11 @@ def bare_insert(runtime: Any, count: int, personal: bool) -> None:
         bulk_insert(s, BroadcastRecipient, [{"broadcast_id": broadcast.id, "customer_id": i, "group": "treated" if i <= treated else "control",
                                              "skip_reason": None, "channel": "line", "address": f"U{i:032x}", "outbox_id": None}
                                             for i in range(1, count + 1)])
+        if template_id is not None:
+            expires = now + timedelta(days=30)
+            bulk_insert(s, Coupon, [{"code": f"B{i:09d}", "template_id": template_id, "customer_id": i, "kind": "percent", "value": 15,
+                                     "source": "baseline", "idempotency_key": f"baseline:{i}", "issued_at": now, "expires_at": expires,
+                                     "max_uses": 1, "uses": 0} for i in range(1, treated + 1)])
 
 
 def bench_planning(runtime: Any, count: int, rounds: int) -> None:
@@ -150,19 +159,22 @@ def bench_planning(runtime: Any, count: int, rounds: int) -> None:
         s.add(segment)
         s.flush()
         segment_id = segment.id
-    for label, body, personal in (("plain text (LINE multicast)", "春季書展，全館 85 折！", False),
-                                  ("personal text ({name}, one push row each)", "{name} 您好，春季書展開跑！", True)):
+        template_id = s.scalar(select(CouponTemplate.id).where(CouponTemplate.code == "SORRY15"))
+    for label, body, personal, coupon in (("plain text (LINE multicast)", "春季書展，全館 85 折！", False, None),
+                                          ("personal text ({name}, one push row each)", "{name} 您好，春季書展開跑！", True, None),
+                                          ("a coupon for each recipient (issued, one push row each)", "{name}，您的優惠碼 {coupon}", True,
+                                           template_id)):
         ours, base = [], []
         for _ in range(rounds):
             clear_broadcasts(runtime)
-            broadcast_id = new_broadcast(runtime, segment_id, body)
+            broadcast_id = new_broadcast(runtime, segment_id, body, coupon)
             started = time.perf_counter()
             summary = plan_due(runtime.sessions, broadcast_id, runtime.settings, utcnow())
             ours.append(time.perf_counter() - started)
             assert summary is not None and summary.treated + summary.control == count, summary
             clear_broadcasts(runtime)
             started = time.perf_counter()
-            bare_insert(runtime, count, personal)
+            bare_insert(runtime, count, personal, coupon)
             base.append(time.perf_counter() - started)
         ours_m, base_m = statistics.median(ours), statistics.median(base)
         say(f"  {label}: planning {count:,} customers: median {ours_m:.2f} s (runs {', '.join(f'{t:.2f}' for t in ours)}); "

@@ -91,6 +91,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "We are sorry for the trouble. Please accept {gives}: code {code}, valid until {expiry}.",
         "zh-CN": "很抱歉造成您的不便，送您{gives}，优惠码 {code}，有效至 {expiry}。",
     },
+    "broadcast_coupon": {
+        "zh-TW": "送您{gives}，優惠碼 {code}，有效至 {expiry}。",
+        "en": "A gift for you ({gives}): code {code}, valid until {expiry}.",
+        "zh-CN": "送您{gives}，优惠码 {code}，有效至 {expiry}。",
+    },
+    "broadcast_name_fallback": {"zh-TW": "朋友", "en": "friend", "zh-CN": "朋友"},
     "stamp_reward_issued": {
         "zh-TW": "集點卡集滿了！送您{gives}，優惠碼 {code}，有效至 {expiry}。",
         "en": "Your stamp card is full! Your reward ({gives}): code {code}, valid until {expiry}.",

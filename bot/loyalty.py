@@ -7,6 +7,7 @@ row so two spends cannot both pass the balance check; expiry is one set-based IN
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
@@ -31,6 +32,16 @@ class PointsError(Exception):
 def balance(session: Session, customer_id: int) -> int:
     return int(session.scalar(select(func.coalesce(func.sum(PointsEntry.points), 0))
                               .where(PointsEntry.customer_id == customer_id)) or 0)
+
+
+def balances(session: Session, customer_ids: Sequence[int]) -> dict[int, int]:
+    """Point balances of many customers in one query (broadcast text's {points}); customers without
+    ledger entries are absent, meaning 0."""
+    if not customer_ids:
+        return {}
+    rows = session.execute(select(PointsEntry.customer_id, func.sum(PointsEntry.points))
+                           .where(PointsEntry.customer_id.in_(list(customer_ids))).group_by(PointsEntry.customer_id))
+    return {customer_id: int(total or 0) for customer_id, total in rows}
 
 
 def points_for_amount(amount: Decimal | float | int, points_per_ntd: float) -> int:

@@ -163,3 +163,11 @@ def notify_pending(session: Session, settings: Settings, now: datetime, *, limit
     for change in changes:
         notify_change(session, settings, change, now)
     return len(changes)
+
+
+def tier_name(settings: Settings, tier: int | None, language: str) -> str:
+    """A value tier's configured name in a language (the shop's default language if it has none
+    there); empty for a customer not yet placed in a tier. Used by `{tier}` in broadcasts and the console."""
+    entry = next((t for t in settings.tiers if t.level == tier), None)
+    return pick(entry.name, language, settings.app.default_language) if entry else ""
+

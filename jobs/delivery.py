@@ -6,7 +6,8 @@ the retried request carries the same idempotency key (LINE answers 409 to a repe
 as sent), and a reply handle that may already have been used is never traded for a push.
 Rows to one address go out in order: a row waits while an earlier one to the same address is
 still pending. Rate limits that a channel declares are reserved before the send (`jobs/ratelimit.py`):
-a short wait is slept, a longer one defers the row without using an attempt.
+a short wait is slept, a longer one defers the row without using an attempt. A marketing row is
+sent only to recipients who still give marketing consent at that moment (`jobs/marketing_gate.py`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot import pipeline
 from bot.config import WorkerSettings
 from bot.events import Inbound, Outbound
 from channels.base import Channel, Deferred, Delivery, DeliveryError, SendResult, rate_limits_of
+from jobs import marketing_gate
 from jobs.ratelimit import Limiter, MemoryLimiter
 from models import OutboxMessage, utcnow
 
@@ -112,6 +114,11 @@ def deliver_due(sessions: sessionmaker[Session], channels: Mapping[str, Channel]
 def send_one(sessions: sessionmaker[Session], channels: Mapping[str, Channel], owner: str,
              settings: WorkerSettings, claimed: Claimed, *, rng: random.Random | None = None,
              limiter: Limiter | None = None) -> str:
+    if claimed.delivery.purpose == "marketing":
+        admitted = marketing_gate.admit(sessions, claimed, owner)
+        if admitted is None:
+            return "withheld"
+        claimed = admitted
     channel = channels.get(claimed.channel)
     limiter = limiter or _DEFAULT_LIMITER
     try:

@@ -103,7 +103,7 @@ def register_console(app: Flask, settings: Settings) -> None:
 
 
 # Words the page's script shows (statuses, priorities, stages), translated once per page.
-SCRIPT_WORDS = ("pending", "sent", "failed", "paused", "cancelled", "scheduled", "recurring", "sending", "planning", "done",
+SCRIPT_WORDS = ("pending", "sent", "failed", "paused", "cancelled", "withheld", "scheduled", "recurring", "sending", "planning", "done",
                 "urgent", "high", "normal", "low", "bot", "(taken back by the customer)", "stranger", "visitor", "lead",
                 "customer", "repeat", "advocate", "image", "sticker", "follow", "unfollow", "postback", "location", "attachment")
 

@@ -6,19 +6,28 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.config import LANGUAGES
 from bot.forms import FormErrors, hhmm_field, int_field
 from bot.marketing.planning import POLICIES
 from bot.marketing.schedule import next_occurrence
-from bot.marketing.texts import text_problem
-from models import Segment
+from bot.marketing.texts import fields_used, text_problem
+from models import CouponTemplate, Segment
 
 SCHEDULES = ("now", "at", "recurring")
+LANGUAGE_NAMES = {"zh-TW": "繁體中文", "en": "English", "zh-CN": "简体中文"}  # each in itself: not translated
 RECURRENCES = ("daily", "weekly")
 
 
-def parse_broadcast(session: Session, form: Any, zone: ZoneInfo, now: datetime) -> tuple[dict[str, Any], FormErrors]:
+def translation_field(language: str) -> str:
+    """The form field of the text for readers of `language` (zh-CN -> text_zh_CN)."""
+    return "text_" + language.replace("-", "_")
+
+
+def parse_broadcast(session: Session, form: Any, zone: ZoneInfo, now: datetime,
+                    default_language: str = "zh-TW") -> tuple[dict[str, Any], FormErrors]:
     """Broadcast column values from the form, and the errors."""
     errors = FormErrors()
     values: dict[str, Any] = {}
@@ -37,6 +46,7 @@ def parse_broadcast(session: Session, form: Any, zone: ZoneInfo, now: datetime) 
     if problem:
         errors.add("text", problem)
     values["text"] = text.strip()
+    _translations_and_coupon(session, form, values, errors, default_language)
     policy = form.get("channel_policy") or "preferred"
     if policy not in POLICIES:
         errors.add("channel_policy", f"{policy!r} is not a channel policy")
@@ -50,6 +60,31 @@ def parse_broadcast(session: Session, form: Any, zone: ZoneInfo, now: datetime) 
     values["quiet_start"], values["quiet_end"] = (quiet_start, quiet_end) if quiet_start and quiet_end else (None, None)
     _schedule(form, values, errors, zone, now)
     return values, errors
+
+
+def _translations_and_coupon(session: Session, form: Any, values: dict[str, Any], errors: FormErrors, default_language: str) -> None:
+    """The optional text per other language, and the optional coupon template issued to each recipient.
+    `{coupon}` in a text needs a coupon to fill it."""
+    values["translations"] = {}
+    for language in LANGUAGES:
+        field = translation_field(language)
+        text = (form.get(field) or "").strip()
+        if language == default_language or not text:
+            continue
+        problem = text_problem(text)
+        if problem:
+            errors.add(field, problem)
+        values["translations"][language] = text
+    code = (form.get("coupon_template") or "").strip()
+    template = session.scalar(select(CouponTemplate).where(CouponTemplate.code == code)) if code else None
+    if code and (template is None or not template.active):
+        errors.add("coupon_template", f"{code!r} is not an active coupon template")
+    values["coupon_template_id"] = template.id if template is not None and template.active else None
+    if not code:
+        texts = {"text": values["text"], **{translation_field(lang): text for lang, text in values["translations"].items()}}
+        for field, text in texts.items():
+            if field not in errors and "coupon" in fields_used(text):
+                errors.add(field, "{coupon} needs a coupon template to fill it; choose one or remove the field")
 
 
 def _schedule(form: Any, values: dict[str, Any], errors: FormErrors, zone: ZoneInfo, now: datetime) -> None:

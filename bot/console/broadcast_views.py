@@ -9,18 +9,20 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
+from bot.config import LANGUAGES
 from bot.console import security
+from bot.console.broadcast_form import LANGUAGE_NAMES, parse_broadcast, translation_field
 from bot.console.i18n import gettext as _
 from bot.console.views import page_number, reading, runtime, writing
 from bot.marketing import planning
 from bot.marketing.planning import POLICIES, PlanningError
-from bot.marketing.results import coupon_lift, progress, purchase_lift, window_open
+from bot.marketing.results import coupon_lift, progress, purchase_lift, recipient_status, window_open
 from jobs.broadcasts import plan_due
-from models import Broadcast, BroadcastRecipient, Customer, OutboxMessage, Segment, utcnow
+from models import Broadcast, BroadcastRecipient, Coupon, CouponTemplate, Customer, OutboxMessage, Segment, utcnow
 
 broadcasts = Blueprint("broadcasts", __name__)
 RECIPIENTS_PAGE = 100
-RECIPIENT_FILTERS = ("sent", "pending", "failed", "paused", "cancelled", "control", "no_consent", "unreachable")
+RECIPIENT_FILTERS = ("sent", "pending", "failed", "paused", "cancelled", "withheld", "control", "no_consent", "unreachable", "coupon_limit")
 
 
 @broadcasts.get("/broadcasts")
@@ -38,21 +40,24 @@ def new() -> Any:
 
 
 def _form(form: Any, errors: dict[str, str], status: int = 200) -> Any:
+    settings = runtime().settings
     with reading() as db:
         segments = list(db.scalars(select(Segment).order_by(Segment.name)))
+        templates = list(db.scalars(select(CouponTemplate).where(CouponTemplate.active.is_(True)).order_by(CouponTemplate.code)))
+    other_languages = [(lang, translation_field(lang), LANGUAGE_NAMES.get(lang, lang)) for lang in LANGUAGES if lang != settings.app.default_language]
     return render_template("console/broadcast_new.html", form=form, errors=errors, segments=segments, policies=POLICIES,
-                           timezone=runtime().settings.app.timezone), status
+                           coupon_templates=templates, other_languages=other_languages,
+                           default_language=LANGUAGE_NAMES.get(settings.app.default_language, settings.app.default_language),
+                           timezone=settings.app.timezone), status
 
 
 @broadcasts.post("/broadcasts")
 @security.allow("broadcasts")
 def create() -> Any:
-    from bot.console.broadcast_form import parse_broadcast
-
     settings = runtime().settings
     now = utcnow()
     with writing() as db:
-        values, errors = parse_broadcast(db, request.form, ZoneInfo(settings.app.timezone), now)
+        values, errors = parse_broadcast(db, request.form, ZoneInfo(settings.app.timezone), now, settings.app.default_language)
         if errors:
             db.rollback()
         else:
@@ -86,10 +91,12 @@ def show(broadcast_id: int) -> Any:
         lift = purchase_lift(db, broadcast, window)
         coupons = coupon_lift(db, broadcast, window)
         segment = db.get(Segment, broadcast.segment_id) if broadcast.segment_id else None
+        coupon_template = db.get(CouponTemplate, broadcast.coupon_template_id) if broadcast.coupon_template_id else None
         children = list(db.scalars(select(Broadcast).where(Broadcast.parent_id == broadcast_id).order_by(Broadcast.id.desc()).limit(50)))
     return render_template("console/broadcast.html", broadcast=broadcast, progress=state, status=state.shown_status(broadcast.status),
                            lift=lift, coupons=coupons, window=window,
-                           window_open=window_open(lift) if lift else False, segment=segment, children=children)
+                           window_open=window_open(lift) if lift else False, segment=segment, children=children,
+                           coupon_template=coupon_template, language_names=LANGUAGE_NAMES)
 
 
 @broadcasts.get("/broadcasts/<int:broadcast_id>/progress.json")
@@ -128,16 +135,18 @@ def recipients(broadcast_id: int) -> Any:
     page = page_number()
     with reading() as db:
         broadcast = _broadcast_or_404(db, broadcast_id)
-        query = (select(BroadcastRecipient, Customer.display_name, OutboxMessage.status, OutboxMessage.last_error)
+        status = recipient_status()
+        query = (select(BroadcastRecipient, Customer.display_name, status, OutboxMessage.last_error, Coupon.code)
                  .join(Customer, Customer.id == BroadcastRecipient.customer_id)
                  .outerjoin(OutboxMessage, OutboxMessage.id == BroadcastRecipient.outbox_id)
+                 .outerjoin(Coupon, Coupon.id == BroadcastRecipient.coupon_id)
                  .where(BroadcastRecipient.broadcast_id == broadcast_id))
         if shown == "control":
             query = query.where(BroadcastRecipient.group == "control")
-        elif shown in ("no_consent", "unreachable"):
+        elif shown in ("no_consent", "unreachable", "coupon_limit"):
             query = query.where(BroadcastRecipient.group == "skipped", BroadcastRecipient.skip_reason == shown)
         elif shown:
-            query = query.where(BroadcastRecipient.group == "treated", OutboxMessage.status == shown)
+            query = query.where(BroadcastRecipient.group == "treated", status == shown)
         total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = db.execute(query.order_by(BroadcastRecipient.id).offset((page - 1) * RECIPIENTS_PAGE).limit(RECIPIENTS_PAGE)).all()
     return render_template("console/broadcast_recipients.html", broadcast=broadcast, rows=rows, shown=shown, filters=RECIPIENT_FILTERS,

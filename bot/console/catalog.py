@@ -52,7 +52,7 @@ ZH_TW: dict[str, str] = {
     "Write a reply first.": "請先輸入回覆內容。", "Write the note first.": "請先輸入備註。",
     "Profile": "顧客資料", "Lead source": "名單來源", "Language": "語言", "Region": "地區", "Age group": "年齡層", "Interests": "興趣",
     "Tags": "標籤", "Purchases": "消費", "Consent": "同意紀錄", "No consent recorded.": "沒有同意紀錄。", "Conversations": "對話",
-    "Points and ledger": "點數與明細", "Coupons": "優惠券", "Appointments": "預約", "Tickets": "客訴單", "Waits for: {what}.": "等待整合：{what}。",
+    "Points and ledger": "點數與明細", "Coupons": "優惠券", "Appointments": "預約", "Tickets": "客訴單",
     "Recent purchases": "最近消費", "Amount (NT$)": "金額（NT$）", "Items (comma-separated)": "品項（以逗號分隔）",
     "When (empty = now)": "時間（空白表示現在）",
     "Record purchase": "記錄消費", "Purchase of NT${amount} recorded.": "已記錄消費 NT${amount}。",
@@ -68,8 +68,6 @@ ZH_TW: dict[str, str] = {
     # broadcasts
     "New broadcast": "新群發", "No broadcast yet.": "還沒有群發訊息。", "Send at": "發送時間", "Channel policy": "頻道策略",
     "Control group": "對照組", "Segment": "分眾", "Save a segment first.": "請先儲存一個分眾。",
-    "Per-customer fields: {name} {tier}. {points} arrives with the loyalty engine. A text without fields goes to LINE by multicast.":
-        "個人化欄位：{name} {tier}。{points} 將隨點數模組加入。沒有個人化欄位的訊息會以 LINE 多人發送（multicast）送出。",
     "Schedule": "排程", "Now": "立即", "At": "指定時間", "Recurring": "定期", "Weekday": "星期", "Time of day": "時間",
     "Pacing": "發送節奏", "Quiet hours": "勿擾時段", "At most this many recipients a minute (empty = no cap)": "每分鐘最多發送人數（空白表示不限）",
     "Measurement": "成效評估", "Control group (% held out, sent nothing)": "對照組（保留百分比，不發送）", "Results window (days)": "成效觀察天數",

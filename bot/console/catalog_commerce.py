@@ -24,4 +24,17 @@ COMMERCE_ZH_TW: dict[str, str] = {
     "At most {count} characters.": "最多 {count} 個字。",
     "The balance is {points} points; it cannot go below zero.": "點數餘額為 {points} 點，不能扣到負數。",
     "Points adjusted by {points}.": "點數已調整 {points}。",
+    # broadcasts: a coupon per recipient, text per language, consent at send time
+    "Per-customer fields: {name} {tier} {points} {coupon}. A text without fields or coupon goes to LINE by multicast.":
+        "個人化欄位：{name} {tier} {points} {coupon}。沒有欄位也沒有優惠券的內容會以 LINE 群發（multicast）送出。",
+    "Text in other languages (optional)": "其他語言的內容（選填）",
+    "Customers who read one of these languages get its text; everyone else gets the text above.":
+        "使用這些語言的顧客會收到該語言的內容，其他人收到上面的內容。",
+    "Coupon for each recipient": "每位收件人一張優惠券", "Coupon": "優惠券",
+    "Each recipient in the sent group gets a coupon of their own; its code goes where the text says {coupon}, or on a line after it. "
+    "The control group gets none.":
+        "發送組的每位收件人都會拿到自己的一張優惠券；優惠碼放在內容的 {coupon} 處，沒有的話另起一行附上。對照組不會拿到。",
+    "{coupon} needs a coupon template to fill it; choose one or remove the field": "{coupon} 需要選一種優惠券才能填入；請選擇優惠券或移除這個欄位",
+    "withheld": "未發送（已退訂）", "withheld: opted out since planning": "未發送：規劃後才退訂", "coupon_limit": "已持有該優惠券",
+    "skipped: already holds the coupon": "略過：已持有該優惠券",
 }

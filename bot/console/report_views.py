@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, render_template
 from sqlalchemy.orm import Session
 
-from bot.console import seams, security
+from bot.console import security
 from bot.console.views import reading, runtime
 from bot.marketing import care_reports as care
 from bot.marketing import reports as compute
@@ -39,7 +39,7 @@ def _builders() -> dict[str, Callable[[Session], Table]]:
 def index() -> Any:
     with reading() as db:
         tables = {name: build(db) for name, build in _builders().items()}
-    return render_template("console/reports.html", tables=tables, seams=seams.report_seams())
+    return render_template("console/reports.html", tables=tables)
 
 
 @reports.get("/reports/<name>.csv")

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from bot.console import current_language, seams, security, ticket_work
+from bot import tiers
+from bot.console import commerce_panels, current_language, security, ticket_work
 from bot.console.care_panels import care_panels, conversation_ticket
 from bot.console.customers import delivery_statuses, profile, search_customers, timeline
 from bot.console.i18n import gettext as _
@@ -56,15 +57,15 @@ def customer_page(customer_id: int | None, conversation: Conversation | None, er
         if customer_id is not None and info is None:
             abort(404, "no such customer")
         entries, more = timeline(db, customer_id, conversation.id if conversation else None, before_id=before)
-        panels = seams.profile_panels(db, info.customer) if info else []
+        panels = commerce_panels.profile_panels(db, info.customer) if info else []
         settings = runtime().settings
         care = care_panels(db, info.customer.id, current_language(), settings.app.default_language, utcnow()) if info else None
         ticket = conversation_ticket(db, conversation.id) if conversation else None
         assignees = ticket_work.assignable(db, settings) if ticket else []
         canned = list(db.scalars(select(CannedReply).where(CannedReply.active).order_by(CannedReply.position, CannedReply.id)))
     return render_template("console/conversation.html", info=info, conversation=conversation, entries=entries, more=more,
-                           panels=panels, care=care, ticket=ticket, assignees=assignees, coupons=seams.recovery_coupon_templates(),
-                           canned=canned, errors=errors or {}, tier_label=seams.tier_label,
+                           panels=panels, care=care, ticket=ticket, assignees=assignees, coupons=commerce_panels.recovery_coupon_templates(),
+                           canned=canned, errors=errors or {}, tier_label=lambda tier, language: tiers.tier_name(runtime().settings, tier, language),
                            purchase_key=str(uuid.uuid4()), form=request.form), status
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
-from bot.console import privacy, seams, security, ticket_work
+from bot.console import commerce_panels, privacy, security, ticket_work
 from bot.console.i18n import gettext as _
 from bot.console.views import form_text, next_url, reading, runtime, writing
 from models import Conversation, Ticket, utcnow
@@ -64,8 +64,8 @@ def resolve(ticket_id: int) -> Any:
             ticket = db.get(Ticket, ticket_id)
             if ticket is None:
                 abort(404, "no such ticket")
-            if coupon:  # an active template, issued and announced to the customer (seams.issue_recovery_coupon)
-                seams.issue_recovery_coupon(db, ticket.customer_id, coupon)
+            if coupon:  # an active template, issued and announced to the customer (commerce_panels.issue_recovery_coupon)
+                commerce_panels.issue_recovery_coupon(db, ticket.customer_id, coupon)
             note = _("Ticket #{id} resolved: {reason}", id=ticket_id, reason=reason.strip())
             ticket_work.resolve(db, runtime().settings, ticket_id, g.user, reason, note, utcnow())
             conversation_id = ticket.conversation_id

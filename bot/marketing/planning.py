@@ -23,13 +23,14 @@ from sqlalchemy.orm import Session, aliased
 
 from bot import pipeline
 from bot.config import Settings
-from bot.console.seams import customer_points, tier_label
 from bot.events import Outbound
+from bot.marketing import broadcast_coupons
+from bot.marketing.broadcast_coupons import IssuedCoupon
 from bot.marketing.bulk import bulk_insert
+from bot.marketing.messages import is_personal, personal_texts, text_for
 from bot.marketing.schedule import send_slots
 from bot.marketing.segments import segment_query
-from bot.marketing.texts import fields_used, render
-from models import Broadcast, BroadcastRecipient, ChannelIdentity, Consent, Customer, OutboxMessage, Segment
+from models import Broadcast, BroadcastRecipient, ChannelIdentity, Consent, CouponTemplate, Customer, OutboxMessage, Segment
 
 POLICIES = ("preferred", "line", "telegram", "email")
 
@@ -99,16 +100,24 @@ def plan_broadcast(session: Session, broadcast: Broadcast, settings: Settings, n
             broadcast.criteria = dict(segment.criteria)  # the segment as it is now, kept with the broadcast
     if broadcast.random_seed is None:
         broadcast.random_seed = secrets.randbits(31)
+    template = _coupon_template(session, broadcast)
     members = segment_query(session, broadcast.criteria, now).subquery()
     targets, skipped = choose_targets(session, select(members.c.id), broadcast.channel_policy)
+    if template is not None:
+        full = broadcast_coupons.customers_at_limit(session, template, select(members.c.id))
+        skipped.update({t.customer_id: "coupon_limit" for t in targets if t.customer_id in full})
+        targets = [t for t in targets if t.customer_id not in full]
     treated, control = draw_control(targets, broadcast.holdout_percent, broadcast.random_seed)
-    outbox_by_customer = _write_outbox(session, broadcast, treated, settings, now)
+    issued = broadcast_coupons.issue_in_bulk(session, broadcast.id, template, [t.customer_id for t in treated], now) if template else {}
+    outbox_by_customer = _write_outbox(session, broadcast, treated, settings, now, issued, template)
     recipients = [{"broadcast_id": broadcast.id, "customer_id": t.customer_id, "group": "treated", "skip_reason": None,
-                   "channel": t.channel, "address": t.address, "outbox_id": outbox_by_customer[t.customer_id]} for t in treated]
+                   "channel": t.channel, "address": t.address, "outbox_id": outbox_by_customer[t.customer_id],
+                   "coupon_id": issued[t.customer_id].id if t.customer_id in issued else None, "withheld": None} for t in treated]
     recipients += [{"broadcast_id": broadcast.id, "customer_id": t.customer_id, "group": "control", "skip_reason": None,
-                    "channel": t.channel, "address": t.address, "outbox_id": None} for t in control]
+                    "channel": t.channel, "address": t.address, "outbox_id": None, "coupon_id": None, "withheld": None} for t in control]
     recipients += [{"broadcast_id": broadcast.id, "customer_id": customer_id, "group": "skipped", "skip_reason": reason,
-                    "channel": None, "address": None, "outbox_id": None} for customer_id, reason in skipped.items()]
+                    "channel": None, "address": None, "outbox_id": None, "coupon_id": None, "withheld": None}
+                   for customer_id, reason in sorted(skipped.items())]
     bulk_insert(session, BroadcastRecipient, recipients)
     broadcast.status = "sending" if treated else "done"
     broadcast.planned_at = now
@@ -119,22 +128,34 @@ def plan_broadcast(session: Session, broadcast: Broadcast, settings: Settings, n
     return summary
 
 
-def _write_outbox(session: Session, broadcast: Broadcast, treated: list[Target], settings: Settings,
-                  now: datetime) -> dict[int, int]:
+def _coupon_template(session: Session, broadcast: Broadcast) -> CouponTemplate | None:
+    if broadcast.coupon_template_id is None:
+        return None
+    template = session.get(CouponTemplate, broadcast.coupon_template_id)
+    if template is None or not template.active:
+        code = template.code if template else f"#{broadcast.coupon_template_id}"
+        raise PlanningError(f"the coupon template {code} is retired; choose another one or none")
+    return template
+
+
+def _write_outbox(session: Session, broadcast: Broadcast, treated: list[Target], settings: Settings, now: datetime,
+                  issued: dict[int, IssuedCoupon], template: CouponTemplate | None) -> dict[int, int]:
     """Outbox rows for the treated group; returns customer id -> outbox row id.
 
-    A text without per-customer fields goes to LINE users by multicast (500 per request); any
-    other message is one push row per customer, written in bulk.
+    A text the same for everyone who reads a language goes to LINE users by multicast (500 per
+    request, one set of rows per language); a text with per-customer fields or a coupon is one push
+    row per customer, written in bulk.
     """
     zone = ZoneInfo(settings.app.timezone)
     quiet = (broadcast.quiet_start, broadcast.quiet_end) if broadcast.quiet_start and broadcast.quiet_end else None
-    personal = fields_used(broadcast.text)
-    texts = _personal_texts(session, broadcast.text, personal, treated) if personal else {}
-    by_channel: dict[str, list[Target]] = defaultdict(list)
+    personal = is_personal(broadcast)
+    texts = (personal_texts(session, broadcast, settings, treated, issued, template) if personal
+             else {t.customer_id: text_for(broadcast, t.language) for t in treated})
+    by_channel_text: dict[tuple[str, str], list[Target]] = defaultdict(list)
     for target in treated:
-        by_channel[target.channel].append(target)
+        by_channel_text[(target.channel, "" if personal else texts[target.customer_id])].append(target)
     plan: list[tuple[str, list[Target]]] = []  # (channel, recipients of one row), in sending order
-    for channel, targets in sorted(by_channel.items()):
+    for (channel, _), targets in sorted(by_channel_text.items()):
         size = pipeline.MULTICAST_RECIPIENTS.get(channel, 1) if not personal else 1
         plan += [(channel, targets[i:i + size]) for i in range(0, len(targets), size)]
     slots = send_slots(now, [len(group) for _, group in plan], broadcast.rate_per_minute, quiet, zone)
@@ -143,14 +164,14 @@ def _write_outbox(session: Session, broadcast: Broadcast, treated: list[Target],
     message_shape = Outbound("").to_json()  # built once: asdict per row is slow at 100,000 rows
     for (channel, group), slot in zip(plan, slots, strict=True):
         if len(group) > 1 or (pipeline.MULTICAST_RECIPIENTS.get(channel, 1) > 1 and not personal):
-            [row] = pipeline.enqueue_multicast(session, channel, [t.address for t in group], [Outbound(broadcast.text)],
+            [row] = pipeline.enqueue_multicast(session, channel, [t.address for t in group], [Outbound(texts[group[0].customer_id])],
                                                purpose="marketing", not_before=slot)
             row.broadcast_id = broadcast.id
             result.update({t.customer_id: row.id for t in group})
             continue
         target = group[0]
         singles.append({"channel": channel, "address": target.address, "recipients": None,
-                        "messages": [{**message_shape, "text": texts.get(target.customer_id, broadcast.text)}],
+                        "messages": [{**message_shape, "text": texts[target.customer_id]}],
                         "purpose": "marketing", "customer_id": target.customer_id, "broadcast_id": broadcast.id,
                         "idempotency_key": str(uuid.uuid4()), "status": "pending", "attempts": 0, "next_attempt_at": slot,
                         "reply_attempted": False, "created_at": now})
@@ -160,16 +181,6 @@ def _write_outbox(session: Session, broadcast: Broadcast, treated: list[Target],
         result.update(session.execute(select(OutboxMessage.customer_id, OutboxMessage.id).where(
             OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.customer_id.is_not(None))).all())
     return result
-
-
-def _personal_texts(session: Session, text: str, fields: set[str], targets: list[Target]) -> dict[int, str]:
-    points = customer_points(session, [t.customer_id for t in targets]) if "points" in fields else {}
-    texts = {}
-    for target in targets:
-        fallback = "朋友" if target.language.startswith("zh") else "friend"
-        texts[target.customer_id] = render(text, {"name": target.name or fallback, "tier": tier_label(target.tier, target.language),
-                                                  "points": points.get(target.customer_id, 0)})
-    return texts
 
 
 def pause(session: Session, broadcast: Broadcast) -> int:
@@ -197,11 +208,13 @@ def resume(session: Session, broadcast: Broadcast, settings: Settings, now: date
 
 
 def cancel(session: Session, broadcast: Broadcast, now: datetime) -> int:
-    """Stop for good: rows not yet sent become `cancelled`; a recurring broadcast stops recurring."""
+    """Stop for good: rows not yet sent become `cancelled` (and their coupons void); a recurring broadcast stops recurring."""
     if broadcast.status in ("done", "cancelled", "failed"):
         raise PlanningError(f"this broadcast is already {broadcast.status}")
     broadcast.status = "cancelled"
     broadcast.finished_at = now
-    return session.execute(update(OutboxMessage).where(OutboxMessage.broadcast_id == broadcast.id,
-                                                       OutboxMessage.status.in_(("pending", "paused")))
-                           .values(status="cancelled")).rowcount or 0
+    cancelled = session.execute(update(OutboxMessage).where(OutboxMessage.broadcast_id == broadcast.id,
+                                                            OutboxMessage.status.in_(("pending", "paused")))
+                                .values(status="cancelled")).rowcount or 0
+    broadcast_coupons.void_unsent(session, broadcast.id, now)
+    return cancelled

@@ -8,21 +8,25 @@ few whose delivery failed. Leaving those out would compare a filtered group with
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
-from bot.console.seams import coupon_redemptions
-from models import Broadcast, BroadcastRecipient, Order, OutboxMessage, utcnow
+from models import Broadcast, BroadcastRecipient, Coupon, CouponRedemption, Order, OutboxMessage, utcnow
 
 Z95 = 1.959964
+FINISHED = ("sent", "failed", "cancelled", "withheld")
 
 
 @dataclass
 class Progress:
-    statuses: dict[str, int]  # treated recipients by outbox status: pending, sent, failed, paused, cancelled
+    # treated recipients by their message's status: pending, sent, failed, paused, cancelled, or
+    # withheld (consent withdrawn between planning and their turn)
+    statuses: dict[str, int]
     control: int
     skipped: dict[str, int]  # by reason
 
@@ -32,7 +36,7 @@ class Progress:
 
     @property
     def finished(self) -> int:
-        return sum(n for status, n in self.statuses.items() if status in ("sent", "failed", "cancelled"))
+        return sum(n for status, n in self.statuses.items() if status in FINISHED)
 
     def shown_status(self, stored: str) -> str:
         """`done` as soon as every message is out, before the job records it."""
@@ -44,17 +48,23 @@ class Progress:
 
 
 def progress(session: Session, broadcast_id: int) -> Progress:
+    status = recipient_status()
     statuses = dict(session.execute(
-        select(OutboxMessage.status, func.count(BroadcastRecipient.id))
+        select(status, func.count(BroadcastRecipient.id))
         .join(OutboxMessage, OutboxMessage.id == BroadcastRecipient.outbox_id)
         .where(BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.group == "treated")
-        .group_by(OutboxMessage.status)).all())
+        .group_by(status)).all())
     groups = session.execute(select(BroadcastRecipient.group, BroadcastRecipient.skip_reason, func.count())
                              .where(BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.group != "treated")
                              .group_by(BroadcastRecipient.group, BroadcastRecipient.skip_reason)).all()
     control = sum(n for group, _, n in groups if group == "control")
     skipped = {reason or "other": n for group, reason, n in groups if group == "skipped"}
     return Progress(statuses, control, skipped)
+
+
+def recipient_status() -> Any:
+    """A treated recipient's status: withheld if they were left out at send time, else their message's."""
+    return case((BroadcastRecipient.withheld.is_not(None), "withheld"), else_=OutboxMessage.status)
 
 
 @dataclass
@@ -135,3 +145,13 @@ def coupon_lift(session: Session, broadcast: Broadcast, window_days: int) -> Lif
 
 def window_open(lift: Lift, now: datetime | None = None) -> bool:
     return (now or utcnow()) < lift.end
+
+
+def coupon_redemptions(session: Session, customer_ids: Sequence[int], start: datetime, end: datetime) -> set[int]:
+    """Which of these customers redeemed any coupon in [start, end), for broadcast results (treated against control)."""
+    if not customer_ids:
+        return set()
+    return set(session.scalars(
+        select(Coupon.customer_id).join(CouponRedemption, CouponRedemption.coupon_id == Coupon.id)
+        .where(Coupon.customer_id.in_(list(customer_ids)), CouponRedemption.redeemed_at >= start, CouponRedemption.redeemed_at < end)
+        .distinct()))

@@ -1,4 +1,5 @@
-"""Per-customer fields in a broadcast's text: `{name}`, `{tier}`, `{points}`.
+"""Per-customer fields in a broadcast's text: `{name}`, `{tier}`, `{points}`, `{coupon}` (the code of
+the coupon the broadcast issues to each recipient).
 
 Why checked before saving: a typo such as `{nmae}` must be refused at the form, not discovered
 as a crash halfway through planning 100,000 messages.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import string
 
-FIELDS = ("name", "tier", "points")
+FIELDS = ("name", "tier", "points", "coupon")
 MAX_TEXT = 5000
 
 

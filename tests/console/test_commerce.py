@@ -9,8 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot import coupons, loyalty
-from bot.console import seams
-from bot.marketing.results import coupon_lift
+from bot.marketing.results import coupon_lift, coupon_redemptions
 from jobs.broadcasts import run_due_broadcasts
 from models import Broadcast, BroadcastRecipient, Coupon, CouponRedemption, Customer, PointsEntry, Ticket, utcnow
 from tests.care_helpers import to_customer
@@ -55,7 +54,7 @@ def test_resolve_with_a_recovery_coupon_issues_it_and_tells_the_customer(chat, c
     assert len(told) == 1 and "很抱歉造成您的不便" in told[0]
 
 
-def test_points_and_redemptions_seams_read_the_ledger_and_redemptions(chat, runtime):
+def test_point_balances_and_redemptions_read_the_ledger_and_redemptions(chat, runtime):
     chat.say("你好")
     now = utcnow()
     with runtime.sessions.begin() as session:
@@ -63,9 +62,9 @@ def test_points_and_redemptions_seams_read_the_ledger_and_redemptions(chat, runt
         code = coupons.issue_coupon(session, 1, "WELCOME10", source="test").code
         coupons.redeem(session, code, request_key="r1", redeemed_by="test")
     with runtime.sessions() as session:
-        assert seams.customer_points(session, [1, 999]) == {1: 42}
-        assert seams.coupon_redemptions(session, [1, 999], now - timedelta(minutes=1), now + timedelta(minutes=1)) == {1}
-        assert seams.coupon_redemptions(session, [1], now + timedelta(minutes=1), now + timedelta(days=1)) == set()
+        assert loyalty.balances(session, [1, 999]) == {1: 42}
+        assert coupon_redemptions(session, [1, 999], now - timedelta(minutes=1), now + timedelta(minutes=1)) == {1}
+        assert coupon_redemptions(session, [1], now + timedelta(minutes=1), now + timedelta(days=1)) == set()
 
 
 def test_broadcast_points_field_and_coupon_redemptions_treated_against_control(runtime, console, worker, standin, db):

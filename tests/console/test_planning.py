@@ -87,11 +87,12 @@ def test_personal_fields_make_one_push_row_per_customer(runtime, worker, standin
     with runtime.sessions.begin() as s:
         add_customer(s, "美玲", line="U1", consent=("line",), tier=2)
         add_customer(s, None, line="U2", consent=("line",), language="en")
-    broadcast_id = make_broadcast(runtime, text="{name} 您好，您是{tier}會員")
+    broadcast_id = make_broadcast(runtime, text="{name} 您好，您的等級：{tier}")
     run_due_broadcasts(runtime.sessions, runtime.settings)
     worker.drain()
     texts = sorted((d["to"][0], d["messages"][0]["text"]) for d in standin.deliveries)
-    assert texts == [("U1", "美玲 您好，您是第 2 級會員"), ("U2", "friend 您好，您是tier 5會員")]
+    tier_names = {t.level: t.name for t in runtime.settings.tiers}  # the configured names, in the customer's language
+    assert texts == [("U1", f"美玲 您好，您的等級：{tier_names[2]['zh-TW']}"), ("U2", f"friend 您好，您的等級：{tier_names[5]['en']}")]
     assert all(d["kind"] == "push" for d in standin.deliveries)
     assert run_due_broadcasts(runtime.sessions, runtime.settings).finished == [broadcast_id]
     assert db.get(Broadcast, broadcast_id).status == "done"

@@ -203,7 +203,7 @@
       bar.value = body.percent;
       document.getElementById("progress-text").textContent = body.percent + " %";
       const counts = { treated: body.treated, control: body.control, ...body.skipped };
-      ["sent", "pending", "failed", "paused", "cancelled"].forEach((s) => { counts[s] = body.statuses[s] || 0; });
+      ["sent", "pending", "failed", "paused", "cancelled", "withheld"].forEach((s) => { counts[s] = body.statuses[s] || 0; });
       document.querySelectorAll("#progress-counts [data-count]").forEach((dd) => { dd.textContent = counts[dd.dataset.count] || 0; });
       const status = document.getElementById("broadcast-status");
       status.textContent = label(body.status);

@@ -1,26 +1,22 @@
-"""Where the console meets the commerce code (coupons, points ledger, stamps, tiers' names).
-
-Kept in one file on purpose: the integrator changes these functions and nothing in the views.
-"""
+"""The commerce side of a customer's profile in the console (points ledger, stamp card, tier,
+coupons) and the recovery coupon staff may give when they resolve a complaint."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import coupons, loyalty, outreach
+from bot import coupons, loyalty, outreach, tiers
 from bot.commerce_i18n import gives, local_date, say
-from bot.config import Settings
 from bot.console import current_language
 from bot.console.i18n import gettext as _
 from bot.console.views import runtime
 from bot.events import Outbound
-from models import Coupon, CouponRedemption, CouponTemplate, Customer, PointsEntry, utcnow
+from models import Coupon, CouponTemplate, Customer, PointsEntry, utcnow
 from models.loyalty import POINT_KINDS
 
 LEDGER_LINES = 8
@@ -36,7 +32,6 @@ class ProfilePanel:
 
     title: str
     lines: Sequence[str] = field(default_factory=tuple)
-    waiting_for: str | None = None  # set while the model behind it is not integrated
 
 
 PANEL_TITLES = ("Points and ledger", "Coupons")
@@ -51,7 +46,7 @@ def profile_panels(session: Session, customer: Customer) -> list[ProfilePanel]:
     entries = session.scalars(select(PointsEntry).where(PointsEntry.customer_id == customer.id)
                               .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc()).limit(LEDGER_LINES))
     points += [f"{e.created_at:%Y-%m-%d} {_(e.kind)} {e.points:+d}{' · ' + e.note if e.note else ''}" for e in entries]
-    tier_name = _tier_name(settings, customer.tier, current_language())
+    tier_name = tiers.tier_name(settings, customer.tier, current_language())
     if tier_name:
         points.append(_("Tier: {name}", name=tier_name))
     size = settings.loyalty.stamp_card_size
@@ -63,13 +58,6 @@ def profile_panels(session: Session, customer: Customer) -> list[ProfilePanel]:
     if more:
         coupon_lines.append(_("(+{count} more)", count=more))
     return [ProfilePanel(PANEL_TITLES[0], points), ProfilePanel(PANEL_TITLES[1], coupon_lines or ["—"])]
-
-
-def _tier_name(settings: Settings, tier: int | None, language: str) -> str:
-    entry = next((t for t in settings.tiers if t.level == tier), None)
-    if entry is None:
-        return ""
-    return entry.name.get(language) or entry.name.get(settings.app.default_language) or str(tier)
 
 
 @dataclass(frozen=True)
@@ -103,36 +91,3 @@ def issue_recovery_coupon(session: Session, customer_id: int, template_code: str
                gives=gives(coupon.kind, coupon.value, coupon.template.item, language, settings.app.default_language))
     outreach.send_to_customer(session, customer_id, [Outbound(line)], purpose="transactional", marketing=False)
     return coupon
-
-
-def customer_points(session: Session, customer_ids: Sequence[int]) -> dict[int, int]:
-    """Point balances from the ledger for broadcast text's {points}; customers without entries are absent (0)."""
-    if not customer_ids:
-        return {}
-    rows = session.execute(select(PointsEntry.customer_id, func.sum(PointsEntry.points))
-                           .where(PointsEntry.customer_id.in_(list(customer_ids))).group_by(PointsEntry.customer_id))
-    return {customer_id: int(total or 0) for customer_id, total in rows}
-
-
-def tier_label(tier: int | None, language: str) -> str:
-    """SEAM (tiers): the name of a value tier for {tier} and the pages. Integration: the tier
-    names configured with the tier rules (issue-5a); until then the number (1 = key customers)."""
-    if tier is None:
-        return ""
-    return f"第 {tier} 級" if language.startswith("zh") else f"tier {tier}"
-
-
-def coupon_redemptions(session: Session, customer_ids: Sequence[int], start: datetime, end: datetime) -> set[int] | None:
-    """Which of these customers redeemed any coupon in [start, end), for broadcast results (treated against control)."""
-    if not customer_ids:
-        return set()
-    return set(session.scalars(
-        select(Coupon.customer_id).join(CouponRedemption, CouponRedemption.coupon_id == Coupon.id)
-        .where(Coupon.customer_id.in_(list(customer_ids)), CouponRedemption.redeemed_at >= start, CouponRedemption.redeemed_at < end)
-        .distinct()))
-
-
-def report_seams() -> list[tuple[str, str]]:
-    """SEAM (reports): reports that wait for other models: (title, what it needs). CSAT, SLA
-    compliance and complaint recovery are integrated (bot/marketing/care_reports.py)."""
-    return []

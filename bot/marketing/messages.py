@@ -1,0 +1,66 @@
+"""What each treated recipient of a broadcast is sent: the text in their language, with their own
+fields and their coupon filled in.
+
+Why the text is chosen per language before per customer: a text without fields or a coupon is the
+same for everyone who reads that language, so LINE takes it by multicast (500 a request); only a
+text that differs per customer costs a push each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from bot import loyalty
+from bot.commerce_i18n import gives, local_date, say
+from bot.config import Settings
+from bot.marketing.broadcast_coupons import IssuedCoupon
+from bot.marketing.texts import fields_used, render
+from bot.tiers import tier_name
+from models import Broadcast, CouponTemplate
+
+
+class Recipient(Protocol):
+    customer_id: int
+    name: str | None
+    tier: int | None
+    language: str
+
+
+def text_for(broadcast: Broadcast, language: str) -> str:
+    """The broadcast's text for a reader of `language`: its translation, else the main text."""
+    return (broadcast.translations or {}).get(language) or broadcast.text
+
+
+def is_personal(broadcast: Broadcast) -> bool:
+    """Whether recipients who read the same language may be sent different texts."""
+    texts = [broadcast.text, *(broadcast.translations or {}).values()]
+    return broadcast.coupon_template_id is not None or any(fields_used(text) for text in texts)
+
+
+def personal_texts(session: Session, broadcast: Broadcast, settings: Settings, targets: Sequence[Recipient],
+                   coupons: Mapping[int, IssuedCoupon], template: CouponTemplate | None) -> dict[int, str]:
+    """Customer id -> the text they are sent. A coupon the text does not place with `{coupon}` is
+    announced in a line of its own after it, in the customer's language."""
+    fields_by_language: dict[str, set[str]] = {}
+    for target in targets:
+        if target.language not in fields_by_language:
+            fields_by_language[target.language] = fields_used(text_for(broadcast, target.language))
+    wanted = set().union(*fields_by_language.values())
+    points = loyalty.balances(session, [t.customer_id for t in targets]) if "points" in wanted else {}
+    default, zone = settings.app.default_language, settings.app.timezone
+    texts = {}
+    for target in targets:
+        language = target.language
+        coupon = coupons.get(target.customer_id)
+        values = {"name": target.name or say("broadcast_name_fallback", language),
+                  "tier": tier_name(settings, target.tier, language) if "tier" in wanted else "",
+                  "points": points.get(target.customer_id, 0), "coupon": coupon.code if coupon else ""}
+        text = render(text_for(broadcast, language), values)
+        if coupon is not None and template is not None and "coupon" not in fields_by_language[language]:
+            text += "\n\n" + say("broadcast_coupon", language, code=coupon.code, expiry=local_date(coupon.expires_at, zone),
+                                 gives=gives(template.kind, template.value, template.item or {}, language, default))
+        texts[target.customer_id] = text
+    return texts
