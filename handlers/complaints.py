@@ -3,6 +3,10 @@
 Why before the dialogues and keywords in the routing: an angry message must never get a cheerful
 FAQ answer or be taken as a form value. While staff hold the conversation (handled_by 'human')
 `on_handoff` keeps the bot quiet; only consent commands (group 5) still answer.
+
+The phrase lists come from `bot.complaint_phrases.phrase_lists`: config.toml's `[complaints]` until
+an admin saves them in the console, then the saved row, read for each text message so an edit
+takes effect on the next one.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.config import Settings
+from bot.complaint_phrases import phrase_lists
+from bot.config_care import ComplaintSettings
 from bot.engine import Context
 from bot.events import Outbound
 from handlers import tickets
@@ -44,8 +49,7 @@ def tone_signals(text: str) -> list[str]:
     return found
 
 
-def classify(text: str, settings: Settings) -> Signal:
-    phrases = settings.complaints
+def classify(text: str, phrases: ComplaintSettings) -> Signal:
     words, severe = mentions(text, phrases.words), mentions(text, phrases.severe_words)
     tone = tone_signals(text)
     if words or severe or len(tone) >= phrases.tone_threshold:
@@ -63,7 +67,7 @@ def on_complaint(ctx: Context) -> Sequence[Outbound] | None:
     if ctx.postback == "human:start":
         signal = Signal("human_request", False, ("button",))
     elif ctx.event.kind == "text" and ctx.text:
-        signal = classify(ctx.text, ctx.settings)
+        signal = classify(ctx.text, phrase_lists(ctx.session, ctx.settings))
     else:
         return None
     if signal.category is None:

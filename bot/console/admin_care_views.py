@@ -1,17 +1,20 @@
 """Admin pages for customer care: bookable services and opening hours, complaint phrases and SLA.
 
 Services are rows in the database (seeded from config.toml's `[[services]]`), so they are edited
-here. The shop's business hours, holidays, complaint phrases and SLA minutes are settings
-(config.toml / BOT_* variables, read once at start): shown read-only, with where to change them.
+here. The complaint phrase lists start as config.toml's `[complaints]` and, once an admin saves
+them here, live in `console_settings` (bot/complaint_phrases.py). The shop's business hours,
+holidays and SLA minutes are settings (config.toml / BOT_* variables, read once at start): shown
+read-only, with where to change them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from bot import complaint_phrases
 from bot.config import LANGUAGES
 from bot.console import security, service_form
 from bot.console.i18n import gettext as _
@@ -19,9 +22,11 @@ from bot.console.queue_source import PRIORITIES
 from bot.console.views import reading, runtime, writing
 from bot.forms import FormErrors
 from handlers import booking
-from models import Service
+from models import ConsoleUser, Service
 
 admin_care = Blueprint("admin_care", __name__)
+PHRASE_LISTS = (("Complaint phrases", "words"), ("Phrases asking for a person", "human_words"),
+                ("Severity phrases (urgent)", "severe_words"))
 
 
 @admin_care.get("/admin/services")
@@ -56,11 +61,44 @@ def save_service(service_id: int | None = None) -> Any:
 
 @admin_care.get("/admin/complaints")
 @security.allow("admin")
-def complaints() -> Any:
+def complaints(errors: FormErrors | None = None, status: int = 200) -> Any:
+    """The phrase lists as a form (the saved row's, or config.toml's until one is saved); SLA and
+    business hours stay read-only settings. After a refused save the admin's text is shown again."""
     settings = runtime().settings
-    phrases = settings.complaints
-    lists = [("Complaint phrases", "words", phrases.words), ("Phrases asking for a person", "human_words", phrases.human_words),
-             ("Severity phrases (urgent)", "severe_words", phrases.severe_words)]
+    with reading() as db:
+        phrases = complaint_phrases.phrase_lists(db, settings)
+        row = complaint_phrases.saved_row(db)
+        saved_by = db.get(ConsoleUser, row.updated_by_id) if row is not None and row.updated_by_id else None
+        saved = {"at": row.updated_at, "by": saved_by.email if saved_by else None} if row is not None else None
+    failed = request.method == "POST"
+    lists = [(title, name, request.form.get(name, "") if failed else "\n".join(getattr(phrases, name)))
+             for title, name in PHRASE_LISTS]
+    threshold = request.form.get("tone_threshold", "") if failed else str(phrases.tone_threshold)
     sla = list(zip(PRIORITIES, settings.sla.first_response_minutes, settings.sla.resolution_minutes, strict=True))
-    return render_template("console/admin_complaints.html", lists=lists, tone_threshold=phrases.tone_threshold, sla=sla,
-                           business=settings.business, supervisor=settings.staff.supervisor)
+    return render_template("console/admin_complaints.html", lists=lists, tone_threshold=threshold, sla=sla, saved=saved,
+                           errors=errors or {}, limits=(complaint_phrases.PHRASE_MAX_LENGTH, complaint_phrases.LIST_MAX_PHRASES),
+                           business=settings.business, supervisor=settings.staff.supervisor), status
+
+
+@admin_care.post("/admin/complaints")
+@security.allow("admin")
+def save_complaints() -> Any:
+    """Save all lists at once, or nothing: any refused field gives 400 with the reason next to it."""
+    lists, problems = complaint_phrases.check_phrase_lists(request.form)
+    if lists is None:
+        errors = FormErrors({name: _(problem.message, **problem.fields) for name, problem in problems.items()})
+        return complaints(errors, 400)
+    with writing() as db:
+        complaint_phrases.save_phrase_lists(db, lists, g.user.id)
+    flash(_("Complaint phrases saved. The bot uses them from the next message."))
+    return redirect(url_for("admin_care.complaints"))
+
+
+@admin_care.post("/admin/complaints/reset")
+@security.allow("admin")
+def reset_complaints() -> Any:
+    """Forget the console's lists: config.toml's [complaints] is in force again."""
+    with writing() as db:
+        complaint_phrases.reset_phrase_lists(db)
+    flash(_("Complaint phrases reset to config.toml's [complaints]."))
+    return redirect(url_for("admin_care.complaints"))

@@ -136,4 +136,4 @@ def test_admin_edits_services_which_config_then_leaves_alone(console, runtime, d
     assert 'id="service-tea"' in console("staff").get("/console/appointments", params={"day": "2026-03-03"}).text
     assert console("staff").post("/console/admin/services", {**form, "code": "x"}).status_code == 403
     phrases = admin.get("/console/admin/complaints").text
-    assert 'id="phrases-words"' in phrases and "<li class=\"badge\">客訴</li>" in phrases and "律師" in phrases
+    assert 'id="phrases-words"' in phrases and "客訴\n投訴" in phrases and "律師" in phrases  # the lists, editable (test_admin_phrases.py)
