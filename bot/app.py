@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, jsonify, redirect
 from sqlalchemy import func, select, text
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.api import api
 from bot.config import Settings, load_settings
@@ -28,6 +29,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         JSON_AS_ASCII=False,
     )
     app.extensions["bot"] = runtime
+    if settings.web.trusted_proxies:
+        # Take the client's address and scheme from the last N proxies' X-Forwarded-* headers, so
+        # request.remote_addr (the login throttle's per-address key) is the client, not the proxy.
+        # Only that many hops are believed: anything a client writes further left is ignored.
+        hops = settings.web.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.register_blueprint(webhooks)
     register_console(app, settings)
     app.register_blueprint(unsubscribe)

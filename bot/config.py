@@ -47,6 +47,7 @@ from bot.config_crm import (
 LANGUAGES = ("zh-TW", "en", "zh-CN")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.toml"
+MAX_TRUSTED_PROXIES = 5  # more hops than this in front of one shop's service is a mistake, not a setup
 
 
 class ConfigError(Exception):
@@ -68,6 +69,7 @@ class WebSettings:
     secret_key: str = ""
     max_body_bytes: int = 1024 * 1024
     public_url: str = ""
+    trusted_proxies: int = 0  # proxies in front that set X-Forwarded-For/-Proto; 0: the headers are ignored
 
 
 @dataclass(frozen=True)
@@ -380,6 +382,9 @@ def validate(settings: Settings) -> None:
         raise ConfigError(f"web.port: must be between 1 and 65535, got {settings.web.port}")
     if settings.web.max_body_bytes < 1024:
         raise ConfigError("web.max_body_bytes: must be at least 1024")
+    if not 0 <= settings.web.trusted_proxies <= MAX_TRUSTED_PROXIES:
+        raise ConfigError(f"web.trusted_proxies: must be between 0 and {MAX_TRUSTED_PROXIES} "
+                          f"(how many proxies in front of the app), got {settings.web.trusted_proxies}")
     url = urlparse(settings.line.api_base)
     if url.scheme not in ("http", "https") or not url.netloc:
         raise ConfigError(f"line.api_base: must be an http(s) URL, got {settings.line.api_base!r}")
