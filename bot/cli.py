@@ -75,11 +75,13 @@ def _first_admin(settings: Settings, runtime: Any) -> tuple[str, str] | None:
         return ensure_first_admin(session, settings.console.first_admin_email)
 
 
+SERVE_GRACE_SECONDS = 5.0  # how long `serve` waits for requests in flight after SIGTERM / Ctrl+C
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Embedded mode: web, worker threads and the scheduler in this one process."""
-    import waitress
-
     from bot.app import create_app
+    from bot.graceful import GracefulServer
     from bot.logs import configure_logging
     from bot.runtime import build_runtime
     from bot.sandbox import start_sandbox
@@ -97,7 +99,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     worker = Worker(settings, runtime.sessions, runtime.router, runtime.channels, worker_id("serve"))
     worker.start()
     scheduler = LeaderScheduler(settings, runtime.sessions, worker.owner)
-    scheduler.start_thread()
+    scheduler_thread = scheduler.start_thread()
     email_inputs = _start_email_inputs(settings, runtime, worker.owner)
     first_admin = _first_admin(settings, runtime)
     print(f"\nService running at {base}  (health: {base}/healthz)")
@@ -107,15 +109,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if sandbox is not None and sandbox.active:
         _print_sandbox(sandbox)
     print("Press Ctrl+C to stop.\n", flush=True)
-    server = waitress.create_server(create_app(runtime=runtime), host=host, port=port, threads=8)
-    _on_terminate(server.close)
+    server = GracefulServer(create_app(runtime=runtime), host=host, port=port, threads=8, grace_seconds=SERVE_GRACE_SECONDS)
+    _on_terminate(server.request_stop, also_interrupt=True)
     try:
-        server.run()
-    except (KeyboardInterrupt, OSError):
-        pass
+        server.run()  # returns once a signal asked it to stop and the requests in flight are answered
     finally:
-        worker.stop()
         scheduler.stop()
+        worker.stop()
+        scheduler_thread.join(10)  # it releases the leader lease on its way out
         if email_inputs is not None:
             email_inputs.stop()
         runtime.close()
@@ -351,9 +352,11 @@ def cmd_apikey(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _on_terminate(callback: Callable[[], Any]) -> None:
+def _on_terminate(callback: Callable[[], Any], *, also_interrupt: bool = False) -> None:
+    """Run `callback` on SIGTERM (and on SIGINT, Ctrl+C, instead of KeyboardInterrupt when asked)."""
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: callback())
+        for number in (signal.SIGTERM, signal.SIGINT) if also_interrupt else (signal.SIGTERM,):
+            signal.signal(number, lambda *_: callback())
 
 
 def _safe_url(url: str) -> str:
