@@ -33,8 +33,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, select  # noqa: E402
-
+from bench.dialogue_common import faq_only_router, unhandled_events, wait_until_handled  # noqa: E402
 from bench.webhook import Postgres  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.engine import Router  # noqa: E402
@@ -45,21 +44,11 @@ from bot.runtime import sync_config_to_database  # noqa: E402
 from bot.worker import Worker  # noqa: E402
 from channels.line import LineChannel  # noqa: E402
 from channels.sandbox import LineStandin  # noqa: E402
-from handlers import faq  # noqa: E402
-from models import InboxEvent, OutboxMessage, utcnow  # noqa: E402
+from models import utcnow  # noqa: E402
 from models.db import make_engine, make_session_factory  # noqa: E402
 from models.migrate import upgrade  # noqa: E402
 
 TOKEN = "bench-token"
-
-
-def faq_router() -> Router:
-    router = Router()
-    router.add("faq.menu", 50, faq.on_menu_postback)
-    router.add("faq.keyword", 50, faq.on_faq_keyword)
-    router.add("faq.attachment", 50, faq.on_attachment)
-    router.set_fallback("faq.fallback", faq.fallback)
-    return router
 
 
 def next_consult_day(today: date) -> date:
@@ -119,20 +108,13 @@ def one_run(url: str, router: Router, events: list[Inbound], api_base: str, stan
     started = time.monotonic()
     worker.start()
     try:
-        while True:
-            with sessions() as session:
-                pending = session.scalar(select(func.count()).select_from(InboxEvent).where(InboxEvent.status == "pending"))
-                pending += session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending"))
-            if not pending:
-                break
-            time.sleep(0.05)
+        wait_until_handled(sessions)
         elapsed = time.monotonic() - started
     finally:
         worker.stop()
         channel.close()
         engine.dispose()
-    with make_session_factory(make_engine(url))() as session:
-        failed = session.scalar(select(func.count()).select_from(InboxEvent).where(InboxEvent.status != "done"))
+    failed = unhandled_events(make_session_factory(make_engine(url)))
     if failed:
         raise SystemExit(f"{failed} events were not handled: the benchmark is invalid")
     return len(events) / elapsed, len(standin.deliveries)
@@ -155,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     api_base = standin.start()
     postgres = Postgres(work / "pg", fsync=True)
     postgres.start()
-    routers = {"care": build_router, "faq": faq_router}
+    routers = {"care": build_router, "faq": faq_only_router}
     databases = ["postgresql"] + ([] if args.skip_sqlite else ["sqlite"])
     results: dict[tuple[str, str], list[float]] = {}
     replies: dict[str, int] = {}

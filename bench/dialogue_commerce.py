@@ -1,5 +1,5 @@
-"""Dialogue throughput: replies per second end to end with the CRM handlers registered, against the
-same service with only the FAQ and fallback handlers, in the same run.
+"""Dialogue throughput: messages handled and answered per second end to end with every CRM handler
+registered, against the same service with only the FAQ and fallback handlers, in the same run.
 
 Run by hand (never in CI), from the project root:
 
@@ -10,19 +10,24 @@ Everything is started here and stopped at the end: a throwaway PostgreSQL server
 stand-in (in this process, with the load generator), and the service (web + worker threads) in a
 child process, as `python -m bot serve` would run it but on PostgreSQL. Each round starts from an
 empty database, lets 100 customers follow the account, gives them a purchase history and coupons,
-then posts the same mix of messages as fast as 8 senders can and stops the clock when the
-stand-in has received every reply.
+then posts the same mix of messages as fast as 8 senders can and stops the clock when every
+message is handled and every reply delivered: nothing pending in the inbox or the outbox.
 
-The mix follows the issue (points, coupons, booking, complaints, FAQ, chatter). Only the
-coupon and points handlers exist in this branch, so the booking and complaint messages are
-answered by the fallback in both setups here; the figure for all CRM handlers needs the other
-half of issue 5 merged. The target (issue 5): full / FAQ-only >= 0.7.
+The clock does not wait for one reply per message (it did, and hung): a complaint hands the
+conversation to staff, and the full service then rightly stays silent on that customer's later
+messages, while the FAQ-only service answers every one. Both setups are timed the same way, as
+`dialogue_care.py` does (bench/dialogue_common.py); the replies are counted and printed, and the
+FAQ-only setup must still answer every message.
+
+The mix follows the issue (points, coupons, booking, complaints, FAQ, chatter). The target
+(issue 5): full / FAQ-only >= 0.7.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import statistics
@@ -43,10 +48,10 @@ if str(ROOT) not in sys.path:  # run as a script, sys.path[0] is bench/
 import requests  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
+from bench.dialogue_common import faq_only_router, unhandled_events, wait_until_handled  # noqa: E402
 from bot.chat import line_event  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.coupons import issue_coupon  # noqa: E402
-from bot.engine import Router  # noqa: E402
 from bot.orders import record_order  # noqa: E402
 from channels.line import sign  # noqa: E402
 from channels.sandbox import LineStandin  # noqa: E402
@@ -64,17 +69,6 @@ TARGET_RATIO = 0.7
 MIX = [("點數", 10), ("my points", 8), ("我的点数", 7), ("優惠券", 10), ("my coupons", 8), ("优惠券", 7),
        ("營業時間?", 7), ("where is the shop?", 7), ("读书会几点", 6), ("預約", 8), ("book an appointment", 7),
        ("客訴 服務很爛", 5), ("I want a refund", 5), ("hello", 5)]
-
-
-def faq_only_router() -> Router:
-    from handlers import faq
-
-    router = Router()
-    router.add("faq.menu", 50, faq.on_menu_postback)
-    router.add("faq.keyword", 50, faq.on_faq_keyword)
-    router.add("faq.attachment", 50, faq.on_attachment)
-    router.set_fallback("faq.fallback", faq.fallback)
-    return router
 
 
 def environ(database_url: str, line_api: str) -> dict[str, str]:
@@ -140,18 +134,6 @@ def post(session: requests.Session, url: str, event: dict) -> None:
         raise RuntimeError(f"webhook answered {response.status_code}: {response.text}")
 
 
-def replies(standin: LineStandin) -> int:
-    return sum(1 for d in list(standin.deliveries) if d["kind"] == "reply")
-
-
-def wait_for(standin: LineStandin, count: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while replies(standin) < count:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"only {replies(standin)} of {count} replies arrived in {timeout:.0f} s")
-        time.sleep(0.01)
-
-
 def wait_quiet(standin: LineStandin, seconds: float = 1.0) -> None:
     """Until nothing new has arrived for `seconds` (the seeding's pushes have gone out)."""
     seen, still = -1, 0.0
@@ -197,7 +179,8 @@ def seed(service: Service, standin: LineStandin, database_url: str, users: list[
     engine.dispose()
 
 
-def one_round(setup: str, env: dict[str, str], standin: LineStandin, database_url: str, events: int) -> float:
+def one_round(setup: str, env: dict[str, str], standin: LineStandin, database_url: str, events: int) -> tuple[float, int]:
+    """One setup from an empty database; returns (messages per second, replies delivered)."""
     reset_database(database_url)
     standin.reset()
     service = Service(setup, env)
@@ -220,15 +203,21 @@ def one_round(setup: str, env: dict[str, str], standin: LineStandin, database_ur
                         return
                     post(session, service.url, event)
 
+        engine = make_engine(database_url)
+        sessions = make_session_factory(engine)
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=SENDERS) as pool:
             list(pool.map(sender, range(SENDERS)))
-        wait_for(standin, events, 600)
+        wait_until_handled(sessions, 600)  # every message is in the inbox once its webhook answered 200
         elapsed = time.perf_counter() - started
-        wait_quiet(standin, 0.5)
-        if replies(standin) != events:
-            raise RuntimeError(f"{setup}: {replies(standin)} replies for {events} messages")
-        return events / elapsed
+        failed = unhandled_events(sessions)
+        engine.dispose()
+        if failed:
+            raise RuntimeError(f"{setup}: {failed} events were not handled: the round is invalid")
+        answered = len(standin.deliveries)
+        if setup == "faq" and answered != events:
+            raise RuntimeError(f"faq: {answered} replies for {events} messages (it answers every message)")
+        return events / elapsed, answered
     except Exception:
         service.log.seek(0)
         print(service.log.read().decode(errors="replace")[-3000:], file=sys.stderr)
@@ -248,10 +237,12 @@ def main() -> None:
         serve(options.serve, options.port)
         return
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the stand-in's access log, a line per reply, is noise here
     pg = PostgresServer().start()
     standin = LineStandin(access_token=TOKEN)
     standin.start()
     rates: dict[str, list[float]] = {"full": [], "faq": []}
+    answered: dict[str, int] = {}
     try:
         database_url = pg.create_database("bench_dialogue")
         engine = make_engine(database_url)
@@ -261,19 +252,19 @@ def main() -> None:
         for number in range(options.rounds):
             order = ("full", "faq") if number % 2 == 0 else ("faq", "full")
             for setup in order:
-                rate = one_round(setup, env, standin, database_url, options.events)
+                rate, answered[setup] = one_round(setup, env, standin, database_url, options.events)
                 rates[setup].append(rate)
-                print(f"  round {number + 1} {setup:4}: {rate:6.1f} replies/s", flush=True)
+                print(f"  round {number + 1} {setup:4}: {rate:6.1f} messages/s, {answered[setup]} replies", flush=True)
     finally:
         standin.stop()
         pg.stop()
     full, faq = statistics.median(rates["full"]), statistics.median(rates["faq"])
     print(f"\nDialogue throughput, {options.events} messages x {options.rounds} rounds, PostgreSQL, 2 cores (medians)")
-    print(f"  FAQ and fallback only:           {faq:6.1f} replies/s")
-    print(f"  with coupon and points handlers: {full:6.1f} replies/s")
+    print(f"  FAQ and fallback only:  {faq:6.1f} messages/s ({answered['faq']} replies per round)")
+    print(f"  with every CRM handler: {full:6.1f} messages/s ({answered['full']} replies per round: "
+          "after a complaint the bot is silent until staff resolve it)")
     verdict = "met" if full / faq >= TARGET_RATIO else "MISSED"
     print(f"  ratio {full / faq:.2f} (target >= {TARGET_RATIO}: {verdict})")
-    print("  (booking and complaint messages reach the fallback in both setups: those handlers are not in this branch)")
 
 
 if __name__ == "__main__":
