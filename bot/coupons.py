@@ -12,6 +12,7 @@ Why these shapes:
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from models import Coupon, CouponRedemption, CouponTemplate, Customer, utcnow
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
 STATUSES = ("active", "used", "expired", "void")
+log = logging.getLogger(__name__)
 
 
 class CouponError(Exception):
@@ -56,22 +58,33 @@ def looks_like_code(text: str) -> bool:
 
 def sync_templates(session: Session, settings: Settings) -> None:
     """Make the database's templates match `[[coupon_templates]]`: insert or update each by code
-    (one upsert, safe when many processes start at once) and retire config templates that left it."""
+    (one upsert, safe when many processes start at once) and retire config templates that left it.
+
+    A template an admin saved in the console (origin 'console') is the console's: neither the upsert
+    nor the retiring touches it, else an edit would silently vanish at the next start. Config's entry
+    for such a code is ignored, and the log says so once per start."""
     rows = [
         {"code": t.code, "kind": t.kind, "value": Decimal(str(t.value)), "name": dict(t.name), "item": dict(t.item),
          "validity_days": t.validity_days, "max_uses": t.max_uses, "per_customer_limit": t.per_customer_limit,
          "active": True, "origin": "config", "created_at": utcnow(), "updated_at": utcnow()}
         for t in settings.coupon_templates
     ]
+    config_codes = [t.code for t in settings.coupon_templates]
     if rows:
         dialect = session.get_bind().dialect.name
         insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = insert_fn(CouponTemplate).values(rows)
         changing = ("kind", "value", "name", "item", "validity_days", "max_uses", "per_customer_limit", "active", "updated_at")
         session.execute(statement.on_conflict_do_update(
-            index_elements=["code"], set_={name: getattr(statement.excluded, name) for name in changing}))
+            index_elements=["code"], set_={name: getattr(statement.excluded, name) for name in changing},
+            where=CouponTemplate.origin == "config"))
+        owned = sorted(session.scalars(select(CouponTemplate.code).where(
+            CouponTemplate.origin != "config", CouponTemplate.code.in_(config_codes))))
+        if owned:
+            log.warning("config.toml's [[coupon_templates]] entries for %s are ignored: the console owns these templates",
+                        ", ".join(owned))
     session.execute(update(CouponTemplate).where(
-        CouponTemplate.origin == "config", CouponTemplate.code.not_in([t.code for t in settings.coupon_templates]))
+        CouponTemplate.origin == "config", CouponTemplate.code.not_in(config_codes))
         .values(active=False))
 
 

@@ -26,6 +26,7 @@ CONSOLE_PREFIX = "/console"
 def blueprints() -> list[Any]:
     """Every console blueprint, in one visible list."""
     from bot.console.admin_care_views import admin_care
+    from bot.console.admin_coupon_views import admin_coupons
     from bot.console.admin_views import admin
     from bot.console.appointment_views import appointments
     from bot.console.auth_views import auth
@@ -38,7 +39,7 @@ def blueprints() -> list[Any]:
     from bot.console.staff_views import staff
     from bot.console.ticket_views import tickets
 
-    return [auth, queue, staff, commerce, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care]
+    return [auth, queue, staff, commerce, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care, admin_coupons]
 
 
 def persistent_secret_key(settings: Settings) -> str:
