@@ -17,7 +17,7 @@ from channels.base import Delivery, DeliveryError
 from channels.email_send import EmailChannel
 from channels.email_tokens import signing_secret, unsubscribe_token
 from channels.imap_poller import ImapPoller
-from models import Consent, InboxEvent, OutboxMessage
+from models import ChannelIdentity, Consent, Customer, InboxEvent, OutboxMessage
 from tests.channels.imap_standin import ImapStandin
 
 CUSTOMER = "mei.lin@gmail.example"
@@ -28,7 +28,18 @@ def enqueue(runtime, *texts, purpose="reply", address=CUSTOMER, **fields):
         return [r.id for r in pipeline.enqueue(session, "email", address, [Outbound(t, **fields) for t in texts], purpose=purpose)]
 
 
+def subscriber(runtime, address=CUSTOMER):
+    """A customer on email who gives marketing consent there (marketing is only sent to such)."""
+    with runtime.sessions.begin() as session:
+        customer = Customer(display_name="美玲")
+        session.add(customer)
+        session.flush()
+        session.add_all([ChannelIdentity(customer_id=customer.id, channel="email", platform_user_id=address),
+                         Consent(customer_id=customer.id, channel="email", purpose="marketing", granted=True, source="test")])
+
+
 def test_marketing_mail_carries_one_click_unsubscribe(runtime, worker, outbox_mail, db):
+    subscriber(runtime)
     [row_id] = enqueue(runtime, "春季書展 8 折", purpose="marketing", buttons=(Button("看書單", "list", "書單"),))
     worker.deliver_once()
     assert db.get(OutboxMessage, row_id).status == "sent"
@@ -41,6 +52,14 @@ def test_marketing_mail_carries_one_click_unsubscribe(runtime, worker, outbox_ma
     html = sent.get_body(preferencelist=("html",)).get_content()
     assert "春季書展 8 折" in plain and "- 書單" in plain and "Unsubscribe" in plain
     assert "mailto:" in html and "春季書展 8 折" in html
+
+
+def test_marketing_mail_to_an_address_without_consent_is_withheld(runtime, worker, outbox_mail, db):
+    subscriber(runtime, "someone.else@gmail.example")
+    [row_id] = enqueue(runtime, "春季書展 8 折", purpose="marketing")
+    worker.deliver_once()
+    assert db.get(OutboxMessage, row_id).status == "withheld"
+    assert outbox_mail.messages == []
 
 
 def test_replies_carry_no_unsubscribe_and_customer_text_is_escaped_in_html(runtime, worker, outbox_mail):
