@@ -42,8 +42,23 @@ class CouponError(Exception):
         self.reason = reason
 
 
+# Random bytes below 248 (= 8 x 31) map evenly onto the alphabet; the others are dropped.
+_EVEN_BYTES = 8 * len(CODE_ALPHABET)
+_BYTE_TO_CHAR = bytes(ord(CODE_ALPHABET[b % len(CODE_ALPHABET)]) if b < _EVEN_BYTES else 0 for b in range(256))
+_UNEVEN_BYTES = bytes(range(_EVEN_BYTES, 256))
+
+
 def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return new_codes(1)[0]
+
+
+def new_codes(count: int) -> list[str]:
+    """`count` random codes, without bias. Why bytes and translate: a broadcast issues up to 100,000
+    codes at once, and a character at a time through `secrets.choice` costs seconds of it."""
+    chars = ""
+    while len(chars) < count * CODE_LENGTH:
+        chars += secrets.token_bytes(count * CODE_LENGTH * 9 // 8 + 16).translate(_BYTE_TO_CHAR, _UNEVEN_BYTES).decode("ascii")
+    return [chars[i:i + CODE_LENGTH] for i in range(0, count * CODE_LENGTH, CODE_LENGTH)]
 
 
 def normalize_code(text: str) -> str:

@@ -145,3 +145,17 @@ def test_an_opted_out_customer_gets_no_reminder(chat, db, runtime):
     issue(runtime, customer, "FREECOFFEE", now=utcnow() - timedelta(days=58))
     assert coupon_reminders.run(runtime.sessions, runtime.settings) == 0
     assert pushed_texts(db, customer, "marketing") == []
+
+
+def test_codes_drawn_in_bulk_use_every_letter_of_the_alphabet_evenly():
+    from collections import Counter
+
+    from bot.coupons import CODE_ALPHABET, CODE_LENGTH, new_codes
+
+    codes = new_codes(20_000)
+    assert len(codes) == 20_000 and len(set(codes)) == 20_000
+    assert all(len(code) == CODE_LENGTH for code in codes)
+    counts = Counter("".join(codes))
+    assert set(counts) == set(CODE_ALPHABET)  # no other character, none missing
+    expected = 20_000 * CODE_LENGTH / len(CODE_ALPHABET)
+    assert all(abs(n - expected) < 0.05 * expected for n in counts.values())  # a biased map would be off by ~10 %

@@ -41,7 +41,15 @@ def bulk_insert(session: Session, model: Any, rows: Sequence[dict[str, Any]]) ->
 
 def _converter(column_type: Any) -> Any:
     if isinstance(column_type, UTCDateTime):
-        return lambda value: None if value is None else _naive_utc(value)
+        converted: dict[datetime, datetime] = {}  # a plan's rows share a few instants (now, a slot, an expiry)
+
+        def naive(value: datetime | None) -> datetime | None:
+            if value is None:
+                return None
+            if value not in converted:
+                converted[value] = _naive_utc(value)
+            return converted[value]
+        return naive
     if isinstance(column_type, JSON):
         return lambda value: None if value is None else json.dumps(value, ensure_ascii=False)
     return lambda value: value

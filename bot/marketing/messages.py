@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.marketing.broadcast_coupons import IssuedCoupon
 from bot.marketing.texts import fields_used, render
 from bot.tiers import tier_name
-from models import Broadcast, CouponTemplate
+from models import Broadcast, CouponTemplate, utcnow
 
 
 class Recipient(Protocol):
@@ -50,17 +50,25 @@ def personal_texts(session: Session, broadcast: Broadcast, settings: Settings, t
             fields_by_language[target.language] = fields_used(text_for(broadcast, target.language))
     wanted = set().union(*fields_by_language.values())
     points = loyalty.balances(session, [t.customer_id for t in targets]) if "points" in wanted else {}
-    default, zone = settings.app.default_language, settings.app.timezone
+    coupon_lines = {language: _coupon_line(settings, template, language, coupons)
+                    for language, fields in fields_by_language.items() if template is not None and "coupon" not in fields}
     texts = {}
-    for target in targets:
+    for target in targets:  # up to 100,000: only the per-customer parts are worked out here
         language = target.language
         coupon = coupons.get(target.customer_id)
         values = {"name": target.name or say("broadcast_name_fallback", language),
                   "tier": tier_name(settings, target.tier, language) if "tier" in wanted else "",
                   "points": points.get(target.customer_id, 0), "coupon": coupon.code if coupon else ""}
         text = render(text_for(broadcast, language), values)
-        if coupon is not None and template is not None and "coupon" not in fields_by_language[language]:
-            text += "\n\n" + say("broadcast_coupon", language, code=coupon.code, expiry=local_date(coupon.expires_at, zone),
-                                 gives=gives(template.kind, template.value, template.item or {}, language, default))
+        if coupon is not None and language in coupon_lines:
+            text += coupon_lines[language].replace("\0code\0", coupon.code)
         texts[target.customer_id] = text
     return texts
+
+
+def _coupon_line(settings: Settings, template: CouponTemplate, language: str, coupons: Mapping[int, IssuedCoupon]) -> str:
+    """The line announcing the coupon in `language`, with a placeholder for the code. One broadcast's
+    coupons are issued together, so they share what they give and their expiry date."""
+    expires_at = next(iter(coupons.values())).expires_at if coupons else utcnow()
+    what = gives(template.kind, template.value, template.item or {}, language, settings.app.default_language)
+    return "\n\n" + say("broadcast_coupon", language, code="\0code\0", gives=what, expiry=local_date(expires_at, settings.app.timezone))

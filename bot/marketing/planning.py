@@ -9,6 +9,7 @@ draw must happen among the customers who *could* have been sent it, and must nev
 
 from __future__ import annotations
 
+import os
 import random
 import secrets
 import uuid
@@ -162,6 +163,7 @@ def _write_outbox(session: Session, broadcast: Broadcast, treated: list[Target],
     result: dict[int, int] = {}
     singles: list[dict[str, Any]] = []
     message_shape = Outbound("").to_json()  # built once: asdict per row is slow at 100,000 rows
+    keys = iter(retry_keys(len(treated)))
     for (channel, group), slot in zip(plan, slots, strict=True):
         if len(group) > 1 or (pipeline.MULTICAST_RECIPIENTS.get(channel, 1) > 1 and not personal):
             [row] = pipeline.enqueue_multicast(session, channel, [t.address for t in group], [Outbound(texts[group[0].customer_id])],
@@ -173,7 +175,7 @@ def _write_outbox(session: Session, broadcast: Broadcast, treated: list[Target],
         singles.append({"channel": channel, "address": target.address, "recipients": None,
                         "messages": [{**message_shape, "text": texts[target.customer_id]}],
                         "purpose": "marketing", "customer_id": target.customer_id, "broadcast_id": broadcast.id,
-                        "idempotency_key": str(uuid.uuid4()), "status": "pending", "attempts": 0, "next_attempt_at": slot,
+                        "idempotency_key": next(keys), "status": "pending", "attempts": 0, "next_attempt_at": slot,
                         "reply_attempted": False, "created_at": now})
     session.flush()
     if singles:
@@ -181,6 +183,13 @@ def _write_outbox(session: Session, broadcast: Broadcast, treated: list[Target],
         result.update(session.execute(select(OutboxMessage.customer_id, OutboxMessage.id).where(
             OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.customer_id.is_not(None))).all())
     return result
+
+
+def retry_keys(count: int) -> list[str]:
+    """`count` random UUIDs (LINE wants its retry key as one), from one read of the random source
+    instead of one each: at 100,000 rows the difference is a second."""
+    raw = os.urandom(16 * count)
+    return [str(uuid.UUID(bytes=raw[i:i + 16], version=4)) for i in range(0, 16 * count, 16)]
 
 
 def pause(session: Session, broadcast: Broadcast) -> int:
