@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -71,13 +72,13 @@ def saved_row(session: Session) -> ConsoleSetting | None:
 def save_phrase_lists(session: Session, lists: ComplaintSettings, user_id: int | None) -> None:
     """Store the lists (already checked by `check_phrase_lists`) as the truth from now on."""
     value = {name: list(getattr(lists, name)) for name in LISTS} | {"tone_threshold": lists.tone_threshold}
-    row = session.get(ConsoleSetting, SETTING_KEY)
-    if row is None:
-        row = ConsoleSetting(key=SETTING_KEY)
-        session.add(row)
-    row.value = value  # a new dict, so the change is seen and written
-    row.updated_by_id = user_id
-    row.updated_at = utcnow()  # also when nothing changed: the page says who saved last
+    # One upsert, so two admins saving for the first time at once both succeed (the later one wins)
+    # instead of one of them hitting the primary key. updated_at is set also when nothing changed:
+    # the page says who saved last.
+    insert_fn = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert_fn(ConsoleSetting).values(key=SETTING_KEY, value=value, updated_by_id=user_id, updated_at=utcnow())
+    session.execute(statement.on_conflict_do_update(index_elements=["key"], set_={
+        "value": statement.excluded.value, "updated_by_id": statement.excluded.updated_by_id, "updated_at": statement.excluded.updated_at}))
 
 
 def reset_phrase_lists(session: Session) -> bool:

@@ -45,7 +45,6 @@ CARE_ZH_TW: dict[str, str] = {
     "A cancelled visit cannot be marked.": "已取消的預約無法標記。",
     # admin: services and complaint phrases
     "Services and opening hours": "服務項目與營業時間", "Complaint phrases": "客訴關鍵字",
-    "Coupon templates are added here with the coupons model.": "優惠券範本會隨優惠券模組加入此處。",
     "The shop's hours": "店家營業時間", "Holidays": "公休日", "Business hours": "營業時間",
     "SLA clocks run only in these hours; services without hours of their own use them. Change [business] in config.toml and restart.":
         "SLA 只在這些時間計時，沒有自訂時段的服務也用這些時間。請修改 config.toml 的 [business] 後重新啟動。",
@@ -59,11 +58,7 @@ CARE_ZH_TW: dict[str, str] = {
     "Give the name in at least one language.": "請至少用一種語言輸入名稱。",
     "Use a short code of letters, digits, - and _ (like consult).": "請用英文字母、數字、- 與 _ 組成的短代碼（例如 consult）。",
     "A service with this code exists.": "已有相同代碼的服務。",
-    "Read-only: these are settings. Change [complaints] and [sla] in config.toml (or BOT_COMPLAINTS_WORDS, comma-separated) and restart.":
-        "唯讀：這些是設定值。請修改 config.toml 的 [complaints] 與 [sla]（或 BOT_COMPLAINTS_WORDS，以逗號分隔）後重新啟動。",
     "Phrases asking for a person": "要求真人的關鍵字", "Severity phrases (urgent)": "嚴重關鍵字（緊急）", "Tone": "語氣",
-    "A message with {n} or more signs of anger (!!!, SHOUTING, angry emoji) is a complaint too.":
-        "訊息中有 {n} 個以上的憤怒跡象（!!!、全大寫、生氣表情）也算客訴。",
     "SLA (business minutes)": "SLA（營業時間分鐘數）", "Breaches are assigned to {who} and alerted.": "逾時的案件會指派給 {who} 並通知。",
     # care reports
     "Customers whose complaint was resolved, and how many bought again within 90 days of the resolution.":
