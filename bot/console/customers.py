@@ -12,14 +12,16 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from models import ChannelIdentity, Consent, Conversation, Customer, InternalNote, Message, Order, OutboxMessage
+from bot.coupons import normalize_code
+from models import ChannelIdentity, Consent, Conversation, Coupon, Customer, InternalNote, Message, Order, OutboxMessage, ReferralCode
 
 TIMELINE_PAGE = 200
 SEARCH_LIMIT = 50
 
 
 def search_customers(session: Session, query: str) -> list[Customer]:
-    """By id (a number, or `#123`), email, phone, or part of the name; newest first."""
+    """By id (a number, or `#123`), email, phone, part of the name, a platform id, a coupon code or a
+    referral code; newest first."""
     text = query.strip()
     if not text:
         return list(session.scalars(select(Customer).order_by(Customer.id.desc()).limit(SEARCH_LIMIT)))
@@ -34,6 +36,10 @@ def search_customers(session: Session, query: str) -> list[Customer]:
         conditions.append(Customer.phone.like(f"%{_escape_like(digits)}%", escape="\\"))
     identity = select(ChannelIdentity.customer_id).where(ChannelIdentity.platform_user_id == text)
     conditions.append(Customer.id.in_(identity))
+    code = normalize_code(text)  # a coupon code the customer shows at the till, or their referral code
+    if code:
+        conditions.append(Customer.id.in_(select(Coupon.customer_id).where(Coupon.code == code)))
+        conditions.append(Customer.id.in_(select(ReferralCode.customer_id).where(ReferralCode.code == code)))
     return list(session.scalars(select(Customer).where(or_(*conditions)).order_by(Customer.id.desc()).limit(SEARCH_LIMIT)))
 
 

@@ -56,6 +56,22 @@ def test_search_by_name_email_phone_id_and_platform_id(chat, runtime, console):
     assert "王小明" not in staff.get("/console/customers", params={"q": "%"}).text
 
 
+def test_search_by_the_code_of_a_coupon_the_customer_holds_or_their_referral_code(chat, runtime, console):
+    from bot import coupons
+    from models import Customer, ReferralCode
+
+    chat.say("hi")
+    with runtime.sessions.begin() as s:
+        s.get(Customer, 1).display_name = "王小明"
+        code = coupons.issue_coupon(s, 1, "SORRY15", source="test").code
+        s.add(ReferralCode(code="REF8CODE", customer_id=1))
+    staff = console("staff")
+    typed_at_the_till = f"{code[:5].lower()}-{code[5:].lower()}"  # as a cashier might type it
+    for query in (code, typed_at_the_till, "REF8CODE", "ref8code"):
+        assert "王小明" in staff.get("/console/customers", params={"q": query}).text, query
+    assert "王小明" not in staff.get("/console/customers", params={"q": "ZZZZZZZZZZ"}).text
+
+
 def test_staff_reply_goes_out_on_the_customers_channel_and_takes_over(chat, runtime, console, worker, standin, db):
     chat.say("請問有這本書嗎？")
     staff = console("staff")
