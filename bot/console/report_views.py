@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, render_template
 from sqlalchemy.orm import Session
 
-from bot.console import security
+from bot import tiers
+from bot.console import current_language, security
 from bot.console.views import reading, runtime
 from bot.marketing import care_reports as care
 from bot.marketing import reports as compute
@@ -24,7 +25,7 @@ def _builders() -> dict[str, Callable[[Session], Table]]:
     zone = ZoneInfo(runtime().settings.app.timezone)
     return {
         "funnel": compute.funnel,
-        "tiers": compute.tier_pyramid,
+        "tiers": lambda session: compute.tier_pyramid(session, _tier_names()),
         "rfm": compute.rfm_grid,
         "retention": lambda session: compute.retention(session, zone),
         "campaign-lift": compute.campaign_lift,
@@ -32,6 +33,11 @@ def _builders() -> dict[str, Callable[[Session], Table]]:
         "sla": lambda session: care.sla_compliance(session, zone),
         "recovery": lambda session: care.complaint_recovery(session, runtime().settings),
     }
+
+
+def _tier_names() -> dict[int, str]:
+    settings = runtime().settings
+    return {tier.level: tiers.tier_name(settings, tier.level, current_language()) for tier in settings.tiers}
 
 
 @reports.get("/reports")

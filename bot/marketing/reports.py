@@ -9,6 +9,7 @@ buyers who referred someone).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,7 +43,7 @@ def funnel(session: Session) -> Table:
                  [[stage, int(n), round(100.0 * n / top, 1)] for stage, n in zip(stages, row, strict=True)])
 
 
-def tier_pyramid(session: Session) -> Table:
+def tier_pyramid(session: Session, names: Mapping[int, str] | None = None) -> Table:
     revenue = (select(Order.customer_id, func.sum(Order.amount).label("total")).group_by(Order.customer_id).subquery())
     rows = session.execute(select(Customer.tier, func.count(), func.coalesce(func.sum(revenue.c.total), 0))
                            .outerjoin(revenue, revenue.c.customer_id == Customer.id).group_by(Customer.tier)
@@ -54,6 +55,8 @@ def tier_pyramid(session: Session) -> Table:
     for tier in range(1, 6):
         _, count, money = by_tier.get(tier, (tier, 0, 0))
         table.append([tier, int(count), round(100.0 * count / customers, 1), float(money), round(100.0 * float(money) / total, 1)])
+    if names:  # "2 · 金卡會員": the number keeps the order, the configured name says what it is
+        table = [[f"{row[0]} · {names[row[0]]}" if names.get(row[0]) else row[0], *row[1:]] for row in table]
     return Table(["tier", "customers", "share of customers %", "revenue", "share of revenue %"], table)
 
 

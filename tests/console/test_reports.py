@@ -58,6 +58,9 @@ def test_reports_page_and_csv(console, runtime):
         assert rows[0] and all(len(r) == len(rows[0]) for r in rows)
     assert list(csv.reader(io.StringIO(marketer.get("/console/reports/funnel.csv").content.decode("utf-8-sig"))))[1] == ["contacts", "5", "100.0"]
     assert marketer.get("/console/reports/nothing.csv").status_code == 404
+    tiers = list(csv.reader(io.StringIO(marketer.get("/console/reports/tiers.csv").content.decode("utf-8-sig"))))
+    names = {t.level: t.name["zh-TW"] for t in runtime.settings.tiers}  # the console speaks zh-TW by default
+    assert [row[0] for row in tiers[1:]] == [f"{level} · {names[level]}" for level in range(1, 6)]
 
 
 def test_lead_campaign_links_qr_and_counts(console, runtime, server, settings):
