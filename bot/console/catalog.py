@@ -45,7 +45,8 @@ ZH_TW: dict[str, str] = {
     "Last message": "最後訊息", "Nothing waiting.": "目前沒有待處理的對話。",
     "Showing the first {shown} of {total}.": "顯示前 {shown} 筆，共 {total} 筆。",
     # customers and conversations
-    "Name, email, phone, #id or a coupon code": "姓名、Email、電話、#編號或優惠碼", "No customer found.": "找不到顧客。", "Stage": "階段", "Tier": "等級",
+    "Name, email, phone, #id or a coupon code": "姓名、Email、電話、#編號或優惠碼",
+    "No customer found.": "找不到顧客。", "Stage": "階段", "Tier": "等級",
     "Phone": "電話", "Conversation": "對話", "Group chat": "群組對話", "handled by people": "真人處理中", "handled by the bot": "機器人處理中",
     "Older messages": "較早的訊息", "(taken back by the customer)": "（顧客已收回）", "No messages yet.": "還沒有訊息。",
     "Canned reply": "罐頭回覆", "Reply on {channel}": "以 {channel} 回覆", "Hand back to the bot": "交還給機器人", "Take over": "改由真人接手",

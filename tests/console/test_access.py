@@ -48,7 +48,6 @@ def test_every_page_answers_each_role_as_the_permission_table_says(console):
 
 def test_every_console_view_names_a_capability(server, runtime):
     from bot.app import create_app
-
     from bot.console import blueprints
 
     app = create_app(runtime=runtime)
