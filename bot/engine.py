@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot import pipeline
 from bot.config import Settings
@@ -35,6 +36,8 @@ class Context:
     state: DialogueState | None
     now: datetime
     notes: list[str] = field(default_factory=list)
+    # what several handlers read while routing one event (the FAQ answers, ...), read from the database once
+    memo: dict[str, Any] = field(default_factory=dict)
 
     @property
     def language(self) -> str:
@@ -194,7 +197,7 @@ def _context(session: Session, event: Inbound, settings: Settings, now: datetime
 
 
 def _get_or_create_identity(session: Session, event: Inbound, settings: Settings) -> ChannelIdentity:
-    query = select(ChannelIdentity).where(
+    query = select(ChannelIdentity).options(joinedload(ChannelIdentity.customer)).where(  # the customer is always needed
         ChannelIdentity.channel == event.channel, ChannelIdentity.platform_user_id == event.user_id
     )
     identity = session.scalar(query)

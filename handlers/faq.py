@@ -21,8 +21,11 @@ MAX_MENU_FAQS = 4
 
 
 def _faq(ctx: Context) -> tuple[FaqEntry, ...]:
-    """The answers edited in the console, or config's until there are any (bot/faq_store.py)."""
-    return faq_entries(ctx.session, ctx.settings)
+    """The answers edited in the console, or config's until there are any (bot/faq_store.py); read
+    once per event, though the keyword handler, the menu and the fallback all look at them."""
+    if "faq" not in ctx.memo:
+        ctx.memo["faq"] = faq_entries(ctx.session, ctx.settings)
+    return ctx.memo["faq"]
 
 
 def _answer(ctx: Context, index: int) -> list[Outbound]:
