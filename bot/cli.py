@@ -175,12 +175,20 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _lower_priority(nice: int) -> None:
+    """Let web processes on the same machine go first: an ack that waits for a worker's turn on
+    the CPU makes LINE wait, while a reply that waits a millisecond more does not matter."""
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
+
+
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from bot.logs import configure_logging
     from bot.runtime import build_runtime
     from bot.worker import Worker
 
     configure_logging()
+    _lower_priority(settings.worker.nice)
     runtime = build_runtime(settings)
     if not runtime.channels:
         print("warning: no channel is configured; replies stay in the outbox until one is", file=sys.stderr)

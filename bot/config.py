@@ -138,6 +138,9 @@ class WorkerSettings:
     backoff_max_seconds: float = 600.0
     poll_interval_seconds: float = 0.2
     batch_size: int = 20
+    # How much a separate `worker` process yields the CPU to the web tier on the same machine
+    # (Unix nice, 0-19): webhook acknowledgements are latency-critical, dialogue work is not.
+    nice: int = 5
 
 
 @dataclass(frozen=True)
@@ -402,6 +405,8 @@ def validate(settings: Settings) -> None:
     for name in ("inbox_threads", "delivery_threads", "lease_seconds", "max_attempts", "batch_size"):
         if getattr(settings.worker, name) < 1:
             raise ConfigError(f"worker.{name}: must be at least 1")
+    if not 0 <= settings.worker.nice <= 19:
+        raise ConfigError(f"worker.nice: must be between 0 (no change) and 19 (yield the most), got {settings.worker.nice}")
     if settings.scheduler.tick_seconds < 1:
         raise ConfigError("scheduler.tick_seconds: must be at least 1")
     validate_care(settings, ConfigError)

@@ -40,6 +40,7 @@ def test_every_key_is_overridable_from_the_environment():
         ({"BOT_LINE_API_BASE": "ftp://x"}, "line.api_base: must be an http(s) URL"),
         ({"BOT_APP_DEFAULT_LANGUAGE": "fr"}, "app.default_language: must be one of"),
         ({"BOT_WORKER_LEASE_SECONDS": "0"}, "worker.lease_seconds: must be at least 1"),
+        ({"BOT_WORKER_NICE": "25"}, "worker.nice: must be between 0 (no change) and 19 (yield the most), got 25"),
         ({"BOT_LINE_REPLY_TOKEN_TTL_SECONDS": "90"}, "line.reply_token_ttl_seconds"),
         ({"DATABASE_URL": "mysql://x"}, "database.url: must be a sqlite:// or postgresql:// URL"),
         ({"BOT_APP_ENV": "production"}, "web.secret_key: set BOT_WEB_SECRET_KEY"),

@@ -48,6 +48,8 @@ def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(chat, sta
     process = start_worker(db_url, standin.url, tmp_path, BOT_WORKER_DELIVERY_THREADS="1")
     try:
         wait_until(lambda: len(standin.deliveries) >= 6)
+        # the worker process lowered its own priority (worker.nice = 5) so web processes go first
+        assert os.getpriority(os.PRIO_PROCESS, process.pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 5)
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(10)
