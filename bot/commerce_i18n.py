@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bot.i18n import pick
+from bot.i18n import pick, text_of
 
 CATALOG: dict[str, dict[str, str]] = {
     "menu_coupons": {"zh-TW": "我的優惠券", "en": "My coupons", "zh-CN": "我的优惠券"},
@@ -133,8 +133,7 @@ CATALOG: dict[str, dict[str, str]] = {
 
 
 def say(key: str, language: str, **fields: object) -> str:
-    texts = CATALOG[key]
-    return texts.get(language, texts["zh-TW"]).format(**fields)
+    return text_of(CATALOG, key, language, **fields)
 
 
 def money(amount: Decimal | float | int) -> str:

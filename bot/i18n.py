@@ -71,7 +71,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "I can answer questions such as our opening hours and address, and switch languages. Tap an option or type your question.",
         "zh-CN": "我可以回答营业时间、地址等问题，也可以切换语言。请点选下方项目，或直接输入您的问题。",
     },
-    "share_phone": {"zh-TW": "分享我的手機號碼", "en": "Share my phone number", "zh-CN": "分享我的手机号码"},
     "processing_failed": {
         "zh-TW": "抱歉，系統暫時無法處理您的訊息，我們會盡快處理。",
         "en": "Sorry, we could not process your message just now. We will look into it.",
@@ -80,9 +79,19 @@ CATALOG: dict[str, dict[str, str]] = {
 }
 
 
+Catalog = Mapping[str, Mapping[str, str]]
+
+
+def text_of(catalog: Catalog, key: str, language: str, default_language: str = "zh-TW", **fields: object) -> str:
+    """The one lookup every reply text goes through, whichever catalog holds it (this module's,
+    `bot/commerce_i18n.py`, `handlers/texts/*.py`): the text in the customer's language, else in the
+    shop's default language, with the fields filled in. Customer-supplied field values are inserted
+    as they are, never parsed again."""
+    return pick(catalog[key], language, default_language).format(**fields)
+
+
 def translate(key: str, language: str, **fields: object) -> str:
-    texts = CATALOG[key]
-    return texts.get(language, texts["zh-TW"]).format(**fields)
+    return text_of(CATALOG, key, language, **fields)
 
 
 def pick(texts: Mapping[str, str], language: str, default_language: str = "zh-TW") -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,10 +21,10 @@ from bot import pipeline
 from bot.config import Settings
 from bot.engine import Context
 from bot.events import Outbound
-from bot.i18n import pick
+from bot.i18n import Catalog, text_of
 from models import ChannelIdentity, Conversation, Customer, Message
 
-Texts = Mapping[str, Mapping[str, str]]
+Texts = Catalog
 PUNCTUATION = " \t\r\n.,!?;:。，！？；：、~～"
 WEEKDAYS = {
     "zh-TW": "一二三四五六日",
@@ -35,7 +35,7 @@ WEEKDAYS = {
 
 def render(texts: Texts, key: str, language: str, settings: Settings, **fields: object) -> str:
     """A text in a language; customer-supplied `fields` are inserted as they are, never re-parsed."""
-    return pick(texts[key], language, settings.app.default_language).format(shop=settings.shop.name, **fields)
+    return text_of(texts, key, language, settings.app.default_language, shop=settings.shop.name, **fields)
 
 
 def say(ctx: Context, texts: Texts, key: str, **fields: object) -> str:

@@ -120,7 +120,7 @@ def on_contact_share(ctx: Context) -> Sequence[Outbound] | None:
     if ctx.event.kind != "contact" or ctx.customer is None or ctx.event.chat_type != "user":
         return None
     key = link.take_contact(ctx)
-    ask_again = (Button(label=ctx.t("share_phone"), data=REQUEST_PHONE),) if key == "phone_not_yours" else ()
+    ask_again = (Button(label=say(ctx, TEXTS, "share_phone"), data=REQUEST_PHONE),) if key == "phone_not_yours" else ()
     replies = [Outbound(say(ctx, TEXTS, key), quick_replies=ask_again)]
     if flow_of(ctx) == FLOW and ctx.state is not None and ctx.state.step == "phone" and key != "phone_not_yours":
         replies.extend(_advance(ctx, after="phone"))
