@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
-from channels.standin_server import StandinServer
+from channels.standin_server import FaultTable, StandinServer
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
@@ -35,14 +35,13 @@ class LineStandin(StandinServer):
         self.requests: list[dict[str, Any]] = []
         self._used_tokens: set[str] = set()
         self._retry_keys: dict[str, str] = {}
-        self._faults: list[dict[str, Any]] = []
+        self.faults = FaultTable()
         self.app = self._build_app()
 
     # --- control, for tests in the same process --------------------------------------------------
 
     def add_fault(self, path: str, status: int = 500, times: int = 1, delay: float = 0.0) -> None:
-        with self._lock:
-            self._faults.append({"path": path, "status": status, "times": times, "delay": delay})
+        self.faults.add(path, status, times, delay)
 
     def messages_for(self, user_id: str | None = None, reply_token: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -53,7 +52,7 @@ class LineStandin(StandinServer):
         with self._lock:
             self.deliveries.clear()
             self.requests.clear()
-            self._faults.clear()
+            self.faults.clear()
             self._used_tokens.clear()
             self._retry_keys.clear()
 
@@ -132,15 +131,8 @@ class LineStandin(StandinServer):
         return app
 
     def _fault(self, path: str) -> Any:
-        with self._lock:
-            fault = next((f for f in self._faults if f["path"] == path and f["times"] > 0), None)
-            if fault:
-                fault["times"] -= 1
-        if not fault:
-            return None
-        if fault["delay"]:
-            time.sleep(fault["delay"])
-        return _error(fault["status"], "Injected fault") if fault["status"] >= 400 else None
+        status = self.faults.take(path)
+        return _error(status, "Injected fault") if status else None
 
     def _with_retry_key(self, deliver: Any) -> Any:
         key = request.headers.get("X-Line-Retry-Key")

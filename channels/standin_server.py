@@ -4,6 +4,8 @@ in a daemon thread, stopped cleanly. One copy, so the stand-ins differ only in w
 from __future__ import annotations
 
 import threading
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -14,6 +16,43 @@ class _KeepAliveHandler(WSGIRequestHandler):
     platforms (the development server's default, HTTP/1.0, makes every call a new connection)."""
 
     protocol_version = "HTTP/1.1"
+
+
+@dataclass
+class Fault:
+    status: int  # 400 or more: answered instead of the real call; below: only the delay
+    times: int
+    delay: float
+
+
+class FaultTable:
+    """Faults a test injects per endpoint (a LINE path, a Telegram method): each is used `times`
+    times, sleeps its delay, and tells the stand-in what status to answer. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[tuple[str, Fault]] = []
+
+    def add(self, endpoint: str, status: int = 500, times: int = 1, delay: float = 0.0) -> None:
+        with self._lock:
+            self._faults.append((endpoint, Fault(status, times, delay)))
+
+    def take(self, endpoint: str) -> int | None:
+        """The status to answer for this call instead of the real one, or None to answer normally
+        (no fault, or a fault that only delays). The delay is slept here."""
+        with self._lock:
+            fault = next((f for e, f in self._faults if e == endpoint and f.times > 0), None)
+            if fault is not None:
+                fault.times -= 1
+        if fault is None:
+            return None
+        if fault.delay:
+            time.sleep(fault.delay)
+        return fault.status if fault.status >= 400 else None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
 
 
 class StandinServer:

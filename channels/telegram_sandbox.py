@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
-from channels.standin_server import StandinServer
+from channels.standin_server import FaultTable, StandinServer
 
 SEND_METHODS = {"sendMessage", "sendPhoto"}
 JITTER_ALLOWANCE = 0.25  # seconds a request may arrive early against a key's strict schedule
@@ -45,14 +45,13 @@ class TelegramStandin(StandinServer):
         self.migrated: dict[str, str] = {}
         self.webhook: dict[str, Any] = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         self._schedule: dict[str, float] = {}
-        self._faults: list[dict[str, Any]] = []
+        self.faults = FaultTable()
         self.app = self._build_app()
 
     # --- control, for tests in the same process --------------------------------------------------
 
     def add_fault(self, method: str, status: int = 500, times: int = 1, delay: float = 0.0) -> None:
-        with self._lock:
-            self._faults.append({"method": method, "status": status, "times": times, "delay": delay})
+        self.faults.add(method, status, times, delay)
 
     def messages_for(self, chat_id: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -62,7 +61,7 @@ class TelegramStandin(StandinServer):
         with self._lock:
             self.deliveries.clear()
             self.calls.clear()
-            self._faults.clear()
+            self.faults.clear()
             self._schedule.clear()
             self.blocked.clear()
             self.migrated.clear()
@@ -105,17 +104,10 @@ class TelegramStandin(StandinServer):
         return app
 
     def _fault(self, method: str) -> Any:
-        with self._lock:
-            fault = next((f for f in self._faults if f["method"] == method and f["times"] > 0), None)
-            if fault:
-                fault["times"] -= 1
-        if not fault:
-            return None
-        if fault["delay"]:
-            time.sleep(fault["delay"])
-        if fault["status"] == 429:  # flood control, as Telegram says it
+        status = self.faults.take(method)
+        if status == 429:  # flood control, as Telegram says it
             return _error(429, f"Too Many Requests: retry after {self.retry_after}", parameters={"retry_after": self.retry_after})
-        return _error(fault["status"], "Injected fault") if fault["status"] >= 400 else None
+        return _error(status, "Injected fault") if status else None
 
     # --- methods ---------------------------------------------------------------------------------
 
