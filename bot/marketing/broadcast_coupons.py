@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.coupons import new_codes
 from bot.marketing.bulk import bulk_insert
-from models import BroadcastRecipient, Coupon, CouponTemplate, OutboxMessage
+from models import BroadcastRecipient, Coupon, CouponTemplate, Customer, OutboxMessage
 
 CODE_TRIES = 3
 
@@ -42,9 +42,18 @@ def source_of(broadcast_id: int) -> str:
 def customers_at_limit(session: Session, template: CouponTemplate, member_ids: Any) -> set[int]:
     """Members who already hold as many coupons of the template as it allows each customer.
     They are left out of the broadcast (skip reason `coupon_limit`) before the control group is
-    drawn, so treated and control stay comparable."""
+    drawn, so treated and control stay comparable.
+
+    On PostgreSQL the members' rows are first locked FOR KEY SHARE, in id order, until planning
+    commits: `bot.coupons.issue_coupon` takes FOR UPDATE on the customer before it counts, so a
+    coupon issued elsewhere at the same moment is either committed before this count or counts
+    this broadcast's coupon; the limit holds. KEY SHARE does not block ordinary updates of those
+    customers (the dialogue worker's), only FOR UPDATE. SQLite writers are serialised anyway."""
     if not template.per_customer_limit:
         return set()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Customer.id).where(Customer.id.in_(member_ids)).order_by(Customer.id)
+                        .with_for_update(key_share=True)).all()
     return set(session.scalars(
         select(Coupon.customer_id).where(Coupon.template_id == template.id, Coupon.customer_id.in_(member_ids))
         .group_by(Coupon.customer_id).having(func.count() >= template.per_customer_limit)))

@@ -130,3 +130,37 @@ def test_a_recurring_broadcast_gives_each_occurrence_its_own_coupons(runtime, db
     assert child.parent_id == parent and child.coupon_template_id == template_id(db, "SORRY15")
     assert child.translations == {"en": "Weekend sale!"}
     assert db.scalar(select(BroadcastRecipient.coupon_id).where(BroadcastRecipient.broadcast_id == child_id)) is not None
+
+
+def test_a_coupon_issued_elsewhere_while_the_broadcast_plans_never_breaks_the_limit(db_url, runtime, db):
+    """PostgreSQL: a welcome coupon is being issued (customer row locked, not yet committed) when a
+    broadcast with the same one-per-customer template starts planning. Planning waits for it and
+    then leaves that customer out, so nobody holds two."""
+    import threading
+    import time
+
+    import pytest
+    from sqlalchemy import text
+
+    if not db_url.startswith("postgresql"):
+        pytest.skip("row locks between concurrent transactions: PostgreSQL")
+    with runtime.sessions.begin() as s:
+        busy = add_customer(s, "busy", line="U1", consent=("line",)).id
+        add_customer(s, "free", line="U2", consent=("line",))
+    broadcast_id = make_broadcast(runtime, coupon_template_id=template_id(db, "WELCOME10"))
+    issuing = runtime.sessions()
+    issuing.begin()
+    coupons.issue_coupon(issuing, busy, "WELCOME10", source="welcome")  # holds the customer's row lock
+    planner = threading.Thread(target=run_due_broadcasts, args=(runtime.sessions, runtime.settings))
+    planner.start()
+    deadline = time.monotonic() + 20
+    while not db.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")):
+        assert time.monotonic() < deadline and planner.is_alive(), "planning never waited for the lock"
+        time.sleep(0.02)
+    issuing.commit()
+    issuing.close()
+    planner.join(30)
+    held = db.all(select(Coupon.customer_id).where(Coupon.template_id == template_id(db, "WELCOME10")))
+    assert sorted(held) == sorted([busy, busy + 1])  # one each
+    by_customer = {r.customer_id: r for r in recipients(db, broadcast_id)}
+    assert by_customer[busy].skip_reason == "coupon_limit" and by_customer[busy + 1].coupon_id is not None
