@@ -20,12 +20,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from models import Coupon, CouponRedemption, CouponTemplate, Customer, utcnow
+from models.db import conflict_insert
 
 # 31 characters nobody misreads or mistypes: no 0/O, no 1/I/L. 31**10 is about 2**49.5.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -86,9 +86,7 @@ def sync_templates(session: Session, settings: Settings) -> None:
     ]
     config_codes = [t.code for t in settings.coupon_templates]
     if rows:
-        dialect = session.get_bind().dialect.name
-        insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert_fn(CouponTemplate).values(rows)
+        statement = conflict_insert(session)(CouponTemplate).values(rows)
         changing = ("kind", "value", "name", "item", "validity_days", "max_uses", "per_customer_limit", "active", "updated_at")
         session.execute(statement.on_conflict_do_update(
             index_elements=["code"], set_={name: getattr(statement.excluded, name) for name in changing},

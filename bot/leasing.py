@@ -13,18 +13,15 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import InboxEvent, InboxLane, Lease, utcnow
+from models.db import conflict_insert
 
 
 def _free(column_expires: object, now: datetime) -> object:
     return or_(column_expires.is_(None), column_expires < now)  # type: ignore[attr-defined]
 
-
-def _insert(session: Session):  # noqa: ANN202 - returns the dialect's insert construct
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def claim_lanes(sessions: sessionmaker[Session], owner: str, *, limit: int, lease_seconds: float,
@@ -43,7 +40,7 @@ def claim_lanes(sessions: sessionmaker[Session], owner: str, *, limit: int, leas
         if not candidates:
             return []
         keys = sorted(candidates)
-        session.execute(_insert(session)(InboxLane).values([{"key": k} for k in keys]).on_conflict_do_nothing())
+        session.execute(conflict_insert(session)(InboxLane).values([{"key": k} for k in keys]).on_conflict_do_nothing())
         free = session.scalars(
             select(InboxLane.key)
             .where(InboxLane.key.in_(keys), _free(InboxLane.lease_expires_at, now))
@@ -88,7 +85,7 @@ def acquire_named(sessions: sessionmaker[Session], name: str, owner: str, *, ttl
     expires = now + timedelta(seconds=ttl_seconds)
     with sessions.begin() as session:
         session.execute(
-            _insert(session)(Lease).values(name=name, owner=owner, expires_at=expires).on_conflict_do_nothing()
+            conflict_insert(session)(Lease).values(name=name, owner=owner, expires_at=expires).on_conflict_do_nothing()
         )
         result = session.execute(
             update(Lease)

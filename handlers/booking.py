@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.hours import HoursError, open_intervals, parse_hours
 from handlers.common import zone
 from models import Appointment, Service, Slot
+from models.db import conflict_insert
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def sync_services(session: Session, settings: Settings) -> None:
         values = {"name": dict(spec.name), "duration_minutes": spec.duration_minutes, "capacity": spec.capacity,
                   "hours": list(spec.hours), "active": True}
         if row is None:
-            session.execute(_insert(session)(Service).values(code=code, source="config", **values).on_conflict_do_nothing())
+            session.execute(conflict_insert(session)(Service).values(code=code, source="config", **values).on_conflict_do_nothing())
         elif row.source == "config" and any(getattr(row, k) != v for k, v in values.items()):
             for key, value in values.items():
                 setattr(row, key, value)
@@ -47,9 +47,6 @@ def sync_services(session: Session, settings: Settings) -> None:
             row.active = False
     session.flush()
 
-
-def _insert(session: Session):  # noqa: ANN202 - the dialect's insert construct
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def active_services(session: Session) -> list[Service]:
@@ -118,7 +115,7 @@ def is_slot_start(service: Service, starts_at: datetime, settings: Settings, now
 
 def take_seat(session: Session, service: Service, starts_at: datetime) -> bool:
     """Atomically take one seat; False when the slot is full."""
-    session.execute(_insert(session)(Slot).values(service_id=service.id, starts_at=starts_at, booked=0).on_conflict_do_nothing())
+    session.execute(conflict_insert(session)(Slot).values(service_id=service.id, starts_at=starts_at, booked=0).on_conflict_do_nothing())
     taken = session.execute(update(Slot).where(Slot.service_id == service.id, Slot.starts_at == starts_at,
                                                Slot.booked < service.capacity).values(booked=Slot.booked + 1))
     return taken.rowcount == 1

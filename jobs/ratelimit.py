@@ -19,12 +19,11 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.base import Deferred, RateLimit
 from models import RateSlot
-from models.db import is_postgresql
+from models.db import conflict_insert, is_postgresql
 
 # A delivery thread sleeps for a slot at most this long; a longer wait defers the row instead, so
 # one slow group does not hold up the other rows the thread has claimed.
@@ -107,8 +106,7 @@ class DatabaseLimiter:
                 session.execute(update(RateSlot).where(RateSlot.key == key).values(paused_until=max(paused_until, now + seconds)))
 
     def _lock_slots(self, session: Session, keys: list[str]) -> tuple[float, dict[str, tuple[float, float]]]:
-        insert = postgresql.insert if is_postgresql(session) else sqlite.insert
-        session.execute(insert(RateSlot).values([{"key": k, "next_at": 0.0, "paused_until": 0.0} for k in keys])
+        session.execute(conflict_insert(session)(RateSlot).values([{"key": k, "next_at": 0.0, "paused_until": 0.0} for k in keys])
                         .on_conflict_do_nothing())
         rows = session.execute(
             select(RateSlot.key, RateSlot.next_at, RateSlot.paused_until).where(RateSlot.key.in_(keys))

@@ -17,12 +17,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from models import JobRun, SentNotice, utcnow
+from models.db import conflict_insert
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -152,6 +152,5 @@ def _record_failure(sessions: sessionmaker[Session], spec: JobSpec, due_at: date
 
 def claim_notice(session: Session, key: str) -> bool:
     """True the first time `key` is claimed (in this transaction); False ever after."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(SentNotice).values(key=key, created_at=utcnow()).on_conflict_do_nothing().returning(SentNotice.key)
+    statement = conflict_insert(session)(SentNotice).values(key=key, created_at=utcnow()).on_conflict_do_nothing().returning(SentNotice.key)
     return session.execute(statement).first() is not None

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -57,3 +58,9 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def is_postgresql(engine_or_session: Engine | Session) -> bool:
     bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
     return bind.dialect.name == "postgresql"
+
+
+def conflict_insert(session: Session) -> Any:
+    """The dialect's `insert` construct, the one with `on_conflict_do_nothing` / `on_conflict_do_update`
+    (PostgreSQL's and SQLite's take the same arguments): for idempotent inserts and upserts."""
+    return postgresql.insert if is_postgresql(session) else sqlite.insert
