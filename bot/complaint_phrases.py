@@ -23,13 +23,13 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.config_care import ComplaintSettings
 from handlers.common import normalise
 from models import ConsoleSetting, utcnow
+from models.db import conflict_insert
 
 SETTING_KEY = "complaints"
 LISTS = ("words", "human_words", "severe_words")
@@ -60,7 +60,7 @@ class Problem:
 
 def phrase_lists(session: Session, settings: Settings) -> ComplaintSettings:
     """The lists in force: the saved row's if an admin saved them, else config.toml's."""
-    row = session.get(ConsoleSetting, SETTING_KEY)
+    row = saved_row(session)
     return from_value(row.value, settings.complaints) if row is not None else settings.complaints
 
 
@@ -75,15 +75,14 @@ def save_phrase_lists(session: Session, lists: ComplaintSettings, user_id: int |
     # One upsert, so two admins saving for the first time at once both succeed (the later one wins)
     # instead of one of them hitting the primary key. updated_at is set also when nothing changed:
     # the page says who saved last.
-    insert_fn = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert_fn(ConsoleSetting).values(key=SETTING_KEY, value=value, updated_by_id=user_id, updated_at=utcnow())
+    statement = conflict_insert(session)(ConsoleSetting).values(key=SETTING_KEY, value=value, updated_by_id=user_id, updated_at=utcnow())
     session.execute(statement.on_conflict_do_update(index_elements=["key"], set_={
         "value": statement.excluded.value, "updated_by_id": statement.excluded.updated_by_id, "updated_at": statement.excluded.updated_at}))
 
 
 def reset_phrase_lists(session: Session) -> bool:
     """Drop the saved lists so config.toml's are in force again. True if there was a row."""
-    row = session.get(ConsoleSetting, SETTING_KEY)
+    row = saved_row(session)
     if row is None:
         return False
     session.delete(row)
