@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import BroadcastRecipient, ChannelIdentity, Consent, Coupon, OutboxMessage, utcnow
+from bot.marketing.broadcast_coupons import void_unused
+from models import BroadcastRecipient, ChannelIdentity, Consent, OutboxMessage, utcnow
 
 if TYPE_CHECKING:
     from jobs.delivery import Claimed
@@ -47,8 +48,7 @@ def admit(sessions: sessionmaker[Session], claimed: Claimed, owner: str) -> Clai
         now = utcnow()
         left_out = (BroadcastRecipient.outbox_id == claimed.id, BroadcastRecipient.address.in_(refused))
         session.execute(update(BroadcastRecipient).where(*left_out).values(withheld="opted_out"))
-        session.execute(update(Coupon).where(Coupon.id.in_(select(BroadcastRecipient.coupon_id).where(*left_out)), Coupon.uses == 0,
-                                             Coupon.voided_at.is_(None)).values(voided_at=now))
+        void_unused(session, select(BroadcastRecipient.coupon_id).where(*left_out), now)
         if len(refused) == len(addresses):
             session.execute(update(OutboxMessage).where(OutboxMessage.id == claimed.id, OutboxMessage.lease_owner == owner)
                             .values(status="withheld", lease_owner=None, lease_expires_at=None, last_error=WITHHELD_NOTE))

@@ -97,5 +97,10 @@ def void_unsent(session: Session, broadcast_id: int, now: datetime) -> int:
               .outerjoin(OutboxMessage, OutboxMessage.id == BroadcastRecipient.outbox_id)
               .where(BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.coupon_id.is_not(None),
                      (OutboxMessage.status == "cancelled") | BroadcastRecipient.withheld.is_not(None)))
-    return session.execute(update(Coupon).where(Coupon.id.in_(unsent), Coupon.uses == 0, Coupon.voided_at.is_(None))
+    return void_unused(session, unsent, now)
+
+
+def void_unused(session: Session, coupon_ids: Any, now: datetime) -> int:
+    """Void those of `coupon_ids` (a SELECT of ids) not used and not void yet."""
+    return session.execute(update(Coupon).where(Coupon.id.in_(coupon_ids), Coupon.uses == 0, Coupon.voided_at.is_(None))
                            .values(voided_at=now)).rowcount or 0
