@@ -17,19 +17,21 @@ class FormErrors(dict[str, str]):
 
 
 def int_field(errors: FormErrors, name: str, value: Any, *, low: int | None = None, high: int | None = None,
-              required: bool = False) -> int | None:
+              required: bool = False, message: str | None = None) -> int | None:
+    """A whole number in [low, high]. `message`, when given, is the one error for every way the
+    value can be wrong (a form that explains the field in one sentence)."""
     text = str(value or "").strip()
     if not text:
         if required:
-            errors.add(name, "required")
+            errors.add(name, message or "required")
         return None
     try:
         number = int(text)
     except ValueError:
-        errors.add(name, f"{text!r} is not a whole number")
+        errors.add(name, message or f"{text!r} is not a whole number")
         return None
     if (low is not None and number < low) or (high is not None and number > high):
-        errors.add(name, f"must be between {low} and {high}" if high is not None else f"must be at least {low}")
+        errors.add(name, message or (f"must be between {low} and {high}" if high is not None else f"must be at least {low}"))
         return None
     return number
 

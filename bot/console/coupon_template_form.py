@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import LANGUAGES
 from bot.config_crm import COUPON_KINDS
-from bot.forms import FormErrors
+from bot.forms import FormErrors, int_field
 from models import CouponTemplate
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,39}$")
@@ -67,12 +67,12 @@ def check(form: Mapping[str, Any], default_language: str) -> tuple[TemplateValue
     item = _texts(errors, form, "item", ITEM_LENGTH, N_("An item has at most 100 characters.")) if kind == "free_item" else {}
     if kind == "free_item" and not item.get(default_language):
         errors.add(f"item_{default_language}", N_("A free-item coupon must say which item, in the shop's default language."))
-    validity = _whole(errors, form, "validity_days", 1, MAX_VALIDITY_DAYS,
-                      N_("Give how many days a coupon stays valid: a whole number from 1 to 3650."))
-    max_uses = _whole(errors, form, "max_uses", 1, MAX_USES,
-                      N_("Give how many times one coupon can be used: a whole number from 1 (single use) to 10000."))
-    per_customer = _whole(errors, form, "per_customer_limit", 0, MAX_PER_CUSTOMER,
-                          N_("Give how many of these one customer may hold: a whole number from 0 (no limit) to 10000."))
+    validity = int_field(errors, "validity_days", form.get("validity_days"), low=1, high=MAX_VALIDITY_DAYS, required=True,
+                         message=N_("Give how many days a coupon stays valid: a whole number from 1 to 3650."))
+    max_uses = int_field(errors, "max_uses", form.get("max_uses"), low=1, high=MAX_USES, required=True,
+                         message=N_("Give how many times one coupon can be used: a whole number from 1 (single use) to 10000."))
+    per_customer = int_field(errors, "per_customer_limit", form.get("per_customer_limit"), low=0, high=MAX_PER_CUSTOMER, required=True,
+                             message=N_("Give how many of these one customer may hold: a whole number from 0 (no limit) to 10000."))
     if errors or value is None or validity is None or max_uses is None or per_customer is None:
         return None, errors
     return TemplateValues(kind, value, name, item, validity, max_uses, per_customer), errors
@@ -149,14 +149,3 @@ def _texts(errors: FormErrors, form: Mapping[str, Any], prefix: str, limit: int,
             errors.add(f"{prefix}_{lang}", too_long)
     return {lang: text for lang, text in texts.items() if text}
 
-
-def _whole(errors: FormErrors, form: Mapping[str, Any], field: str, low: int, high: int, message: str) -> int | None:
-    text = str(form.get(field, "")).strip()
-    try:
-        number = int(text)
-    except ValueError:
-        number = None
-    if number is None or not low <= number <= high:
-        errors.add(field, message)
-        return None
-    return number
