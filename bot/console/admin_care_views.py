@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from bot import complaint_phrases
@@ -19,7 +19,7 @@ from bot.config import LANGUAGES
 from bot.console import security, service_form
 from bot.console.i18n import gettext as _
 from bot.console.queue_source import PRIORITIES
-from bot.console.views import reading, runtime, writing
+from bot.console.views import reading, runtime, save_coded_row, writing
 from bot.forms import FormErrors
 from handlers import booking
 from models import ConsoleUser, Service
@@ -46,13 +46,7 @@ def services(errors: FormErrors | None = None, status: int = 200, failed_id: int
 @security.allow("admin")
 def save_service(service_id: int | None = None) -> Any:
     values, errors = service_form.check(request.form)
-    with writing() as db:
-        service = db.get(Service, service_id) if service_id else None
-        if service_id and service is None:
-            abort(404, "no such service")
-        code = service.code if service else service_form.check_code(db, request.form.get("code", ""), errors)
-        if values is not None and not errors:
-            service_form.save(db, service, code, values)
+    code = save_coded_row(Service, service_id, service_form, values, errors, "service")
     if values is None or errors:
         return services(errors, 400, service_id or 0)
     flash(_("Service {code} saved.", code=code))

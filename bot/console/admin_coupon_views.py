@@ -17,7 +17,7 @@ from bot.config import LANGUAGES, Settings
 from bot.console import coupon_template_form as template_form
 from bot.console import current_language, security
 from bot.console.i18n import gettext as _
-from bot.console.views import reading, runtime, writing
+from bot.console.views import reading, runtime, save_coded_row, writing
 from bot.forms import FormErrors
 from models import Coupon, CouponTemplate
 
@@ -58,13 +58,7 @@ def templates(errors: FormErrors | None = None, status: int = 200, failed_id: in
 @security.allow("admin")
 def save_template(template_id: int | None = None) -> Any:
     values, errors = template_form.check(request.form, runtime().settings.app.default_language)
-    with writing() as db:
-        template = db.get(CouponTemplate, template_id) if template_id else None
-        if template_id and template is None:
-            abort(404, "no such coupon template")
-        code = template.code if template else template_form.check_code(db, request.form.get("code", ""), errors)
-        if values is not None and not errors:
-            template_form.save(db, template, code, values)
+    code = save_coded_row(CouponTemplate, template_id, template_form, values, errors, "coupon template")
     if values is None or errors:
         return templates(errors, 400, template_id or 0)
     flash(_("Coupon template {code} saved.", code=code))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, Protocol
 
-from flask import current_app, request
+from flask import abort, current_app, request
 from sqlalchemy.orm import Session
 
 from bot.forms import FormErrors, int_field
@@ -30,6 +31,28 @@ def writing() -> Iterator[Session]:
     """One transaction for one action: committed when the block ends, rolled back on error."""
     with runtime().sessions.begin() as session:
         yield session
+
+
+class CodedRowForm(Protocol):
+    """A form module for rows named by a code that never changes (services, coupon templates)."""
+
+    def check_code(self, session: Session, text: str, errors: FormErrors) -> str: ...
+
+    def save(self, session: Session, row: Any, code: str, values: Any) -> Any: ...
+
+
+def save_coded_row(model: Any, row_id: int | None, form: CodedRowForm, values: Any, errors: FormErrors, what: str) -> str:
+    """Add (row_id None) or edit a coded row from the posted form, in one transaction: a new row's
+    code is checked, an existing row keeps its code, nothing is saved while `errors` has any (the
+    caller shows them), an unknown id is a 404. Returns the code."""
+    with writing() as db:
+        row = db.get(model, row_id) if row_id else None
+        if row_id and row is None:
+            abort(404, f"no such {what}")
+        code = row.code if row else form.check_code(db, request.form.get("code", ""), errors)
+        if values is not None and not errors:
+            form.save(db, row, code, values)
+    return code
 
 
 def form_text(name: str, max_length: int = 5000) -> str:
