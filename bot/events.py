@@ -7,9 +7,11 @@ side can change without the other, and an event survives a round trip through th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
+
+from bot.safe_text import clean_json, clean_text, has_unstorable
 
 # What a customer (or the platform on their behalf) did. Channels map their events onto these.
 INBOUND_KINDS = frozenset(
@@ -42,6 +44,9 @@ class Inbound:
     reply_handle: str | None = None
     standby: bool = False
     redelivery: bool = False
+    # Why the platform's event could not be used (None for a usable one): it is stored with status
+    # "rejected" and this reason, never handled, so one malformed event costs only itself.
+    rejected: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in INBOUND_KINDS:
@@ -69,6 +74,50 @@ class Inbound:
         values = dict(data)
         values["occurred_at"] = datetime.fromisoformat(values["occurred_at"]).astimezone(UTC)
         return cls(**values)
+
+
+# The longest id each field may carry: the columns it ends up in (inbox event_id and lane_key,
+# channel identities, conversation addresses, message ids, the outbox's reply token).
+ID_LIMITS = {"event_id": 200, "chat_id": 200, "user_id": 200, "message_id": 100, "reply_handle": 200}
+# Platform timestamps outside these years are a bug or an attack, not an event.
+EARLIEST_EVENT = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_EVENT = datetime(2100, 1, 1, tzinfo=UTC)
+REJECTION_REASON_CHARS = 300
+
+
+def storable(event: Inbound) -> Inbound:
+    """`event` as every database we run on accepts it, or ValueError saying why it cannot be.
+
+    Free text (the message, the payload's strings) is cleaned: a NUL is dropped and a lone
+    surrogate becomes U+FFFD, so the customer is still answered. An id is never altered, since a
+    changed id would be another customer's or message's: one that is not a string, is longer than
+    its column or carries such characters makes the event unusable."""
+    for name, limit in ID_LIMITS.items():
+        value = getattr(event, name)
+        if value is None and name != "event_id":
+            continue
+        if not isinstance(value, str):
+            raise ValueError(f"{name} is not a string")
+        if len(value) > limit:
+            raise ValueError(f"{name} is longer than {limit} characters")
+        if has_unstorable(value):
+            raise ValueError(f"{name} contains NUL or an unpaired surrogate")
+    if not EARLIEST_EVENT <= event.occurred_at < LATEST_EVENT:
+        raise ValueError("timestamp is outside the years 2000 to 2099")
+    text = clean_text(event.text) if event.text is not None else None
+    return replace(event, text=text, payload=clean_json(dict(event.payload)))
+
+
+def rejected_event(channel: str, event_id: str, reason: str, record: Any, *, chat_id: str = "") -> Inbound:
+    """The inbox entry for an event we cannot use: kept (with what arrived, cleaned and bounded)
+    so nothing is lost silently, and a redelivery of it is recognised by its `event_id`."""
+    return Inbound(channel=channel, kind="unknown", event_id=event_id[:ID_LIMITS["event_id"]],
+                   occurred_at=datetime.now(UTC), chat_id=chat_id if _usable_id(chat_id) else "",
+                   payload={"rejected": record}, rejected=clean_text(reason)[:REJECTION_REASON_CHARS])
+
+
+def _usable_id(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= ID_LIMITS["chat_id"] and not has_unstorable(value)
 
 
 BUTTON_ACTIONS = frozenset({"postback", "date", "time", "datetime", "contact"})

@@ -45,6 +45,9 @@ _ACCEPT: dict[str, Any] = {}
 def accept(executor: Session | Connection, events: Iterable[Inbound]) -> int:
     """Store events in the inbox, skipping ones already there. Returns how many were new.
 
+    A rejected event (`Inbound.rejected`) is stored with status "rejected" and its reason in
+    `error`; the worker only ever claims "pending" rows, so it is kept and never handled.
+
     Takes a Core connection (the webhook's cheap path) or an ORM session.
     """
     now = utcnow()
@@ -57,8 +60,9 @@ def accept(executor: Session | Connection, events: Iterable[Inbound]) -> int:
             "occurred_at": e.occurred_at,
             "received_at": now,
             "payload": e.to_json(),
-            "status": "ignored" if e.kind in IGNORED_KINDS else "pending",
+            "status": _status(e),
             "attempts": 0,
+            "error": e.rejected,
         }
         for e in events
     ]
@@ -66,6 +70,14 @@ def accept(executor: Session | Connection, events: Iterable[Inbound]) -> int:
         return 0
     dialect = executor.dialect.name if isinstance(executor, Connection) else executor.get_bind().dialect.name
     return len(executor.execute(_accept_statement(dialect), rows).all())
+
+
+def _status(event: Inbound) -> str:
+    """The inbox status a new event starts in: rejected (unusable, kept with its reason), ignored
+    (a kind we do not act on) or pending (for the worker)."""
+    if event.rejected:
+        return "rejected"
+    return "ignored" if event.kind in IGNORED_KINDS else "pending"
 
 
 def enqueue(

@@ -34,7 +34,13 @@ def receive(channel_name: str) -> Any:
     if events:
         with runtime.engine.begin() as connection:
             stored = pipeline.accept(connection, events)
+    # Rejected events are stored with their reason and still answered 200: the platform would
+    # redeliver a body answered 5xx (or 4xx) again and again, and that body can never succeed.
+    rejected = sum(1 for event in events if event.rejected)
+    if rejected:
+        log.warning("webhook events rejected", extra={"channel": channel_name, "rejected": rejected})
     # A platform may let the response carry one call back to it (Telegram: answer a button press).
     reply = getattr(channel, "webhook_reply", None)
     answer = reply(events) if reply else None
-    return jsonify(answer or {"received": len(events), "stored": stored}), 200
+    summary = {"received": len(events), "stored": stored, **({"rejected": rejected} if rejected else {})}
+    return jsonify(answer or summary), 200

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,8 +33,9 @@ from linebot.v3.messaging import (
 from linebot.v3.messaging.exceptions import ApiException
 
 from bot.events import Inbound, Outbound
+from channels import webhook_json
 from channels.base import Delivery, DeliveryError, SendResult, WebhookRejected
-from channels.line_events import normalise
+from channels.line_events import read_event
 
 MAX_MESSAGES_PER_REQUEST = 5
 MAX_MULTICAST_RECIPIENTS = 500
@@ -71,17 +71,13 @@ class LineChannel:
         expected = base64.b64encode(hmac.new(self._secret, body, hashlib.sha256).digest())
         if not hmac.compare_digest(expected, signature.encode("utf-8", "replace")):
             raise WebhookRejected(400, "invalid X-Line-Signature")
-        try:
-            document = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise WebhookRejected(400, f"body is not valid JSON: {exc}") from None
+        document = webhook_json.load(body)
         events = document.get("events") if isinstance(document, dict) else None
         if not isinstance(events, list):
             raise WebhookRejected(400, "body has no events list")
-        try:
-            return [normalise(event) for event in events]
-        except (ValueError, TypeError, AttributeError) as exc:
-            raise WebhookRejected(400, f"malformed event: {exc}") from None
+        # Each event alone: a malformed one comes back rejected (stored with its reason), the
+        # others are handled, and the body is answered 200 so LINE does not redeliver it forever.
+        return [read_event(event) for event in events]
 
     # --- outbound ------------------------------------------------------------------------------
 

@@ -11,18 +11,65 @@ marked, so the handlers can never be fed a value we did not issue in a shape we 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from telegram import CallbackQuery, ChatMemberUpdated, Message, Update
+from telegram import Bot, CallbackQuery, ChatMemberUpdated, Message, Update
 
-from bot.events import Inbound
+from bot.events import Inbound, rejected_event, storable
+from channels.webhook_json import INT64_MAX, problem, record
 
 # Telegram allows up to 64 characters of A-Z a-z 0-9 _ - in a deep link; we only issue these two.
 START_PAYLOAD_RE = re.compile(r"^(ref|src)_[A-Za-z0-9_-]{1,60}$")
 CALLBACK_DATA_MAX_BYTES = 64
 CHAT_TYPES = {"private": "user", "group": "group", "supergroup": "group"}
 COMMAND_KINDS = {"stop": "opt_out", "help": "help"}
+
+
+# What a malformed update raises while python-telegram-bot reads it or we normalise it
+# (a `date` of 1e20 overflows datetime); anything else is our bug and should be loud.
+MALFORMED = (ValueError, TypeError, AttributeError, KeyError, OverflowError, OSError)
+UPDATE_PARTS = ("message", "edited_message", "channel_post", "callback_query", "my_chat_member")
+
+
+def usable_update_id(value: Any) -> bool:
+    """An update_id we can key the inbox on: a non-negative integer within BIGINT."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= INT64_MAX
+
+
+def read_update(document: Mapping[str, Any], bot: Bot) -> Inbound:
+    """One Update (with a usable update_id): usable, or rejected with the reason (never raises for bad
+    input). A rejected update keeps its update_id as event id, so Telegram's redelivery of it is
+    stored once, and the webhook answers 200 so Telegram stops redelivering a body that cannot work."""
+    reason = problem(document, "update") or next(
+        (f"{part} is not an object" for part in UPDATE_PARTS if part in document and not isinstance(document[part], Mapping)),
+        None)
+    if reason is None:
+        try:
+            return storable(normalise(Update.de_json(dict(document), bot)))
+        except MALFORMED as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+    return rejected_event("telegram", str(document["update_id"]), f"malformed update: {reason}", record(document),
+                          chat_id=_chat_id_of(document))
+
+
+def _chat_id_of(document: Mapping[str, Any]) -> str:
+    """The chat a malformed update came from, where it says so plainly (for the record only)."""
+    for part in UPDATE_PARTS:
+        body = document.get(part)
+        chat = body.get("chat") if isinstance(body, Mapping) else None
+        chat_id = chat.get("id") if isinstance(chat, Mapping) else None
+        if isinstance(chat_id, int) and not isinstance(chat_id, bool):
+            return str(chat_id)
+    return ""
+
+
+def _id(value: Any, name: str) -> str:
+    """A Telegram id (always an integer on the wire) as our string id; anything else is malformed."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{name} is not an integer")
+    return str(value)
 
 
 def normalise(update: Update) -> Inbound:
@@ -45,8 +92,8 @@ def _base(event_id: str, message: Message, **fields: Any) -> Inbound:
     sender = message.from_user
     values: dict[str, Any] = {
         "channel": "telegram", "event_id": event_id, "occurred_at": message.date.astimezone(UTC),
-        "chat_id": str(chat.id), "chat_type": CHAT_TYPES.get(chat.type, "room"),
-        "user_id": str(sender.id) if sender else None, "message_id": str(message.message_id),
+        "chat_id": _id(chat.id, "chat.id"), "chat_type": CHAT_TYPES.get(chat.type, "room"),
+        "user_id": _id(sender.id, "from.id") if sender else None, "message_id": _id(message.message_id, "message_id"),
     }
     values.update(fields)
     return Inbound(**values)
@@ -56,8 +103,9 @@ def _message(event_id: str, message: Message) -> Inbound:
     if message.migrate_to_chat_id or message.migrate_from_chat_id:
         old = message.migrate_from_chat_id or message.chat.id
         new = message.migrate_to_chat_id or message.chat.id
-        return _base(event_id, message, kind="migrated", chat_id=str(old), chat_type="group",
-                     payload={"from_chat_id": str(old), "to_chat_id": str(new)})
+        old, new = _id(old, "migrate_from_chat_id"), _id(new, "migrate_to_chat_id")
+        return _base(event_id, message, kind="migrated", chat_id=old, chat_type="group",
+                     payload={"from_chat_id": old, "to_chat_id": new})
     if message.text is not None:
         return _text(event_id, message)
     if message.contact is not None:
@@ -121,9 +169,9 @@ def _callback(event_id: str, query: CallbackQuery) -> Inbound:
     chat = getattr(message, "chat", None)
     return Inbound(
         channel="telegram", kind="postback", event_id=event_id, occurred_at=datetime.now(UTC),
-        chat_id=str(chat.id if chat else query.from_user.id),
+        chat_id=_id(chat.id, "chat.id") if chat else _id(query.from_user.id, "from.id"),
         chat_type=CHAT_TYPES.get(chat.type, "room") if chat else "user",
-        user_id=str(query.from_user.id), payload=payload,
+        user_id=_id(query.from_user.id, "from.id"), payload=payload,
     )
 
 
@@ -139,6 +187,7 @@ def _membership(event_id: str, change: ChatMemberUpdated) -> Inbound:
         kind = "join" if status in ("member", "administrator") else "leave" if status in ("left", "kicked") else "unknown"
     return Inbound(
         channel="telegram", kind=kind, event_id=event_id, occurred_at=change.date.astimezone(UTC),
-        chat_id=str(chat.id), chat_type=chat_type, user_id=str(change.from_user.id) if chat_type == "user" else None,
+        chat_id=_id(chat.id, "chat.id"), chat_type=chat_type,
+        user_id=_id(change.from_user.id, "from.id") if chat_type == "user" else None,
         payload={"status": status},
     )

@@ -37,7 +37,7 @@ def purge_old_inbox(sessions: sessionmaker[Session], retention_days: int) -> int
 def purge_inbox(session: Session, retention_days: int, now: datetime) -> int:
     cutoff = now - timedelta(days=retention_days)
     result = session.execute(
-        delete(InboxEvent).where(InboxEvent.status.in_(("done", "ignored")), InboxEvent.received_at < cutoff)
+        delete(InboxEvent).where(InboxEvent.status.in_(("done", "ignored", "rejected")), InboxEvent.received_at < cutoff)
     )
     return result.rowcount or 0
 

@@ -211,3 +211,18 @@ def test_a_second_scheduler_process_waits_and_takes_over_when_the_leader_dies(ru
     assert max(Counter((r.job, r.due_at) for r in runs).values()) == 1
     assert {r.owner for r in runs} == {owner_a, owner_b}
     assert count(db, OutboxMessage, OutboxMessage.purpose == "reminder") == 1
+
+
+def test_the_inbox_purge_removes_old_settled_events_and_keeps_pending_and_failed_ones(runtime, db):
+    """Rejected events (malformed bodies kept as history) expire like handled ones; work not done stays."""
+    from jobs.scheduler import purge_inbox
+    from models import InboxEvent
+
+    old = utcnow() - timedelta(days=400)
+    with runtime.sessions.begin() as session:
+        for index, status in enumerate(("done", "ignored", "rejected", "pending", "failed")):
+            session.add(InboxEvent(channel="line", event_id=f"purge-{index}", lane_key=f"line:U{index}", kind="text",
+                                   occurred_at=old, received_at=old, payload={}, status=status, attempts=0))
+    with runtime.sessions.begin() as session:
+        assert purge_inbox(session, 30, utcnow()) == 3
+    assert sorted(e.status for e in db.all(select(InboxEvent))) == ["failed", "pending"]

@@ -31,14 +31,28 @@ def test_missing_or_wrong_secret_is_403_and_nothing_stored(tg, db, secret):
     (b"{not json", "application/json", "not valid JSON"),
     (b"[1, 2]", "application/json", "no integer update_id"),
     (b'{"update_id": "7"}', "application/json", "no integer update_id"),
-    (b'{"update_id": 8, "message": {"message_id": 1}}', "application/json", "malformed update"),
+    (b'{"update_id": -1}', "application/json", "no integer update_id"),
+    (b'{"update_id": ' + b"9" * 5000 + b"}", "application/json", "no integer update_id"),
     ("\xff".encode("latin-1"), "application/json", "not valid JSON"),
+    (b'{"update_id": 9, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "application/json", "nested too deeply"),
 ])
 def test_malformed_bodies_are_400_with_the_reason(tg, db, body, content_type, reason):
     response = requests.post(tg.url, data=body, timeout=5,
                              headers={"Content-Type": content_type, "X-Telegram-Bot-Api-Secret-Token": tg.secret})
     assert response.status_code == 400 and reason in response.json()["error"]
     assert inbox_count(db) == 0
+
+
+def test_a_malformed_update_with_an_update_id_is_stored_rejected_and_answered_200(tg, db):
+    body = b'{"update_id": 8, "message": {"message_id": 1}}'
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": tg.secret}
+    response = requests.post(tg.url, data=body, timeout=5, headers=headers)
+    assert response.status_code == 200 and response.json() == {"received": 1, "stored": 1, "rejected": 1}
+    row = db.scalar(select(InboxEvent))
+    assert (row.event_id, row.status) == ("8", "rejected") and row.error.startswith("malformed update: ")
+    assert row.payload["payload"]["rejected"] == {"update_id": 8, "message": {"message_id": 1}}
+    assert requests.post(tg.url, data=body, timeout=5, headers=headers).json()["stored"] == 0  # redelivered: once
+    assert tg.replies() == []
 
 
 def test_oversize_body_is_413(tg, db):
@@ -56,11 +70,13 @@ def test_a_redelivered_update_is_stored_and_answered_once(tg, db):
 
 
 def test_start_with_a_referral_greets_and_records_the_source_once(tg, db):
-    replies = tg.say("/start ref_mei2024")
+    replies = tg.say("/start ref_MEI20245")  # no such referral code: greeted, nothing recorded (as if typed)
     assert "歡迎加入青田書店" in replies[0] and "9 折券" in replies[0]
-    assert db.scalar(select(Customer.lead_source)) == "ref_mei2024"
-    tg.say("/start src_poster")  # a later link does not rewrite where the lead came from
-    assert db.scalar(select(Customer.lead_source)) == "ref_mei2024"
+    assert db.scalar(select(Customer.lead_source)) is None
+    tg.say("/start src_poster")
+    assert db.scalar(select(Customer.lead_source)) == "campaign:poster"
+    tg.say("/start src_other")  # a later link does not rewrite where the lead came from
+    assert db.scalar(select(Customer.lead_source)) == "campaign:poster"
 
 
 @pytest.mark.parametrize("payload", ["evil_x", "ref_" + "a" * 61, "ref_a b", "ref_<script>"])
@@ -161,3 +177,67 @@ def test_the_webhook_body_is_the_bot_apis_own_json(tg, db):
     stored = db.scalar(select(InboxEvent.payload))
     assert json.loads(json.dumps(stored))["chat_id"] == str(tg.user) and stored["user_id"] == str(tg.user)
     assert stored["text"] == "hello" and stored["channel"] == "telegram"
+
+
+def spliced(update: dict, **changes: str) -> bytes:
+    """`update` as JSON with raw JSON text spliced in where `changes` say (`message__chat__id=...`):
+    NaN, 1e20 as written, 5,000-digit integers and "\\ud800" escapes cannot come from a dict."""
+    for key in changes:
+        path = key.split("__")
+        holder = update
+        for part in path[:-1]:
+            holder = holder[part]
+        holder[path[-1]] = f"@@{key}@@"
+    text = json.dumps(update)
+    for key, raw in changes.items():
+        text = text.replace(f'"@@{key}@@"', raw)
+    return text.encode()
+
+
+# Each class of malformed update (its update_id usable), and the words its recorded reason must contain.
+BAD_UPDATES = {
+    "chat id a string": ({"message__chat__id": '"abc"'}, "chat.id is not an integer"),
+    "sender id of 300 characters": ({"message__from__id": json.dumps("7" * 300)}, "from.id is not an integer"),
+    "chat id beyond BIGINT": ({"message__chat__id": "9" * 20}, "integer of 20 digits"),
+    "message id of 5000 digits": ({"message__message_id": "9" * 5000}, "integer of 5000 digits"),
+    "date 1e20": ({"message__date": "1e20"}, "malformed update: "),
+    "date of 21 digits": ({"message__date": "100000000000000000000"}, "integer of 21 digits"),
+    "date NaN": ({"message__date": "NaN"}, "number NaN"),
+    "date Infinity": ({"message__date": "Infinity"}, "number Infinity"),
+    "date 0": ({"message__date": "0"}, "timestamp is outside"),
+    "latitude 1e400": ({"message__text": '"x", "location": {"latitude": 1e400, "longitude": 1}'}, "out of range"),
+    "nested 500 deep": ({"message__text": "[" * 500 + "]" * 500}, "nested deeper than 16 levels"),
+    "migrated to a 300-character chat": ({"message__text": '"x", "migrate_to_chat_id": ' + json.dumps("1" * 300)},
+                                         "migrate_to_chat_id is not an integer"),
+    "message a list": ({"message": "[1, 2]"}, "message is not an object"),
+    # The message is closed early and a top-level `callback_query` follows it (the padding object
+    # takes the message's closing brace).
+    "callback query a string": ({"message__text": '"x"}, "callback_query": "press", "pad": {"a": 1'},
+                                "callback_query is not an object"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_UPDATES))
+def test_a_malformed_update_is_rejected_alone_and_the_next_is_answered(tg, db, case):
+    changes, reason = BAD_UPDATES[case]
+    update = text_update(tg.user, "hi")
+    body = spliced(update, **changes)
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": tg.secret}
+    response = requests.post(tg.url, data=body, timeout=5, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"received": 1, "stored": 1, "rejected": 1}
+    row = db.scalar(select(InboxEvent))
+    assert row.event_id == str(update["update_id"]) and row.status == "rejected"
+    assert row.error.startswith("malformed update: ") and reason in row.error, row.error
+    assert requests.post(tg.url, data=body, timeout=5, headers=headers).json()["stored"] == 0  # Telegram retried
+    assert "營業時間" in tg.say("營業時間")[0]  # the customer's next message is answered as ever
+    assert db.get(InboxEvent, row.id).status == "rejected"
+
+
+@pytest.mark.parametrize(("text", "stored"), [("營業\u0000時間", "營業時間"), ("營業時間\ud800", "營業時間\ufffd")])
+def test_nul_and_lone_surrogates_in_text_are_cleaned_and_answered(tg, db, text, stored):
+    body = spliced(text_update(tg.user, "x"), message__text=json.dumps(text))
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": tg.secret}
+    assert requests.post(tg.url, data=body, timeout=5, headers=headers).json() == {"received": 1, "stored": 1}
+    assert "營業時間" in texts(tg.replies())[0]
+    assert db.scalar(select(InboxEvent.payload))["text"] == stored
