@@ -7,6 +7,7 @@ None falls through, one fallback last. No scores, no discovery, no signature ins
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,8 +20,11 @@ from sqlalchemy.orm import Session, joinedload
 from bot import pipeline
 from bot.config import Settings
 from bot.events import Inbound, Outbound
-from bot.i18n import detect_language, translate
+from bot.i18n import language_after, translate
+from bot.safe_text import clean_text
 from models import ChannelIdentity, Conversation, Customer, DialogueState, InboxEvent, Message, utcnow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -106,17 +110,18 @@ class AlreadyProcessed(Exception):
 
 
 def process_event(session: Session, row_id: int, router: Router, settings: Settings,
-                  now: datetime | None = None) -> str | None:
+                  now: datetime | None = None, *, counted: bool = False) -> str | None:
     """Handle one inbox event inside the caller's transaction; returns the handler's name.
 
     `now` is the worker's clock reading (handlers see it as `ctx.now`), so tests can move time.
+    `counted`: this attempt was already counted when the event's lane was claimed.
 
     The event is marked done first, with a condition on its status: that takes the row lock, and a
     second worker that got here through an expired lease finds nothing to do and rolls back.
     """
     payload = session.execute(
         update(InboxEvent).where(InboxEvent.id == row_id, InboxEvent.status == "pending")
-        .values(status="done", processed_at=utcnow(), attempts=InboxEvent.attempts + 1)
+        .values(status="done", processed_at=utcnow(), attempts=InboxEvent.attempts + (0 if counted else 1))
         .returning(InboxEvent.payload)
     ).scalar()
     if payload is None:
@@ -149,17 +154,46 @@ def queue_replies(ctx: Context, replies: Sequence[Outbound], *, purpose: str = "
                                     text=message["text"], payload={"outbound": message}, outbox_id=row.id))
 
 
-def fail_event(session: Session, row_id: int, error: str, settings: Settings, *, final: bool) -> None:
-    """Count a failed attempt; on the last one, mark it failed and tell the customer we are on it."""
-    row = session.get(InboxEvent, row_id)
-    if row is None or row.status != "pending":
-        return
-    row.attempts += 1
-    row.error = error[:2000]
-    if not final:
-        return
-    row.status = "failed"
-    event = Inbound.from_json(row.payload)
+def fail_event(session: Session, row_id: int, error: str, settings: Settings, *, max_attempts: int,
+               counted: bool = False) -> int | None:
+    """Record a failed attempt (counting it unless the claim already did); on the last one, mark the
+    event failed and tell the customer we are on it. Returns the attempts so far, None when the
+    event is no longer pending."""
+    row = session.execute(
+        update(InboxEvent).where(InboxEvent.id == row_id, InboxEvent.status == "pending")
+        .values(attempts=InboxEvent.attempts + (0 if counted else 1), error=clean_text(error)[:2000])
+        .returning(InboxEvent.attempts)
+    ).scalar()
+    if row is not None and row >= max_attempts:
+        give_up_event(session, row_id, settings)
+    return row
+
+
+def give_up_event(session: Session, row_id: int, settings: Settings, *, error: str | None = None) -> bool:
+    """Mark a pending event failed and queue the apology where a person is waiting for an answer.
+
+    Why so little: this is also the last resort when recording a failure failed, so it only flips
+    the status (conditionally, so the apology is queued once however often the event was retried)
+    and reads nothing but the event's own payload; the apology sits in a savepoint, so an event
+    whose payload cannot even be read still ends `failed`. Returns False if it was not pending."""
+    values: dict[str, Any] = {"status": "failed", "processed_at": utcnow()}
+    if error is not None:
+        values["error"] = clean_text(error)[:2000]
+    payload = session.execute(
+        update(InboxEvent).where(InboxEvent.id == row_id, InboxEvent.status == "pending")
+        .values(**values).returning(InboxEvent.payload)
+    ).scalar()
+    if payload is None:
+        return False
+    try:
+        with session.begin_nested():
+            _queue_apology(session, Inbound.from_json(payload), settings)
+    except Exception:  # an unreadable payload: nobody to answer, the event still ends
+        log.exception("inbox event %s failed and its apology could not be queued", row_id)
+    return True
+
+
+def _queue_apology(session: Session, event: Inbound, settings: Settings) -> None:
     from_a_person = event.kind not in ("unfollow", "unknown", "unsend", "leave", "bounce", "migrated")
     if event.chat_type == "user" and from_a_person and not event.payload.get("silent"):
         language = _customer_language(session, event) or settings.app.default_language
@@ -184,16 +218,27 @@ def _context(session: Session, event: Inbound, settings: Settings, now: datetime
         identity = _get_or_create_identity(session, event, settings)
         customer = identity.customer
         identity.last_seen_at = utcnow()
-        detected = detect_language(event.text or "") if event.kind == "text" else None
-        if detected and detected != customer.language:
-            customer.language = detected
     conversation = _get_or_create_conversation(session, event, customer)
+    if customer is not None and event.kind == "text":
+        switched = language_after(event.text or "", customer.language, _previous_text(session, conversation, event))
+        if switched:
+            customer.language = switched
     conversation.last_message_at = event.occurred_at
     state = session.get(DialogueState, customer.id) if customer else None
     if customer and state is None:
         state = DialogueState(customer_id=customer.id, data={})
         session.add(state)
     return Context(session, settings, event, customer, identity, conversation, state, now)
+
+
+def _previous_text(session: Session, conversation: Conversation, event: Inbound) -> str | None:
+    """The customer's last text message in this 1:1 chat (None: this is their first); in a group
+    the previous message may be someone else's, so "" (unknown)."""
+    if event.chat_type != "user":
+        return ""
+    return session.scalar(select(Message.text).where(
+        Message.conversation_id == conversation.id, Message.direction == "in", Message.kind == "text")
+        .order_by(Message.id.desc()).limit(1)) if conversation.id is not None else None
 
 
 def _get_or_create_identity(session: Session, event: Inbound, settings: Settings) -> ChannelIdentity:

@@ -10,6 +10,7 @@ A dead worker's leases simply expire and the work comes back.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
@@ -23,10 +24,25 @@ def _free(column_expires: object, now: datetime) -> object:
     return or_(column_expires.is_(None), column_expires < now)  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class ClaimedLane:
+    """One leased conversation: its pending events in order, and the attempt its first one is on.
+
+    Why the head's attempt is counted in the claim's own transaction, before any handler runs: a
+    count kept by the failure path is lost when that path fails too, and the event would then be
+    retried forever. Counted here, it survives whatever happens after the claim."""
+
+    key: str
+    event_ids: tuple[int, ...]
+    head_attempts: int
+
 
 def claim_lanes(sessions: sessionmaker[Session], owner: str, *, limit: int, lease_seconds: float,
-                now: datetime | None = None) -> list[str]:
-    """Lease up to `limit` conversations that have pending events and no live lease."""
+                events_per_lane: int, now: datetime | None = None) -> list[ClaimedLane]:
+    """Lease up to `limit` conversations that have pending events and no live lease, and read up
+    to `events_per_lane` of each one's pending events, in one transaction.
+
+    Only `pending` events are claimed: `done`, `failed` and `rejected` ones are never looked at."""
     now = now or utcnow()
     with sessions.begin() as session:
         candidates = session.scalars(
@@ -55,7 +71,29 @@ def claim_lanes(sessions: sessionmaker[Session], owner: str, *, limit: int, leas
             .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_seconds))
             .returning(InboxLane.key)
         ).all()
-    return list(claimed)
+        if not claimed:
+            return []
+        events = _pending_events(session, claimed, events_per_lane)
+        heads = [ids[0] for ids in events.values()]
+        attempts = dict(session.execute(
+            update(InboxEvent).where(InboxEvent.id.in_(heads), InboxEvent.status == "pending")
+            .values(attempts=InboxEvent.attempts + 1).returning(InboxEvent.id, InboxEvent.attempts)
+        ).all()) if heads else {}
+    return [ClaimedLane(key, tuple(events.get(key, ())), attempts.get(events[key][0], 0) if key in events else 0)
+            for key in sorted(claimed)]
+
+
+def _pending_events(session: Session, lanes: Sequence[str], per_lane: int) -> dict[str, list[int]]:
+    """Up to `per_lane` pending event ids per lane, each lane's in arrival order."""
+    position = func.row_number().over(partition_by=InboxEvent.lane_key, order_by=(InboxEvent.occurred_at, InboxEvent.id))
+    ranked = (select(InboxEvent.lane_key, InboxEvent.id, position.label("position"))
+              .where(InboxEvent.lane_key.in_(list(lanes)), InboxEvent.status == "pending").subquery())
+    by_lane: dict[str, list[int]] = {}
+    rows = session.execute(select(ranked.c.lane_key, ranked.c.id).where(ranked.c.position <= per_lane)
+                           .order_by(ranked.c.lane_key, ranked.c.position))
+    for lane, row_id in rows:
+        by_lane.setdefault(lane, []).append(row_id)
+    return by_lane
 
 
 def release_lane(sessions: sessionmaker[Session], key: str, owner: str, *, hold_seconds: float = 0) -> None:

@@ -11,19 +11,17 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.engine import AlreadyProcessed, Router, fail_event, process_event
-from bot.leasing import claim_lanes, release_lane, release_lanes
+from bot.engine import AlreadyProcessed, Router, fail_event, give_up_event, process_event
+from bot.leasing import ClaimedLane, claim_lanes, release_lane, release_lanes
 from channels.base import Channel
 from jobs.delivery import deliver_due
 from jobs.ratelimit import Limiter, build_limiter
-from models import InboxEvent
 
 log = logging.getLogger(__name__)
 MAX_EVENT_ATTEMPTS = 3
@@ -54,35 +52,24 @@ class Worker:
     def process_inbox_once(self) -> int:
         """Lease some conversations and handle their pending events in order. Returns events handled.
 
-        Why the events of all leased lanes are read in one query and the lanes given back in one
-        statement: with one event per conversation (the common case) the per-lane read and release
-        were two of the three transactions each event cost."""
+        Why the events of all leased lanes are read in the claim's transaction and the lanes given
+        back in one statement: with one event per conversation (the common case) the per-lane read
+        and release were two of the three transactions each event cost.
+        Why the release is in a `finally`: whatever goes wrong with one conversation, the others
+        claimed with it are given back now, not when their lease runs out."""
         settings = self.settings.worker
-        lanes = claim_lanes(self.sessions, self.owner, limit=settings.batch_size, lease_seconds=settings.lease_seconds)
-        if not lanes:
-            return 0
-        pending = self._pending_events(lanes)
-        handled, finished = 0, []
-        for lane in lanes:
-            count, ok = self._process_lane(lane, pending.get(lane, []))
-            handled += count
-            if ok:
-                finished.append(lane)
-        release_lanes(self.sessions, finished, self.owner)
+        lanes = claim_lanes(self.sessions, self.owner, limit=settings.batch_size, lease_seconds=settings.lease_seconds,
+                            events_per_lane=EVENTS_PER_LANE_CLAIM)
+        handled, given_back = 0, set()
+        try:
+            for lane in lanes:
+                count, ok = self._process_lane(lane)
+                handled += count
+                if not ok:
+                    given_back.add(lane.key)
+        finally:
+            release_lanes(self.sessions, [lane.key for lane in lanes if lane.key not in given_back], self.owner)
         return handled
-
-    def _pending_events(self, lanes: Sequence[str]) -> dict[str, list[int]]:
-        """Up to EVENTS_PER_LANE_CLAIM pending event ids per lane, each lane's in arrival order."""
-        position = func.row_number().over(partition_by=InboxEvent.lane_key, order_by=(InboxEvent.occurred_at, InboxEvent.id))
-        ranked = (select(InboxEvent.lane_key, InboxEvent.id, position.label("position"))
-                  .where(InboxEvent.lane_key.in_(list(lanes)), InboxEvent.status == "pending").subquery())
-        by_lane: dict[str, list[int]] = {}
-        with self.sessions() as session:
-            rows = session.execute(select(ranked.c.lane_key, ranked.c.id).where(ranked.c.position <= EVENTS_PER_LANE_CLAIM)
-                                   .order_by(ranked.c.lane_key, ranked.c.position))
-            for lane, row_id in rows:
-                by_lane.setdefault(lane, []).append(row_id)
-        return by_lane
 
     def deliver_once(self) -> int:
         return deliver_due(self.sessions, self.channels, self.owner, self.settings.worker, limiter=self.limiter)
@@ -93,26 +80,61 @@ class Worker:
             if not self.process_inbox_once() and not self.deliver_once():
                 return
 
-    def _process_lane(self, lane: str, ids: Sequence[int]) -> tuple[int, bool]:
+    def _process_lane(self, lane: ClaimedLane) -> tuple[int, bool]:
         """Handle a lane's events in order; returns (handled, True) or, when one failed, the count so
-        far and False: the lane is then held back for a while and its later events wait behind it."""
+        far and False: the lane has then been given back with a hold, its later events wait behind it.
+
+        The first event's attempt was counted by the claim; one claimed more often than
+        MAX_EVENT_ATTEMPTS (its failures could not be recorded) ends `failed` without running again."""
         handled = 0
-        for row_id in ids:
+        for index, row_id in enumerate(lane.event_ids):
+            counted = index == 0
+            if counted and lane.head_attempts > MAX_EVENT_ATTEMPTS:
+                handled += self._give_up(row_id, f"gave up after {lane.head_attempts - 1} attempts")
+                continue
             try:
                 with self.sessions.begin() as session:
-                    process_event(session, row_id, self.router, self.settings, now=self.clock.now())
+                    process_event(session, row_id, self.router, self.settings, now=self.clock.now(), counted=counted)
                 handled += 1
             except AlreadyProcessed:
                 continue
             except Exception as exc:  # a handler bug: count it, keep the order, back off
                 log.exception("inbox event %s failed", row_id)
-                with self.sessions.begin() as session:
-                    attempts = session.get(InboxEvent, row_id).attempts + 1
-                    fail_event(session, row_id, f"{type(exc).__name__}: {exc}", self.settings,
-                               final=attempts >= MAX_EVENT_ATTEMPTS)
-                release_lane(self.sessions, lane, self.owner, hold_seconds=2 ** attempts)
+                attempts, ended = self._record_failure(row_id, exc, lane.head_attempts if counted else None)
+                if ended:  # it failed for good: the events behind it need not wait
+                    continue
+                release_lane(self.sessions, lane.key, self.owner, hold_seconds=2 ** min(attempts, MAX_EVENT_ATTEMPTS))
                 return handled, False
         return handled, True
+
+    def _record_failure(self, row_id: int, exc: Exception, claimed_attempts: int | None) -> tuple[int, bool]:
+        """Record a failed attempt; returns the attempts so far (for the backoff) and whether the
+        event has ended (`failed`).
+
+        When recording fails too, the attempt counted at the claim still stands: on the last one the
+        event is given up now, in a fresh transaction; otherwise the next claim counts again."""
+        error = f"{type(exc).__name__}: {exc}"
+        try:
+            with self.sessions.begin() as session:
+                attempts = fail_event(session, row_id, error, self.settings, max_attempts=MAX_EVENT_ATTEMPTS,
+                                      counted=claimed_attempts is not None)
+            return attempts or 1, attempts is None or attempts >= MAX_EVENT_ATTEMPTS
+        except Exception:
+            log.exception("recording the failure of inbox event %s failed", row_id)
+        ended = claimed_attempts is not None and claimed_attempts >= MAX_EVENT_ATTEMPTS and self._give_up(row_id, error)
+        return claimed_attempts or 1, ended
+
+    def _give_up(self, row_id: int, error: str) -> bool:
+        """End a poison event: `failed`, with the apology where one is due, in its own transaction."""
+        try:
+            with self.sessions.begin() as session:
+                ended = give_up_event(session, row_id, self.settings, error=error)
+        except Exception:  # the database is away: the next claim counts again and tries again
+            log.exception("giving up inbox event %s failed", row_id)
+            return False
+        if ended:
+            log.error("inbox event %s given up", row_id)
+        return ended
 
     # --- the loops -----------------------------------------------------------------------------
 
