@@ -27,10 +27,15 @@ from models import Coupon, Customer, Order, utcnow
 
 
 class OrderError(Exception):
-    def __init__(self, reason: str, message: str, order: Order | None = None) -> None:
+    """Why an order cannot be recorded: `reason` is a code ("unknown_customer", "duplicate",
+    "refund_order_not_found", "refund_wrong_customer", "refund_of_refund", "refund_exceeds_paid",
+    "refund_of_purchase"), `field` the input it is about."""
+
+    def __init__(self, reason: str, message: str, order: Order | None = None, field: str | None = None) -> None:
         super().__init__(message)
         self.reason = reason
         self.order = order
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -44,12 +49,14 @@ class OrderOutcome:
     referral_bonus: int
     stage: str
     tier: int
+    tier_coupon: Coupon | None = None  # the gift of a tier the customer has just moved up to
 
 
 def record_order(session: Session, settings: Settings, customer_id: int, *, amount: Decimal, items: list[Any],
                  placed_at: datetime, source: str, idempotency_key: str | None = None, currency: str = "TWD",
-                 now: datetime | None = None) -> OrderOutcome:
-    """Record one order (a negative amount is a refund). Raises OrderError("unknown_customer" | "duplicate")."""
+                 now: datetime | None = None, refund_of: int | None = None) -> OrderOutcome:
+    """Record one order (a negative amount is a refund; `refund_of` names the purchase it takes
+    back, and then it may not exceed what is left of that purchase). Raises OrderError."""
     now = now or utcnow()
     customer = session.scalar(select(Customer).where(Customer.id == customer_id).with_for_update())
     if customer is None:
@@ -58,11 +65,13 @@ def record_order(session: Session, settings: Settings, customer_id: int, *, amou
         existing = session.scalar(select(Order).where(Order.idempotency_key == idempotency_key))
         if existing is not None:
             raise OrderError("duplicate", "an order with this idempotency key exists", existing)
+    if refund_of is not None:
+        check_refund(session, customer_id, amount, refund_of)
     bought_before = session.scalar(select(func.count()).select_from(Order).where(
         Order.customer_id == customer_id, Order.amount > 0)) or 0
     first_purchase = amount > 0 and bought_before == 0
     order = Order(customer_id=customer_id, amount=amount, currency=currency, items=items, placed_at=placed_at,
-                  source=source[:50], idempotency_key=idempotency_key, created_at=now)
+                  source=source[:50], idempotency_key=idempotency_key, created_at=now, refund_of_id=refund_of)
     session.add(order)
     session.flush()
 
@@ -81,17 +90,46 @@ def record_order(session: Session, settings: Settings, customer_id: int, *, amou
                       valid_days=settings.loyalty.points_valid_days)
 
     stage = refresh_stage(session, customer_id) or customer.stage
+    tier_coupon: Coupon | None = None
     for someone in filter(None, (customer_id, referrer_id if first_purchase else None)):
         if someone != customer_id:
             refresh_stage(session, someone)
         change = refresh_customer_tier(session, settings, someone, now)
         if change is not None:
-            notify_change(session, settings, change, now)
+            gift = notify_change(session, settings, change, now)
+            tier_coupon = gift if someone == customer_id else tier_coupon
     if reward is not None:
         _announce_reward(session, settings, customer, reward)
     hooks.fire_order(hooks.OrderPlaced(session, settings, order, customer, first_purchase, now))
     return OrderOutcome(order, first_purchase, points, loyalty.balance(session, customer_id), stamps, reward,
-                        referral_bonus, stage, customer.tier)
+                        referral_bonus, stage, customer.tier, tier_coupon)
+
+
+def refundable(session: Session, purchase: Order) -> Decimal:
+    """What is left to refund of `purchase`: its amount less the refunds already recorded for it."""
+    refunded = session.scalar(select(func.sum(Order.amount)).where(Order.refund_of_id == purchase.id)) or Decimal(0)
+    return Decimal(purchase.amount) + Decimal(refunded)
+
+
+def check_refund(session: Session, customer_id: int, amount: Decimal, refund_of: int) -> None:
+    """A refund must name a purchase of the same customer and not take back more than is left of it.
+
+    Why here and under the customer's row lock (taken by `record_order`): two refunds of the same
+    purchase sent at once are checked one after the other, so together they cannot exceed it.
+    """
+    if amount >= 0:
+        raise OrderError("refund_of_purchase", "only a refund (a negative amount) refers to an earlier order", field="amount")
+    purchase = session.get(Order, refund_of)
+    if purchase is None:
+        raise OrderError("refund_order_not_found", f"no order {refund_of}", field="refund_of")
+    if purchase.customer_id != customer_id:
+        raise OrderError("refund_wrong_customer", f"order {refund_of} belongs to another customer", field="refund_of")
+    if purchase.amount <= 0:
+        raise OrderError("refund_of_refund", f"order {refund_of} is itself a refund", field="refund_of")
+    left = refundable(session, purchase)
+    if -amount > left:
+        raise OrderError("refund_exceeds_paid", f"the refund of {-amount:.2f} is more than the {left:.2f} left to refund of "
+                         f"order {refund_of} (paid {purchase.amount:.2f})", field="amount")
 
 
 def _points(session: Session, settings: Settings, order: Order) -> int:

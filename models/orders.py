@@ -25,4 +25,6 @@ class Order(Base):
     placed_at: Mapped[datetime] = mapped_column(default=utcnow)
     source: Mapped[str] = mapped_column(String(50), default="api")
     idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # The purchase a refund (negative amount) takes back, so refunds never exceed what was paid.
+    refund_of_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -133,8 +133,9 @@ def test_an_order_earns_points_stamps_stage_and_replays_return_the_first_answer(
     assert reused.status_code == 422 and reused.json()["field"] == "idempotency_key"
     second = pos.post("/orders", order_body({"id": customer}, amount=80, key="till-1-0002"))
     assert second.json()["customer"]["stage"] == "repeat" and second.json()["stamps"]["count"] == 1  # under NT$100: no stamp
-    refund = pos.post("/orders", order_body({"id": customer}, amount=-600, key="till-1-0003"))
+    refund = pos.post("/orders", order_body({"id": customer}, amount=-600, key="till-1-0003", refund_of=body["order"]["id"]))
     assert refund.status_code == 201 and refund.json()["points_earned"] == -6 and refund.json()["points_balance"] == 6
+    assert refund.json()["order"]["refund_of"] == body["order"]["id"]
     assert "一般會員" in pushed_texts(db, customer, "transactional")[0]  # the first tier, congratulated
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.api.body import read_json
 from bot.api.errors import ApiError, invalid
 from bot.api.keys import ROLE_PERMISSIONS, authenticate
 from bot.config import Settings
@@ -74,9 +75,8 @@ def endpoint(permission: str) -> Callable[[Callable[..., Result]], Callable[...,
 
 
 def json_body() -> Any:
-    if not request.is_json:
-        raise invalid("body", "send a JSON object with Content-Type: application/json")
-    return request.get_json(silent=True)
+    """The body, parsed and checked for values no route could store (see `bot.api.body`)."""
+    return read_json()
 
 
 def idempotent(call: Call, endpoint_name: str, key: str, body: Any, work: Callable[[], Result]) -> Result:

@@ -9,6 +9,7 @@ from bot.api import validation as check
 from bot.api.blueprint import Call, Result, api, endpoint, idempotent, json_body
 from bot.api.errors import ApiError, invalid
 from bot.api.serialize import coupon_json, iso
+from bot.safe_text import has_unstorable
 from models import utcnow
 
 FIELDS = {"code", "idempotency_key", "order_ref", "customer_id"}
@@ -17,8 +18,8 @@ REFUSALS = {"used": "coupon_used", "expired": "coupon_expired", "void": "coupon_
 
 
 def _code(value: str | None, field: str) -> str:
-    code = coupons.normalize_code(value or "")
-    if not code or len(code) > 32 or not code.isalnum():
+    code = coupons.normalize_code((value or "")[:100])
+    if not code or len(value or "") > 100 or len(code) > 32 or not code.isalnum() or has_unstorable(code):
         raise invalid(field, f"must be a coupon code of {coupons.CODE_LENGTH} letters and digits")
     return code
 

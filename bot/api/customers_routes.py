@@ -60,10 +60,13 @@ def resolve_customer(session: Session, ref: tuple[str, Any], path: str = "custom
     return found[0]
 
 
-@api.get("/customers/<int:customer_id>")
+@api.get("/customers/<customer_id>")
 @endpoint("read")
-def get_customer(call: Call, customer_id: int) -> Result:
-    customer = resolve_customer(call.session, ("id", customer_id), path="customer_id")
+def get_customer(call: Call, customer_id: str) -> Result:
+    """The id is taken as text and checked here, so `/customers/abc` or an id beyond INTEGER gets
+    a JSON 422 naming it (werkzeug's int converter would 404 the one and overflow on the other)."""
+    ref = ("id", check.record_id(customer_id, "customer_id"))
+    customer = resolve_customer(call.session, ref, path="customer_id")
     return 200, customer_json(call.session, call.settings, customer, utcnow())
 
 

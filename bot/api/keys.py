@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -25,6 +26,7 @@ ROLE_PERMISSIONS = {
     "readonly": frozenset({"read"}),
 }
 LAST_USED_RESOLUTION = timedelta(minutes=5)
+PRESENTABLE = re.compile(r"[\x21-\x7e]{1,200}")
 _DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
 
 
@@ -60,7 +62,10 @@ def revoke_key(session: Session, name: str, now: datetime | None = None) -> None
 
 def authenticate(session: Session, presented: str | None) -> ApiKey | None:
     """The active key row for a presented key, or None. The hash comparison runs even when the
-    prefix is unknown, so timing does not tell which prefixes exist."""
+    prefix is unknown, so timing does not tell which prefixes exist. A key that cannot be one of
+    ours (too long, not printable ASCII: a NUL would be an error on PostgreSQL) is not looked up."""
+    if presented is not None and not PRESENTABLE.fullmatch(presented):
+        presented = None
     parts = (presented or "").split("_")
     prefix = parts[1] if len(parts) >= 3 and parts[0] == "crm" else ""
     row = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix)) if prefix else None

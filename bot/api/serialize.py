@@ -33,7 +33,7 @@ def coupon_json(coupon: Coupon, now: datetime) -> dict[str, Any]:
 
 def order_json(order: Order) -> dict[str, Any]:
     return {"id": order.id, "customer_id": order.customer_id, "amount": money(order.amount), "currency": order.currency,
-            "items": order.items, "placed_at": iso(order.placed_at), "source": order.source}
+            "items": order.items, "placed_at": iso(order.placed_at), "source": order.source, "refund_of": order.refund_of_id}
 
 
 def stamps_json(settings: Settings, count: int) -> dict[str, Any]:

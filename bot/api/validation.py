@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.api.errors import invalid
+from bot.safe_text import has_unstorable
 from models import utcnow
 
 MAX_AMOUNT = Decimal("9999999999.99")
 MAX_ITEMS = 500
+MAX_ID = 2**31 - 1  # every id column is INTEGER (32-bit on PostgreSQL)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # before any shop system existed; also keeps UTC conversion in range
+UNSTORABLE = "must not contain U+0000 (NUL) or an unpaired UTF-16 surrogate"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
 
@@ -42,6 +46,8 @@ def text(body: Mapping[str, Any], name: str, *, required: bool = False, max_leng
         return None
     if not isinstance(value, str) or not value.strip():
         raise invalid(path, "must be a non-empty string")
+    if has_unstorable(value):
+        raise invalid(path, UNSTORABLE)
     if len(value) > max_length:
         raise invalid(path, f"must be at most {max_length} characters")
     return value.strip()
@@ -51,7 +57,7 @@ def idempotency_key(body: Mapping[str, Any], header: str | None) -> str:
     value = body.get("idempotency_key", header)
     if value is None:
         raise invalid("idempotency_key", "is required (in the body or the Idempotency-Key header), so a retry counts once")
-    if not isinstance(value, str) or not KEY.match(value):
+    if not isinstance(value, str) or not KEY.fullmatch(value):
         raise invalid("idempotency_key", "must be 1-64 printable ASCII characters without spaces")
     if header is not None and header != value:
         raise invalid("idempotency_key", "differs from the Idempotency-Key header")
@@ -65,9 +71,17 @@ def positive_int(body: Mapping[str, Any], name: str, *, required: bool = False, 
         if required:
             raise invalid(path, "is required")
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > 2**63 - 1:
-        raise invalid(path, "must be a positive integer")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > MAX_ID:
+        raise invalid(path, f"must be a positive integer no larger than {MAX_ID}")
     return value
+
+
+def record_id(value: str, path: str) -> int:
+    """An id from a URL path: ASCII digits within the INTEGER range (so the database is never
+    asked for 99999999999999999999, which PostgreSQL refuses with an error)."""
+    if not (value.isascii() and value.isdigit()) or len(value) > len(str(MAX_ID)) or not 1 <= int(value) <= MAX_ID:
+        raise invalid(path, f"must be a positive integer no larger than {MAX_ID}")
+    return int(value)
 
 
 def amount(body: Mapping[str, Any], name: str = "amount", *, allow_negative: bool = True, path: str | None = None) -> Decimal:
@@ -103,6 +117,8 @@ def timestamp(body: Mapping[str, Any], name: str, *, path: str | None = None) ->
         raise invalid(path, "must be an ISO 8601 date-time, e.g. 2026-11-24T15:30:00+08:00") from None
     if moment.tzinfo is None:
         raise invalid(path, "must include a time zone (e.g. +08:00 or Z)")
+    if moment < EARLIEST:
+        raise invalid(path, "must not be before 2000-01-01")
     if moment > utcnow() + timedelta(days=1):
         raise invalid(path, "must not be in the future")
     return moment
@@ -136,16 +152,16 @@ def items(body: Mapping[str, Any], name: str = "items") -> list[dict[str, Any]]:
 
 
 def email(value: Any, path: str) -> str:
-    if not isinstance(value, str) or len(value) > 320 or not EMAIL.match(value.strip()):
+    if not isinstance(value, str) or len(value) > 320 or has_unstorable(value) or not EMAIL.fullmatch(value.strip()):
         raise invalid(path, "must be an email address such as name@example.com")
     return value.strip()
 
 
 def phone(value: Any, path: str) -> str:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > 40 or has_unstorable(value):
         raise invalid(path, "must be a phone number as a string, e.g. \"0912-345-678\" or \"+886912345678\"")
     digits = normalize_phone(value)
-    if not 6 <= len(digits.lstrip("+")) <= 20 or not digits.lstrip("+").isdigit():
+    if not 6 <= len(digits.lstrip("+")) <= 20 or not (digits.isascii() and digits.lstrip("+").isdigit()):
         raise invalid(path, "must be a phone number: digits, optionally with +, spaces, dashes or brackets")
     return value.strip()
 
