@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage, Message
@@ -18,7 +18,8 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from typing import Any
 
-from channels.email_text import decode_bytes, decode_header_value, html_to_text, strip_quoted
+from bot.safe_text import clean_json, clean_text, has_unstorable
+from channels.email_text import decode_bytes, decode_words, header_text, html_to_text, strip_quoted
 
 MESSAGE_ID_RE = re.compile(r"<([^<>\s]{1,250})>")
 SUBJECT_PREFIX_RE = re.compile(r"^\s*((re|fw|fwd|aw|回覆|回复|答复|轉寄|转发)\s*[:：]\s*)+", re.I)
@@ -53,6 +54,11 @@ class ParsedEmail:
     complaint_for: str | None = None  # the address a spam complaint (ARF) is about
     report: str | None = None  # "delivery-status" / "feedback-report" for reports
     charsets: tuple[str, ...] = field(default=())
+    # For reports: the Message-IDs of the message reported on, and the addresses it says our
+    # message came from. A report changes an address's state only if these show it is about a
+    # message we sent to that address (see bot/email_intake.py).
+    original_ids: tuple[str, ...] = ()
+    return_paths: tuple[str, ...] = ()
 
     @property
     def bare_subject(self) -> str:
@@ -60,75 +66,129 @@ class ParsedEmail:
 
 
 def parse_email(raw: bytes, envelope_from: str | None = None, envelope_to: tuple[str, ...] = ()) -> ParsedEmail:
+    """Everything the bot reads from one message, as storable text (no NUL, no lone surrogate:
+    see bot/safe_text.py), whatever bytes it came in."""
+    return _storable(_parse(raw, envelope_from, envelope_to))
+
+
+def _storable(parsed: ParsedEmail) -> ParsedEmail:
+    changes: dict[str, Any] = {}
+    for name, value in vars(parsed).items():
+        if isinstance(value, str) and has_unstorable(value):
+            changes[name] = clean_text(value)
+        elif isinstance(value, tuple) and value and isinstance(value[0], str):
+            changes[name] = tuple(clean_text(v) for v in value)
+    changes["attachments"] = tuple(clean_json(list(parsed.attachments)))
+    changes["bounces"] = tuple(Bounce(*(clean_text(v) for v in (b.recipient, b.severity, b.status, b.action)))
+                               for b in parsed.bounces)
+    return replace(parsed, **changes)
+
+
+def _parse(raw: bytes, envelope_from: str | None, envelope_to: tuple[str, ...]) -> ParsedEmail:
     message = BytesParser(policy=policy.default).parsebytes(raw)
-    from_name, from_address = parseaddr(str(message.get("From", "")))
-    raw_headers = {name.lower(): value for name, value in reversed(list(message.raw_items()))}
-    references = tuple(MESSAGE_ID_RE.findall(str(message.get("References", ""))))
-    in_reply_to = MESSAGE_ID_RE.findall(str(message.get("In-Reply-To", "")))
-    message_id = MESSAGE_ID_RE.findall(str(message.get("Message-ID", "")))
+    hints = _declared_charsets(message)
+    headers = _Headers(message, hints)
+    from_name, from_address = parseaddr(headers.first("from"))
+    message_id = MESSAGE_ID_RE.findall(headers.first("message-id"))
+    in_reply_to = MESSAGE_ID_RE.findall(headers.first("in-reply-to"))
     report_type = message.get_param("report-type", header="content-type") if message.get_content_type() == "multipart/report" else None
-    text, from_html, charsets = _body_text(message)
+    text, from_html = _body_text(message, hints)
     recipients = tuple(a.lower() for a in envelope_to) + tuple(
-        address.lower() for _, address in getaddresses([str(v) for h in ("To", "Cc", "Delivered-To") for v in message.get_all(h, [])])
-        if address)
+        address.lower() for _, address in getaddresses(headers.all("to", "cc", "delivered-to")) if address)
+    original = _original_headers(message) if report_type else []
     return ParsedEmail(
         message_id=message_id[0] if message_id else "sha256:" + hashlib.sha256(raw).hexdigest(),
         from_address=from_address.strip().lower(),
-        from_name=_display_name(raw_headers.get("from", ""), from_name),
+        from_name=decode_words(from_name),
         recipients=tuple(dict.fromkeys(recipients)),
-        subject=decode_header_value(str(raw_headers.get("subject", ""))),
-        date=_date(message),
+        subject=decode_words(headers.first("subject")),
+        date=_date(headers.first("date")),
         in_reply_to=in_reply_to[0] if in_reply_to else None,
-        references=references,
+        references=tuple(MESSAGE_ID_RE.findall(headers.first("references"))),
         text=strip_quoted(text),
         from_html=from_html,
         attachments=tuple(_attachments(message)),
-        automatic=_automatic(message, envelope_from),
+        automatic=_automatic(headers, envelope_from),
         bounces=tuple(_bounces(message)) if report_type == "delivery-status" else (),
-        complaint_for=_complaint_recipient(message) if report_type == "feedback-report" else None,
+        complaint_for=_complaint_recipient(message, original) if report_type == "feedback-report" else None,
         report=str(report_type) if report_type else None,
-        charsets=charsets,
+        charsets=hints,
+        original_ids=tuple(dict.fromkeys(
+            [i for o in original for i in MESSAGE_ID_RE.findall(str(o.get("Message-ID", "")))]
+            + ([in_reply_to[0]] if in_reply_to and report_type else [])
+            + (list(MESSAGE_ID_RE.findall(headers.first("references"))) if report_type else []))),
+        return_paths=tuple(dict.fromkeys(_return_paths(message, original, envelope_to, headers) if report_type else ())),
     )
 
 
-def _display_name(raw_from: str, parsed_name: str) -> str:
-    """The sender's name decoded with charset supersets (a GBK name in a `gb2312` header)."""
-    name = parseaddr(decode_header_value(str(raw_from)))[0]
-    return (name or parsed_name).strip()
+class _Headers:
+    """The message's headers as text: unfolded, raw 8-bit bytes decoded (RFC 6532 UTF-8, or the
+    code page of an old client; see `header_text`), RFC 2047 words still encoded.
+
+    Read from the raw header lines rather than through `policy.default`'s header objects, which
+    keep undecodable bytes as lone surrogates and can raise on malformed structured headers."""
+
+    def __init__(self, message: Message, hints: tuple[str, ...]) -> None:
+        self._items = [(name.lower(), header_text(str(value), hints)) for name, value in message.raw_items()]
+
+    def first(self, name: str) -> str:
+        return next((value for key, value in self._items if key == name), "")
+
+    def all(self, *names: str) -> list[str]:
+        return [value for key, value in self._items if key in names]
+
+    def has(self, name: str) -> bool:
+        return any(key == name for key, _ in self._items)
 
 
-def _date(message: Message) -> datetime:
+def _declared_charsets(message: Message) -> tuple[str, ...]:
+    """The charsets the message's parts declare, in order: the hint for its raw 8-bit headers."""
+    found: list[str] = []
+    for part in message.walk():
+        try:
+            charset = part.get_content_charset()
+        except (LookupError, ValueError, TypeError):
+            continue
+        if charset and charset.isascii():
+            found.append(charset.lower())
+    return tuple(dict.fromkeys(found))
+
+
+def _date(value: str) -> datetime:
     try:
-        parsed = parsedate_to_datetime(str(message.get("Date", "")))
-    except (TypeError, ValueError, IndexError):
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return datetime.now(UTC)
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _text_of(part: Message) -> str:
+def _text_of(part: Message, hints: tuple[str, ...] = ()) -> str:
     payload = part.get_payload(decode=True)  # undoes quoted-printable and base64
     if not isinstance(payload, bytes):
         return str(part.get_payload() or "")
-    return decode_bytes(payload, part.get_content_charset())
+    try:
+        charset = part.get_content_charset()
+    except (LookupError, ValueError, TypeError):
+        charset = None
+    return decode_bytes(payload, charset, hints)
 
 
-def _body_text(message: EmailMessage) -> tuple[str, bool, tuple[str, ...]]:
+def _body_text(message: EmailMessage, hints: tuple[str, ...]) -> tuple[str, bool]:
     """The text/plain body, else the HTML body as text; reports use their human-readable part."""
-    charsets = tuple(sorted({c for c in (p.get_content_charset() for p in message.walk()) if c}))
     try:
         body = message.get_body(preferencelist=("plain",))
         if body is not None:
-            return _text_of(body), False, charsets
+            return _text_of(body, hints), False
         body = message.get_body(preferencelist=("html",))
         if body is not None:
-            return html_to_text(_text_of(body)), True, charsets
+            return html_to_text(_text_of(body, hints)), True
     except (KeyError, LookupError, ValueError):
         pass
     for part in message.walk():  # a malformed structure: the first text part we can find
         if part.get_content_maintype() == "text":
-            text = _text_of(part)
-            return (html_to_text(text), True, charsets) if part.get_content_subtype() == "html" else (text, False, charsets)
-    return "", False, charsets
+            text = _text_of(part, hints)
+            return (html_to_text(text), True) if part.get_content_subtype() == "html" else (text, False)
+    return "", False
 
 
 def _attachments(message: EmailMessage) -> list[dict[str, Any]]:
@@ -147,22 +207,21 @@ def _attachments(message: EmailMessage) -> list[dict[str, Any]]:
     return found
 
 
-def _automatic(message: Message, envelope_from: str | None) -> str | None:
+def _automatic(headers: _Headers, envelope_from: str | None) -> str | None:
     """RFC 3834's rules for not answering: automatic messages, bulk mail, and the empty return path."""
-    auto_submitted = str(message.get("Auto-Submitted", "")).split(";", 1)[0].strip().lower()
+    auto_submitted = headers.first("auto-submitted").split(";", 1)[0].strip().lower()[:40]
     if auto_submitted and auto_submitted != "no":
         return f"auto-submitted: {auto_submitted}"
-    precedence = str(message.get("Precedence", "")).strip().lower()
+    precedence = headers.first("precedence").strip().lower()
     if precedence in NOISY_PRECEDENCE:
         return f"precedence: {precedence}"
     if envelope_from is not None and envelope_from.strip() in ("", "<>"):
         return "empty return path"
-    return_path = message.get("Return-Path")
-    if return_path is not None and str(return_path).strip() in ("", "<>"):
+    if headers.has("return-path") and headers.first("return-path").strip() in ("", "<>"):
         return "empty return path"
-    for header in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress", "List-Id"):
-        if message.get(header) is not None and str(message.get(header)).strip().lower() not in ("", "no", "none"):
-            return f"{header.lower()} header"
+    for header in ("x-autoreply", "x-autorespond", "x-auto-response-suppress", "list-id"):
+        if headers.has(header) and headers.first(header).strip().lower() not in ("", "no", "none"):
+            return f"{header} header"
     return None
 
 
@@ -196,19 +255,46 @@ def _bounces(message: Message) -> list[Bounce]:
     return found
 
 
-def _complaint_recipient(message: Message) -> str | None:
+def _first(message: Message, name: str) -> str:
+    """One header of an embedded message, as text (see `_Headers`)."""
+    return next((header_text(str(v)) for k, v in message.raw_items() if k.lower() == name), "")
+
+
+def _original_headers(message: Message) -> list[Message]:
+    """The headers of the message a report is about (its message/rfc822 or text/rfc822-headers part)."""
+    found = []
+    for part in message.walk():
+        if part.get_content_type() not in ("message/rfc822", "text/rfc822-headers"):
+            continue
+        inner = part.get_payload()
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+            found.append(inner[0])
+        else:
+            found.append(BytesParser(policy=policy.compat32).parsebytes(
+                _text_of(part).encode("utf-8", "replace"), headersonly=True))
+    return found
+
+
+def _return_paths(message: Message, original: list[Message], envelope_to: tuple[str, ...],
+                  headers: _Headers) -> list[str]:
+    """Where a report says our message came from: the address it was sent to (our return path:
+    the envelope recipient, To, Delivered-To), an ARF's Original-Mail-From, the original's Return-Path."""
+    found = [a.lower() for a in envelope_to]
+    found += [a.lower() for _, a in getaddresses(headers.all("to", "delivered-to")) if a]
+    for block in _report_fields(message, "message/feedback-report"):
+        found.append(_address_field(block.get("Original-Mail-From")))
+    found += [parseaddr(_first(o, "return-path"))[1].lower() for o in original]
+    return [a for a in found if a]
+
+
+def _complaint_recipient(message: Message, original: list[Message]) -> str | None:
     """Whom a spam complaint is about: the report's Original-Rcpt-To, else the original's To."""
     for block in _report_fields(message, "message/feedback-report"):
         recipient = _address_field(block.get("Original-Rcpt-To"))
         if recipient:
             return recipient
-    for part in message.walk():
-        if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
-            inner = part.get_payload()
-            original = inner[0] if isinstance(inner, list) and inner else None
-            if original is None:
-                original = BytesParser(policy=policy.default).parsebytes(_text_of(part).encode("utf-8", "replace"))
-            address = parseaddr(str(original.get("To", "")))[1].strip().lower()
-            if address:
-                return address
+    for headers in original:
+        address = parseaddr(_first(headers, "to"))[1].strip().lower()
+        if address:
+            return address
     return None

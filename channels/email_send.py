@@ -4,7 +4,8 @@ Every message has its own Message-ID, made from the outbox row's idempotency key
 carries the same id (receivers drop the duplicate) and a reply to it finds its conversation. A
 reply to a customer's mail carries In-Reply-To and References; every message carries a Reply-To
 with a signed conversation token, and a Return-Path at our own domain so bounces reach the
-receiver. Marketing mail carries one-click List-Unsubscribe (RFC 8058) with a signed link.
+receiver, signed per recipient (`bounces+<signature>@`) so a bounce proves it is about our mail.
+Marketing mail carries one-click List-Unsubscribe (RFC 8058) with a signed link.
 
 Each delivery thread keeps one SMTP connection open and reuses it, so a burst is not a TLS
 handshake per message. A connection that went stale is noticed at MAIL FROM, before anything was
@@ -27,6 +28,7 @@ from urllib.parse import quote
 
 from bot.events import Outbound
 from channels.base import Delivery, DeliveryError, SendResult
+from channels.email_tokens import return_path as signed_return_path
 from channels.email_tokens import signing_secret, thread_token, unsubscribe_token
 
 TRANSIENT = (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError, OSError)
@@ -45,7 +47,7 @@ class EmailChannel:
         self.domain = from_address.rpartition("@")[2]
         self.reply_domain = reply_domain
         self.reply_local_part = reply_local_part
-        self.bounce_address = f"bounces@{reply_domain}"
+        self.bounce_address = f"bounces@{reply_domain}"  # unsigned; mail goes out with `return_path(to)`
         self._smtp = (smtp_host, smtp_port)
         self._starttls = starttls
         self._login = (username, password) if username else None
@@ -70,6 +72,10 @@ class EmailChannel:
                    public_url=settings.web.public_url or f"http://{settings.web.host}:{settings.web.port}")
 
     # --- building the message ------------------------------------------------------------------
+
+    def return_path(self, to: str) -> str:
+        """The envelope sender for mail to `to`, signed for it: where its bounces come back."""
+        return signed_return_path(self._secret, to, self.reply_domain)
 
     def message_id(self, delivery: Delivery) -> str:
         return f"<{delivery.idempotency_key}@{self.domain}>"
@@ -114,8 +120,10 @@ class EmailChannel:
         if len(delivery.recipients) > 1:
             raise DeliveryError("an email request goes to one recipient", retryable=False)
         to = str(delivery.recipients[0] if delivery.recipients else delivery.address)
-        if "@" not in to or any(c in to for c in "\r\n\t <>,;\""):
+        if "@" not in to or any(c in to for c in "\r\n\t <>,;\"") or len(to) > 254:
             raise DeliveryError(f"not an email address: {to[:100]!r}", retryable=False)
+        if not to.isascii():  # an internationalised address needs SMTPUTF8 end to end; we send 7-bit
+            raise DeliveryError("the address is not ASCII (SMTPUTF8 is not supported for sending)", retryable=False)
         data = self.build(delivery, to)
         self._transaction(to, data)
         return SendResult("smtp", (self.message_id(delivery),))
@@ -123,11 +131,11 @@ class EmailChannel:
     def _transaction(self, to: str, data: bytes) -> None:
         connection = self._connection()
         try:
-            code, reply = connection.mail(self.bounce_address)
+            code, reply = connection.mail(self.return_path(to))
         except TRANSIENT:  # a stale connection: nothing was handed over, try once on a fresh one
             self._drop(connection)
             connection = self._connection()
-            code, reply = connection.mail(self.bounce_address)
+            code, reply = connection.mail(self.return_path(to))
         try:
             _expect(code, reply, (250,), "MAIL FROM")
             code, reply = connection.rcpt(to)

@@ -1,6 +1,10 @@
 """Signed tokens in email addresses and links: the conversation in a Reply-To, the address in an
 unsubscribe link. HMAC-SHA256 with a purpose prefix, compared in constant time.
 
+Also the signed return path (VERP) our mail is sent with: `bounces+<signature of the
+recipient>@<our domain>`. A delivery report that comes back to it is about mail we sent to that
+recipient, which is what lets a bounce change an address's state (a forged one cannot).
+
 Why signed: a reply-to token decides which conversation (and so which customer's history) a mail
 lands in, and an unsubscribe link changes consent without a login. Neither may be guessable or
 forgeable from another one.
@@ -42,6 +46,24 @@ def thread_token_in(addresses: tuple[str, ...] | list[str], local_part: str, dom
         if domain in domains and local.startswith(prefix):
             return local[len(prefix):]
     return None
+
+
+BOUNCE_LOCAL_PART = "bounces"
+
+
+def return_path(secret: bytes, recipient: str, domain: str) -> str:
+    """The envelope sender for mail to `recipient`: 24 characters of local part, well under 64."""
+    return f"{BOUNCE_LOCAL_PART}+{_signature(secret, 'bounce', recipient.lower(), 16)}@{domain}"
+
+
+def return_path_is_for(secret: bytes, address: str, recipient: str, domains: tuple[str, ...]) -> bool:
+    """True when `address` is the signed return path we send mail to `recipient` with."""
+    local, _, domain = address.lower().rpartition("@")
+    prefix = f"{BOUNCE_LOCAL_PART}+"
+    if domain not in domains or not local.startswith(prefix):
+        return False
+    expected = _signature(secret, "bounce", recipient.lower(), 16)
+    return hmac.compare_digest(expected, local[len(prefix):])
 
 
 def unsubscribe_token(secret: bytes, address: str) -> str:

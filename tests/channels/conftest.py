@@ -9,6 +9,8 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Iterator
+from email.message import EmailMessage
+from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
@@ -108,6 +110,49 @@ def send_mail(receiver: EmailReceiver, raw: bytes, *, mail_from: str, to: list[s
             client.starttls(context=ssl.create_default_context(cafile=ca_file))
             client.ehlo()
         client.sendmail(mail_from, to, raw)
+
+
+CUSTOMER = "mei.lin@gmail.example"
+
+
+def mail(text: str, *, sender: str = CUSTOMER, to: str = "shop@shop.example", subject: str = "問題", **headers: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = f"林美 <{sender}>"
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="gmail.example")
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content(text)
+    return message
+
+
+class EmailChat:
+    """A customer's mail server talking to our receiver, and the replies that reach the provider."""
+
+    def __init__(self, receiver: EmailReceiver, worker: Worker, catcher: MailCatcher, ca_file: str) -> None:
+        self.receiver, self.worker, self.catcher, self.ca_file = receiver, worker, catcher, ca_file
+        self._seen = 0
+
+    def send(self, message: EmailMessage | bytes, *, mail_from: str = CUSTOMER, to: list[str] | None = None) -> list[EmailMessage]:
+        raw = message if isinstance(message, bytes) else message.as_bytes()
+        send_mail(self.receiver, raw, mail_from=mail_from, to=to or ["shop@shop.example"], ca_file=self.ca_file)
+        return self.replies()
+
+    def replies(self) -> list[EmailMessage]:
+        self.worker.drain()
+        found = [self.catcher.parsed(i) for i in range(self._seen, len(self.catcher.messages))]
+        self._seen = len(self.catcher.messages)
+        return found
+
+
+@pytest.fixture
+def email_chat(receiver: EmailReceiver, worker: Worker, outbox_mail: MailCatcher, certificate: tuple[str, str]) -> EmailChat:
+    return EmailChat(receiver, worker, outbox_mail, certificate[0])
+
+
+def body(message: EmailMessage, subtype: str = "plain") -> str:
+    return message.get_body(preferencelist=(subtype,)).get_content()
 
 
 @pytest.fixture

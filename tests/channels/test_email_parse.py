@@ -3,12 +3,13 @@ mail, attachments, quoted replies and signatures, and the mail systems' own mess
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
 
 from channels.email_parse import parse_email
-from channels.email_text import decode_bytes, html_to_text, strip_quoted
+from channels.email_text import decode_bytes, decode_header_value, decode_unlabelled, html_to_text, strip_quoted
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
@@ -111,3 +112,54 @@ def test_quoted_history_and_signatures_are_cut(quoted):
 
 def test_html_to_text_keeps_blocks_and_entities():
     assert html_to_text("<p>a&nbsp;b</p><p>c<br>d</p><ul><li>x</li></ul>") == "a b\n\nc\nd\n\n- x"
+
+
+# --- raw 8-bit headers, mislabelled bodies, reports' references ------------------------------
+
+
+@pytest.mark.parametrize(("text", "charset"), [
+    ("林美 請問營業時間", "utf-8"), ("詢問營業時間", "big5"), ("陳志明", "big5"), ("询问营业时间", "gbk"), ("王喆", "gbk"),
+    ("営業時間について", "shift_jis"), ("田中太郎", "shift_jis"), ("請問你們週六有開嗎", "cp950"),
+])
+def test_short_raw_headers_are_read_in_the_charset_they_were_written_in(text, charset):
+    raw = text.encode(charset).decode("ascii", "surrogateescape")  # how the email parser hands raw bytes over
+    assert decode_header_value(raw) == text
+
+
+def test_the_charset_the_message_declares_elsewhere_decides_an_ambiguous_header():
+    data = "询问营业时间".encode("gbk")  # also decodes as Big5, to other characters
+    assert decode_unlabelled(data, hints=("gb2312",)) == "询问营业时间"
+    assert decode_unlabelled("林美".encode(), hints=("big5",)) == "林美"  # UTF-8 still comes first
+
+
+@pytest.mark.parametrize("data", [
+    "\ufeff您好，請問營業時間？".encode("utf-16-le"), "\ufeff您好".encode("utf-16-be"),
+    "Hello, opening hours? 營業時間".encode("utf-16-le"), "Hello, opening hours? 營業時間".encode("utf-16-be"),
+])
+def test_utf16_labelled_utf8_is_recognised(data):
+    assert decode_bytes(data, "utf-8").lstrip("\ufeff") in ("您好，請問營業時間？", "您好", "Hello, opening hours? 營業時間")
+
+
+def test_a_stray_nul_in_utf8_is_not_taken_for_utf16():
+    assert decode_bytes(b"hello\x00world", "utf-8") == "hello\x00world"  # the sanitiser drops the NUL later
+
+
+def test_encoded_words_are_joined_and_raw_bytes_beside_them_decoded():
+    raw = "=?big5?B?s6+n06n6?= =?utf-8?Q?caf=C3=A9_au_lait?= 林".encode().decode("ascii", "surrogateescape")
+    assert decode_header_value(raw) == "陳志明café au lait 林"
+
+
+def test_a_name_that_decodes_to_address_syntax_keeps_the_address():
+    raw = b"From: =?utf-8?B?" + base64.b64encode(b"Lin, Mei <evil@x.example>") + b"?= <mei@gmail.example>\r\n\r\nhi\r\n"
+    parsed = parse_email(raw)
+    assert (parsed.from_address, parsed.from_name) == ("mei@gmail.example", "Lin, Mei <evil@x.example>")
+
+
+def test_reports_name_the_message_they_are_about_and_its_return_path():
+    parsed = parse_email(corpus("bounce_hard.eml"), envelope_to=("bounces+abc@shop.example",))
+    assert parsed.original_ids == ("6a1f0c3e-2b7d-4e58-8c9a-1d2e3f4a5b6c@shop.example",)
+    assert parsed.return_paths == ("bounces+abc@shop.example", "bounces@shop.example")
+    complaint = parse_email(corpus("arf_complaint.eml"))
+    assert complaint.original_ids == ("1e2d3c4b-5a69-4788-9a0b-c1d2e3f4a5b6@shop.example",)
+    assert "bounces@shop.example" in complaint.return_paths
+    assert parse_email(corpus("gmail_utf8_qp_reply.eml")).original_ids == ()  # only reports have them
