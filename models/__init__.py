@@ -12,7 +12,7 @@ from models.marketing import Broadcast, BroadcastRecipient, LeadCampaign, Segmen
 from models.orders import Order
 from models.pipeline import InboxEvent, InboxLane, Lease, OutboxMessage
 from models.ratelimits import RateSlot
-from models.staff import ROLES, CannedReply, ConsoleSetting, ConsoleUser, FaqAnswer, InternalNote, LoginFailure
+from models.staff import ROLES, CannedReply, ConsoleSession, ConsoleSetting, ConsoleUser, FaqAnswer, InternalNote, LoginFailure
 from models.surveys import Survey
 from models.tasks import StaffTask
 from models.tickets import OPEN_STATUSES, Ticket
@@ -27,6 +27,7 @@ __all__ = [
     "CannedReply",
     "ChannelIdentity",
     "Consent",
+    "ConsoleSession",
     "ConsoleSetting",
     "ConsoleUser",
     "Conversation",

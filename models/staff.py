@@ -41,6 +41,21 @@ class LoginFailure(Base):
     failed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ConsoleSession(Base):
+    """One signed-in browser. The cookie carries a random id; this row keeps its SHA-256.
+
+    Why rows and not only the signed cookie: a signed cookie stays valid until it expires, so a copy
+    taken before sign-out would still open the console. Deleting the row ends that session on the
+    server, whoever holds the cookie; a password change or deactivation deletes the user's rows."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie's id
+    user_id: Mapped[int] = mapped_column(ForeignKey("console_users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class InternalNote(Base):
     """A note staff leave on a customer for each other; never sent to the customer."""
 

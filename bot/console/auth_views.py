@@ -33,11 +33,11 @@ def login() -> Any:
         expired = g.get("session_expired", False)
         return render_template("console/login.html", expired=expired, next=_safe_next(request.args.get("next")))
     email, password = form_text("email", 320), request.form.get("password") or ""
-    with writing() as db:
-        result = authenticate(db, email, password, client_ip(), runtime().settings.console)
-        if result.ok:
-            security.start_session(result.user)
-            return redirect(_safe_next(request.form.get("next")) or url_for("auth.index"))
+    result = authenticate(runtime().sessions, email, password, client_ip(), runtime().settings.console)
+    if result.ok:
+        with writing() as db:
+            security.start_session(db, result.user)
+        return redirect(_safe_next(request.form.get("next")) or url_for("auth.index"))
     time.sleep(FAILED_LOGIN_DELAY)
     if result.locked_for is not None:
         minutes = max(int(result.locked_for.total_seconds() // 60) + 1, 1)
@@ -48,10 +48,9 @@ def login() -> Any:
 
 @auth.post("/logout")
 def logout() -> Any:
-    language = session.get("lang")
-    session.clear()
-    if language:
-        session["lang"] = language
+    """Ends the session on the server too: a copy of the cookie taken before opens nothing after."""
+    with writing() as db:
+        security.end_session(db)
     return redirect(url_for("auth.login"))
 
 
@@ -74,7 +73,7 @@ def account() -> Any:
                     errors["new"] = _("Password must have at least 10 characters.") if "least" in str(exc) else str(exc)
             if not errors:
                 db.flush()
-                security.start_session(user)  # other sessions of this account end; this one goes on
+                security.start_session(db, user)  # set_password ended every session; this browser gets a new one
                 flash(_("Password changed."))
                 return redirect(url_for("auth.account"))
     return render_template("console/account.html", errors=errors), 400 if errors else 200

@@ -1,4 +1,4 @@
-"""Who may do what, the signed-in user, session expiry, CSRF, and the security headers.
+"""Who may do what, the signed-in user, server-side sessions and their expiry, CSRF, and the security headers.
 
 Why one table of permissions: every page and action names the capability it needs, and what each
 role may do is read (and tested) in one place instead of being scattered over the views.
@@ -11,10 +11,13 @@ import hmac
 import secrets
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask import Response, abort, current_app, g, jsonify, redirect, request, session, url_for
+from sqlalchemy.orm import Session
 
+from bot.console import sessions as server_sessions
 from models import ConsoleUser
 
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -75,45 +78,65 @@ def wants_json() -> bool:
     return request.path.endswith(".json") or request.accept_mimetypes.best == "application/json"
 
 
-def password_version(user: ConsoleUser) -> str:
-    """Changes whenever the password does (to the microsecond), ending the account's other sessions."""
-    return user.password_changed_at.isoformat()
-
-
-def start_session(user: ConsoleUser) -> None:
-    """A fresh session on sign-in (a new CSRF token too), so a token planted before it is useless."""
+def start_session(db: Session, user: ConsoleUser) -> None:
+    """A fresh session on sign-in (new server-side id, new CSRF token), so neither an id nor a token
+    planted before it is of any use."""
     language = session.get("lang")
     session.clear()
     now = int(time.time())
-    session.update(uid=user.id, pwv=password_version(user), login_at=now, seen_at=now, csrf=secrets.token_urlsafe(32))
+    settings = current_app.extensions["bot"].settings.console
+    sid = server_sessions.open_session(db, user.id, timedelta(hours=settings.session_max_hours))
+    session.update(uid=user.id, sid=sid, login_at=now, seen_at=now, csrf=secrets.token_urlsafe(32))
     if language:
         session["lang"] = language
     session.permanent = True
 
 
+def end_session(db: Session) -> None:
+    """Sign out: the server forgets the session, so a copy of the cookie opens nothing afterwards."""
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        server_sessions.end_session(db, sid)
+    _forget()
+
+
+def current_session_id() -> str | None:
+    sid = session.get("sid")
+    return sid if isinstance(sid, str) else None
+
+
+def _forget() -> None:
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+
+
 def load_user() -> None:
-    """Find the signed-in user; expire the session when idle too long, too old, or the password changed."""
+    """Find the signed-in user; the session must still exist on the server (not signed out, no
+    password change or deactivation since) and be neither idle too long nor too old."""
     g.user = None
-    uid = session.get("uid")
-    if uid is None:
+    uid, sid = session.get("uid"), current_session_id()
+    if uid is None and sid is None:
         return
-    settings = current_app.extensions["bot"].settings.console
+    runtime = current_app.extensions["bot"]
+    settings = runtime.settings.console
     now = int(time.time())
-    expired = (now - int(session.get("seen_at", 0)) > settings.session_idle_minutes * 60
+    expired = (sid is None
+               or now - int(session.get("seen_at", 0)) > settings.session_idle_minutes * 60
                or now - int(session.get("login_at", 0)) > settings.session_max_hours * 3600)
     user = None
     if not expired:
-        with current_app.extensions["bot"].sessions() as db:
-            user = db.get(ConsoleUser, uid)
-    if user is None or not user.active or session.get("pwv") != password_version(user):
-        language = session.get("lang")
-        session.clear()
-        if language:
-            session["lang"] = language
+        with runtime.sessions() as db:
+            user = server_sessions.session_user(db, sid)
+    if user is None or user.id != uid:
+        _forget()
         g.session_expired = True
         return
-    if now - int(session.get("seen_at", 0)) > 60:  # rewrite the cookie at most once a minute
+    if now - int(session.get("seen_at", 0)) > 60:  # rewrite the cookie (and the row) at most once a minute
         session["seen_at"] = now
+        with runtime.sessions.begin() as db:
+            server_sessions.touch(db, sid)
     g.user = user
 
 

@@ -7,6 +7,7 @@ import time
 
 import pytest
 import requests
+from sqlalchemy import select
 
 from bot.console import security
 from tests.console.conftest import PASSWORDS, ConsoleClient, email
@@ -74,6 +75,41 @@ def test_marketer_reads_customers_but_cannot_act_on_them(console, chat, db):
     assert marketer.get("/console/conversations/1").status_code == 403
     assert marketer.post("/console/customers/1/purchases", {"amount": "100"}).status_code == 403
     assert marketer.post("/console/conversations/1/reply", {"text": "hi"}).status_code == 403
+
+
+# Every route that returns what a customer wrote, and who may read it there. `{customer}` and
+# `{conversation}` are filled in from the chat below. Marketers open the customer's profile (the
+# facts segments use) but never the conversation.
+CUSTOMER_TEXT_ROUTES = {
+    "/console/customers/{customer}": {"staff", "admin"},
+    "/console/customers/{customer}?before=999999999": {"staff", "admin"},
+    "/console/customers/{customer}/timeline.json": {"staff", "admin"},
+    "/console/customers/{customer}/timeline.json?conversation={conversation}": {"staff", "admin"},
+    "/console/customers/0/timeline.json?conversation={conversation}": {"staff", "admin"},
+    "/console/conversations/{conversation}": {"staff", "admin"},
+    "/console/queue": {"staff", "admin"},
+    "/console/queue.json": {"staff", "admin"},
+}
+SECRET = "zebra-7731-secret"  # what the customer wrote; appears nowhere else
+
+
+def test_only_roles_with_conversations_read_what_customers_wrote(console, chat, db):
+    from models import Conversation
+
+    chat.say(f"{SECRET} 想訂書，我要找真人")  # opens a ticket too: the queue shows the last message
+    conversation = db.scalar(select(Conversation).where(Conversation.customer_id.is_not(None)))
+    for role in ("staff", "marketer", "admin"):
+        client = console(role)
+        for template, allowed in CUSTOMER_TEXT_ROUTES.items():
+            path = template.format(customer=conversation.customer_id, conversation=conversation.id)
+            answer = client.get(path)
+            readable = answer.status_code == 200 and SECRET in answer.text
+            assert readable == (role in allowed), (role, path, answer.status_code)
+            if role not in allowed and "/customers/{customer}" in template and ".json" not in template:
+                assert answer.status_code == 200 and 'id="profile"' in answer.text  # the profile stays open
+        if role == "marketer":  # nothing else a marketer may open shows it either
+            for path in PAGES:
+                assert SECRET not in client.get(path).text, path
 
 
 def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(console, db):

@@ -41,33 +41,46 @@ def test_five_wrong_passwords_lock_the_account_for_a_while(runtime):
         create_user(session, "ann@shop.test", "staff", "right-password")
     now = utcnow()
     for attempt in range(5):
-        with runtime.sessions.begin() as session:
-            result = authenticate(session, "ann@shop.test", "wrong", f"10.0.0.{attempt}", LIMITS, now=now)
-            assert not result.ok and result.locked_for is None
-    with runtime.sessions.begin() as session:  # locked: even the right password is refused
-        result = authenticate(session, "ANN@shop.test", "right-password", "10.0.0.99", LIMITS, now=now + timedelta(minutes=1))
-        assert not result.ok and timedelta(minutes=13) < result.locked_for <= timedelta(minutes=14)
-    with runtime.sessions.begin() as session:  # after the lock time it works, and the count starts again
-        assert authenticate(session, "ann@shop.test", "right-password", "10.0.0.99", LIMITS, now=now + timedelta(minutes=16)).ok
+        result = authenticate(runtime.sessions, "ann@shop.test", "wrong", f"10.0.0.{attempt}", LIMITS, now=now)
+        assert not result.ok and result.locked_for is None
+    # locked: even the right password is refused
+    result = authenticate(runtime.sessions, "ANN@shop.test", "right-password", "10.0.0.99", LIMITS, now=now + timedelta(minutes=1))
+    assert not result.ok and timedelta(minutes=13) < result.locked_for <= timedelta(minutes=14)
+    # after the lock time it works, and the count starts again
+    assert authenticate(runtime.sessions, "ann@shop.test", "right-password", "10.0.0.99", LIMITS, now=now + timedelta(minutes=16)).ok
+    with runtime.sessions() as session:
         assert session.scalar(select(func.count()).select_from(LoginFailure).where(LoginFailure.key == "email:ann@shop.test")) == 0
+        assert session.scalar(select(func.count()).select_from(LoginFailure).where(LoginFailure.key == "ip:10.0.0.99")) == 0
+
+
+def test_attempts_refused_while_locked_do_not_extend_the_lock(runtime):
+    """The attempt a locked account refuses withdraws the row it reserved: guessing on while locked
+    neither piles up rows nor pushes the end of the lock further away."""
+    now = utcnow()
+    for _attempt in range(5):
+        authenticate(runtime.sessions, "bob@shop.test", "wrong", "10.0.0.1", LIMITS, now=now)
+    for minute in range(1, 11):
+        assert authenticate(runtime.sessions, "bob@shop.test", "wrong", "10.0.0.2", LIMITS,
+                            now=now + timedelta(minutes=minute)).locked_for is not None
+    with runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(LoginFailure).where(LoginFailure.key == "email:bob@shop.test")) == 5
+        assert session.scalar(select(func.count()).select_from(LoginFailure).where(LoginFailure.key == "ip:10.0.0.2")) == 0
+    assert authenticate(runtime.sessions, "bob@shop.test", "wrong", "10.0.0.2", LIMITS, now=now + timedelta(minutes=16)).locked_for is None
 
 
 def test_one_address_guessing_many_accounts_is_locked(runtime):
     now = utcnow()
     for index in range(8):
-        with runtime.sessions.begin() as session:
-            authenticate(session, f"user{index}@shop.test", "guess", "192.0.2.7", LIMITS, now=now)
-    with runtime.sessions.begin() as session:
-        assert authenticate(session, "other@shop.test", "guess", "192.0.2.7", LIMITS, now=now).locked_for is not None
-        assert authenticate(session, "other@shop.test", "guess", "192.0.2.8", LIMITS, now=now).locked_for is None
+        authenticate(runtime.sessions, f"user{index}@shop.test", "guess", "192.0.2.7", LIMITS, now=now)
+    assert authenticate(runtime.sessions, "other@shop.test", "guess", "192.0.2.7", LIMITS, now=now).locked_for is not None
+    assert authenticate(runtime.sessions, "other@shop.test", "guess", "192.0.2.8", LIMITS, now=now).locked_for is None
 
 
 def test_a_deactivated_account_cannot_sign_in(runtime):
     with runtime.sessions.begin() as session:
         user, _ = create_user(session, "gone@shop.test", "staff", "right-password")
         user.active = False
-    with runtime.sessions.begin() as session:
-        assert not authenticate(session, "gone@shop.test", "right-password", "1.2.3.4", LIMITS).ok
+    assert not authenticate(runtime.sessions, "gone@shop.test", "right-password", "1.2.3.4", LIMITS).ok
 
 
 def test_first_admin_is_created_once(runtime):
