@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, redirect
-from sqlalchemy import func, select, text
+from flask import Flask, Response, jsonify, redirect, request
+from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.api import api
 from bot.config import Settings, load_settings
 from bot.console import console_error_page, persistent_secret_key, register_console
+from bot.metrics import AppMetrics
+from bot.metrics import access as metrics_access
 from bot.runtime import Runtime, build_runtime
 from bot.unsubscribe import unsubscribe
 from bot.webhooks import webhooks
-from models import InboxEvent, OutboxMessage
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
@@ -57,11 +58,23 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             return jsonify(status="unavailable", database=type(exc).__name__), 503
         return jsonify(status="ok", database="ok", channels=sorted(runtime.channels))
 
+    metrics_registry = AppMetrics(runtime.sessions, runtime.channels)
+    app.extensions["metrics"] = metrics_registry
+
+    @app.after_request
+    def _count_webhook_answer(response: Response) -> Response:
+        if request.endpoint == "webhooks.receive":
+            metrics_registry.webhook_answered(str((request.view_args or {}).get("channel_name", "")), response.status_code)
+        return response
+
     @app.get("/metrics")
     def metrics() -> Any:
-        with runtime.sessions() as session:
-            inbox = dict(session.execute(select(InboxEvent.status, func.count()).group_by(InboxEvent.status)).all())
-            outbox = dict(session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
-        return jsonify(inbox=inbox, outbox=outbox)
+        """Prometheus text format, for a bearer token or the addresses in `[metrics] allow_from`."""
+        allowed = metrics_access(settings.metrics, request.headers.get("Authorization"), request.remote_addr)
+        if allowed != 200:
+            refused = jsonify(error="metrics need a bearer token or an allowed address")
+            return refused, allowed, {"WWW-Authenticate": "Bearer"} if allowed == 401 else {}
+        body, content_type = metrics_registry.render()
+        return Response(body, content_type=content_type)
 
     return app

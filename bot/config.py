@@ -9,6 +9,7 @@ in one place.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import re
 import tomllib
@@ -164,6 +165,14 @@ class ConsoleSettings:
 
 
 @dataclass(frozen=True)
+class MetricsSettings:
+    """Who may read `/metrics`: a bearer token (a secret, BOT_METRICS_TOKEN) or these client addresses."""
+
+    token: str = ""
+    allow_from: tuple[str, ...] = ("127.0.0.1", "::1")  # addresses or networks (10.0.0.0/8); empty: token only
+
+
+@dataclass(frozen=True)
 class ShopSettings:
     name: str = "Demo Shop"
     welcome: Mapping[str, str] = field(default_factory=dict)
@@ -189,6 +198,7 @@ class Settings:
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
     shop: ShopSettings = field(default_factory=ShopSettings)
     faq: tuple[FaqEntry, ...] = ()
     business: BusinessSettings = field(default_factory=BusinessSettings)
@@ -241,8 +251,8 @@ class Settings:
 # Keys that hold secrets: in production they must come from the environment, never the file.
 SECRET_KEYS = {("web", "secret_key"), ("line", "channel_secret"), ("line", "channel_access_token"),
                ("telegram", "token"), ("telegram", "webhook_secret"), ("email", "smtp_password"),
-               ("email", "imap_password")}
-SCALAR_SECTIONS = ("app", "web", "database", "line", "telegram", "email", "worker", "scheduler", "console",
+               ("email", "imap_password"), ("metrics", "token")}
+SCALAR_SECTIONS = ("app", "web", "database", "line", "telegram", "email", "worker", "scheduler", "console", "metrics",
                    "business", "leads", "appointments", "complaints", "sla", "staff", "surveys",
                    "coupons", "loyalty", "analytics")
 
@@ -402,6 +412,7 @@ def validate(settings: Settings) -> None:
         raise ConfigError("line.reply_token_ttl_seconds: must be between 1 and 60 (LINE's tokens last about a minute)")
     _validate_telegram(settings)
     _validate_email(settings)
+    _validate_metrics(settings)
     for name in ("inbox_threads", "delivery_threads", "lease_seconds", "max_attempts", "batch_size"):
         if getattr(settings.worker, name) < 1:
             raise ConfigError(f"worker.{name}: must be at least 1")
@@ -423,6 +434,16 @@ def validate(settings: Settings) -> None:
         if not settings.line_configured:
             raise ConfigError("line.channel_secret: set BOT_LINE_CHANNEL_SECRET and BOT_LINE_CHANNEL_ACCESS_TOKEN in production")
     validate_crm(settings)
+
+
+def _validate_metrics(settings: Settings) -> None:
+    for index, entry in enumerate(settings.metrics.allow_from):
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(f"metrics.allow_from[{index}]: not an IP address or network: {entry!r}") from None
+    if settings.metrics.token and len(settings.metrics.token) < 16:
+        raise ConfigError("metrics.token: use at least 16 random characters")
 
 
 TELEGRAM_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")

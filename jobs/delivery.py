@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from bot import pipeline
 from bot.config import WorkerSettings
 from bot.events import Inbound, Outbound
+from bot.metrics import DELIVERY
 from channels.base import Channel, Deferred, Delivery, DeliveryError, SendResult, rate_limits_of
 from jobs import marketing_gate
 from jobs.ratelimit import Limiter, MemoryLimiter
@@ -42,6 +43,7 @@ class Claimed:
     channel: str
     delivery: Delivery
     attempts: int
+    queued_at: datetime | None = None  # when the row was queued: the metrics' delivery latency
 
 
 def claim_due(sessions: sessionmaker[Session], owner: str, *, limit: int, lease_seconds: float,
@@ -94,7 +96,7 @@ def _claimed(row: OutboxMessage, use_reply: bool) -> Claimed:
         purpose=row.purpose,
         conversation_id=row.conversation_id,
     )
-    return Claimed(row.id, row.channel, delivery, row.attempts + 1)
+    return Claimed(row.id, row.channel, delivery, row.attempts + 1, row.created_at)
 
 
 # Used when the caller passes none (tests of channels without limits); the worker passes its own.
@@ -133,14 +135,21 @@ def send_one(sessions: sessionmaker[Session], channels: Mapping[str, Channel], o
     except DeliveryError as exc:
         if exc.pause and exc.retry_after:
             limiter.pause(exc.pause, exc.retry_after)
-        return _record_failure(sessions, owner, settings, claimed, exc, rng or random.Random())
+        return _observed(claimed, _record_failure(sessions, owner, settings, claimed, exc, rng or random.Random()))
     except Exception as exc:  # a bug in an adapter must not kill the worker or lose the row
         log.exception("delivery of outbox row %s crashed", claimed.id)
         error = DeliveryError(f"adapter error: {type(exc).__name__}: {exc}", retryable=True, maybe_sent=True)
-        return _record_failure(sessions, owner, settings, claimed, error, rng or random.Random())
+        return _observed(claimed, _record_failure(sessions, owner, settings, claimed, error, rng or random.Random()))
     _finish(sessions, claimed.id, owner, status="sent", sent_at=utcnow(), transport=result.transport,
             platform_ids=list(result.platform_ids), last_error=_duplicate_note(result), events=result.events)
-    return "sent"
+    DELIVERY.sent(claimed.channel, claimed.delivery.purpose, claimed.queued_at)
+    return _observed(claimed, "sent")
+
+
+def _observed(claimed: Claimed, outcome: str) -> str:
+    """Count one send attempt for `/metrics` (sent, retry or failed) and pass the outcome on."""
+    DELIVERY.attempt(claimed.channel, outcome)
+    return outcome
 
 
 def _defer(sessions: sessionmaker[Session], owner: str, claimed: Claimed, seconds: float) -> str:
