@@ -47,6 +47,12 @@ class LeadSettings:
     start_words: tuple[str, ...] = ("加入會員", "加入会员", "sign up", "join")
     regions: tuple[str, ...] = ()
     interests: tuple[str, ...] = ()
+    # the same choices in the other languages, in the same order (empty: shown as written above);
+    # the customer sees their language, the record keeps the words above
+    regions_en: tuple[str, ...] = ()
+    regions_zh_cn: tuple[str, ...] = ()
+    interests_en: tuple[str, ...] = ()
+    interests_zh_cn: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,9 @@ class SurveySettings:
     after_order_hours: int = 24
     low_score: int = 2
     answer_window_hours: int = 72
+    # at most one post-purchase survey per customer within this many days (0: no limit), so ten
+    # orders at once (an import, a backdated batch from the till) ask once, not ten times
+    window_days: int = 14
 
 
 CARE_SECTIONS = ("business", "leads", "appointments", "complaints", "sla", "staff", "surveys")
@@ -172,6 +181,10 @@ def validate_care(settings: Any, error: type[Exception]) -> None:
         raise error("leads.fields: a field is listed twice")
     if "phone" in leads.required:
         raise error("leads.required: phone cannot be required (it only comes from a verified contact share)")
+    for name in ("regions_en", "regions_zh_cn", "interests_en", "interests_zh_cn"):
+        base = leads.regions if name.startswith("regions") else leads.interests
+        if getattr(leads, name) and len(getattr(leads, name)) != len(base):
+            raise error(f"leads.{name}: must list the same {len(base)} choices, in the same order")
     for name in ("code_ttl_minutes", "code_max_attempts", "codes_per_hour"):
         if getattr(leads, name) < 1:
             raise error(f"leads.{name}: must be at least 1")
@@ -197,5 +210,7 @@ def validate_care(settings: Any, error: type[Exception]) -> None:
         raise error("surveys.low_score: must be between 1 and 4")
     if surveys.after_ticket_minutes < 0 or surveys.after_order_hours < 0 or surveys.answer_window_hours < 1:
         raise error("surveys.after_order_hours: delays must not be negative and answer_window_hours at least 1")
+    if surveys.window_days < 0:
+        raise error("surveys.window_days: must not be negative (0 turns the limit off)")
     if settings.complaints.tone_threshold < 1:
         raise error("complaints.tone_threshold: must be at least 1")

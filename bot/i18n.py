@@ -112,6 +112,40 @@ def detect_language(text: str) -> str | None:
     return None
 
 
+# Words a Chinese-speaking customer drops into a Chinese conversation ("ok", "hello", "thanks"):
+# on their own they say nothing about which language the customer wants to read.
+LOANWORDS = frozenset({"ok", "okay", "okey", "hi", "hello", "hey", "thanks", "thank", "thx", "you", "yes", "no", "bye",
+                       "sorry", "lol", "haha", "oh", "wow", "nice", "cool", "good", "fine", "sure", "please", "pls"})
+SENTENCE_WORDS = 2  # this many words (not counting the loanwords above) make an English sentence
+
+
+def language_after(text: str, current: str, previous: str | None) -> str | None:
+    """The customer's language after this message, or None to keep `current`.
+
+    Why a rule and not the last message's guess: "ok" or "hello" inside a Chinese conversation is
+    not a request for English replies, but a customer who writes English sentences is.
+    - Chinese decides by its script, as before: characters only in the simplified (or only in the
+      traditional) script switch between zh-CN and zh-TW; text that could be either changes nothing.
+    - English needs a clear signal: a sentence (at least SENTENCE_WORDS words that are not loanwords,
+      "What are your opening hours?"), or English with at least one such word right after another
+      English message (two in a row), or any English as the customer's first message here
+      (`previous` is None: nothing yet says they read Chinese). The language button is handled
+      by the menu, not here.
+    `previous` is the customer's previous text message in this conversation ("" when unknown).
+    """
+    detected = detect_language(text)
+    if detected is None or detected == current:
+        return None
+    if detected != "en":
+        return detected
+    words = [w for w in (m.lower() for m in LATIN_WORD.findall(text)) if w not in LOANWORDS]
+    if len(words) >= SENTENCE_WORDS or previous is None:
+        return "en"
+    if words and detect_language(previous) == "en":
+        return "en"
+    return None
+
+
 def next_language(language: str) -> str:
     """The language the menu's language button switches to."""
     return {"zh-TW": "en", "en": "zh-TW", "zh-CN": "zh-TW"}.get(language, LANGUAGES[0])

@@ -23,11 +23,10 @@ def build_router() -> Router:
     router.add("channel.opt_out", 0, channel_events.on_opt_out, speaks_during_handoff=True)
     router.add("channel.bounce", 0, channel_events.on_bounce)
     router.add("channel.migrated", 0, channel_events.on_migrated)
-    router.add("channel.lead_source", 5, channel_events.on_start_source)
     # group 5: consent commands (stop, subscribe, my data, delete) - answered even during a hand-over
     router.add("consent.commands", 5, consent.on_consent_commands, speaks_during_handoff=True)
     # group 10: first contact
-    router.add("leads.follow", 10, leads.on_follow)
+    router.add("leads.follow", 10, leads.on_follow)  # also records a deep link's referrer or campaign
     router.add("leads.join", 10, leads.on_join)
     # group 20: complaints and requests for a human; then silence while staff hold the chat
     router.add("complaints.open", 20, complaints.on_complaint, speaks_during_handoff=True)
@@ -47,6 +46,7 @@ def build_router() -> Router:
     router.add("loyalty.points", 40, loyalty.on_points)
     # group 50: answers
     router.add("channel.help", 50, channel_events.on_help)
+    router.add("faq.small_talk", 50, faq.on_small_talk)  # a whole-message "你好" / "thanks", before FAQ keywords
     router.add("faq.menu", 50, faq.on_menu_postback)
     router.add("faq.keyword", 50, faq.on_faq_keyword)
     router.add("faq.attachment", 50, faq.on_attachment)

@@ -70,15 +70,6 @@ def on_migrated(ctx: Context) -> Sequence[Outbound] | None:
     return []
 
 
-def on_start_source(ctx: Context) -> None:
-    """Record where a lead came from (`ref_...`, `src_...` deep links) the first time we see it.
-    Falls through to the welcome."""
-    source = ctx.event.payload.get("start") if ctx.event.kind == "follow" else None
-    if source and ctx.customer is not None and not ctx.customer.lead_source:
-        ctx.customer.lead_source = str(source)[:100]
-    return None
-
-
 def on_help(ctx: Context) -> Sequence[Outbound] | None:
     if ctx.event.kind != "help":
         return None

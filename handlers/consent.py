@@ -15,7 +15,9 @@ from sqlalchemy import func, select, update
 
 from bot.engine import Context
 from bot.events import Button, Outbound
+from handlers import profile_words as words
 from handlers.common import end_flow, is_command, render, say
+from handlers.lead_fields import choice_label
 from handlers.staff import alert
 from handlers.texts.consent import TEXTS
 from models import Appointment, ChannelIdentity, Consent, Conversation, DataRequest, Message, Order, Survey, Ticket
@@ -121,8 +123,10 @@ def my_data(ctx: Context) -> Outbound:
     identities = session.scalars(select(ChannelIdentity).where(ChannelIdentity.customer_id == customer.id)).all()
     consents = {c.channel: c.granted for c in session.scalars(select(Consent).where(
         Consent.customer_id == customer.id, Consent.purpose == MARKETING))}
-    marketing = ", ".join(
-        f"{i.channel}: {say(ctx, TEXTS, 'consent_unset' if i.channel not in consents else 'consent_on' if consents[i.channel] else 'consent_off')}"
+    joiner = say(ctx, TEXTS, "list_joiner")
+    marketing = joiner.join(
+        say(ctx, TEXTS, "marketing_on", channel=words.channel_name(i.channel), state=say(
+            ctx, TEXTS, "consent_unset" if i.channel not in consents else "consent_on" if consents[i.channel] else "consent_off"))
         for i in identities)
 
     def count(model: type, column: object) -> int:
@@ -132,10 +136,13 @@ def my_data(ctx: Context) -> Outbound:
                               .where(Conversation.customer_id == customer.id)) or 0
     rows = [
         ("field_name", customer.display_name), ("field_email", customer.email), ("field_phone", customer.phone),
-        ("field_birthday_month", customer.birthday_month), ("field_region", customer.region),
-        ("field_interests", ", ".join(customer.interests or [])), ("field_stage", customer.stage),
-        ("field_tier", customer.tier), ("field_source", customer.lead_source),
-        ("field_channels", ", ".join(i.channel for i in identities)), ("field_marketing", marketing),
+        ("field_birthday_month", words.month_label(ctx, customer.birthday_month)),
+        ("field_region", choice_label(ctx, "region", customer.region) if customer.region else None),
+        ("field_interests", joiner.join(choice_label(ctx, "interests", i) for i in customer.interests or [])),
+        ("field_stage", words.stage_label(ctx, customer.stage)), ("field_tier", words.tier_label(ctx, customer.tier)),
+        ("field_source", words.source_label(ctx, customer.lead_source)),
+        ("field_channels", joiner.join(dict.fromkeys(words.channel_name(i.channel) for i in identities))),
+        ("field_marketing", marketing),
         ("field_activity", say(ctx, TEXTS, "activity", messages=messages, orders=count(Order, Order.customer_id),
                                appointments=count(Appointment, Appointment.customer_id),
                                tickets=count(Ticket, Ticket.customer_id),

@@ -15,9 +15,17 @@ from bot.engine import Context
 from bot.events import Button, Outbound
 from bot.faq_store import faq_entries
 from bot.i18n import next_language, pick, translate
+from handlers import welcome
+from handlers.common import is_command, say
 from handlers.texts.care import TEXTS as CARE_TEXTS
+from handlers.texts.dialogue import TEXTS as DIALOGUE_TEXTS
 
 MAX_MENU_FAQS = 4
+# Whole-message small talk (punctuation and width ignored): answered kindly, never with "I did not understand".
+GREETING_WORDS = ("你好", "您好", "哈囉", "哈啰", "嗨", "安安", "早安", "午安", "晚安", "hi", "hello", "hey", "hi there",
+                  "hello there", "good morning", "good afternoon", "good evening")
+THANKS_WORDS = ("謝謝", "谢谢", "感謝", "感谢", "多謝", "多谢", "謝啦", "谢啦", "謝謝你", "谢谢你", "謝謝您", "谢谢您",
+                "thanks", "thank you", "thx", "thanks a lot", "thank you very much")
 
 
 def _faq(ctx: Context) -> tuple[FaqEntry, ...]:
@@ -30,8 +38,29 @@ def _faq(ctx: Context) -> tuple[FaqEntry, ...]:
 
 def _answer(ctx: Context, index: int) -> list[Outbound]:
     entry = _faq(ctx)[index]
-    return [Outbound(pick(entry.answer, ctx.language, ctx.settings.app.default_language),
-                     quick_replies=menu_buttons(ctx))]
+    return with_menu(ctx, pick(entry.answer, ctx.language, ctx.settings.app.default_language))
+
+
+def with_menu(ctx: Context, text: str) -> list[Outbound]:
+    """A reply with the menu; a newcomer's first message (no follow) also gets the welcome
+    incentive and the join button, once (handlers/welcome.py)."""
+    buttons = menu_buttons(ctx)
+    offer = welcome.offer_once(ctx)
+    if offer:
+        text = "\n".join([text, *offer])
+        buttons = (welcome.join_button(ctx), *buttons)[:13]
+    return [Outbound(text, quick_replies=buttons)]
+
+
+def on_small_talk(ctx: Context) -> Sequence[Outbound] | None:
+    """"你好", "hi", "謝謝", "thanks" on their own: a friendly answer and the menu."""
+    if ctx.event.kind != "text" or ctx.event.chat_type != "user":
+        return None
+    key = "greeting" if is_command(ctx.text, GREETING_WORDS) else "thanks" if is_command(ctx.text, THANKS_WORDS) else None
+    if key is None:
+        return None
+    _reset_streak(ctx)
+    return with_menu(ctx, say(ctx, DIALOGUE_TEXTS, key))
 
 
 def _reset_streak(ctx: Context) -> None:
@@ -82,7 +111,7 @@ def fallback(ctx: Context) -> Sequence[Outbound] | None:
         streak = int(ctx.state.data.get("fallback_streak", 0)) + 1
         ctx.state.data = {**ctx.state.data, "fallback_streak": streak}
     key = "fallback_again" if streak >= 2 else "fallback"
-    return [Outbound(ctx.t(key), quick_replies=menu_buttons(ctx))]
+    return with_menu(ctx, ctx.t(key))
 
 
 def menu_buttons(ctx: Context) -> tuple[Button, ...]:

@@ -105,6 +105,45 @@ def store(ctx: Context, field: str, value: Any) -> None:
         customer.interests = value
 
 
+CHOICE_FIELDS = ("region", "interests")
+
+
+def choices(ctx: Context, field: str) -> list[tuple[str, str]]:
+    """(stored value, label in the customer's language) of a field's configured choices: the
+    values are the shop's words (`[leads] regions`), the labels their translation when config has
+    one (`regions_en`, `regions_zh_cn`) of the same length."""
+    leads = ctx.settings.leads
+    values = leads.regions if field == "region" else leads.interests
+    suffix = {"en": "_en", "zh-CN": "_zh_cn"}.get(ctx.language)
+    labels = getattr(leads, f"{'regions' if field == 'region' else 'interests'}{suffix}", ()) if suffix else ()
+    return list(zip(values, labels if len(labels) == len(values) else values, strict=True))
+
+
+def choice_label(ctx: Context, field: str, value: str) -> str:
+    """A stored choice as the customer reads it (a value not among the choices as it is)."""
+    return dict(choices(ctx, field)).get(value, value)
+
+
+def canonical(ctx: Context, field: str, raw: str) -> str:
+    """A typed answer that is a translated choice ("Taipei", in any of the languages) becomes the
+    stored value ("台北"); for interests, each comma-separated part. Anything else stays as typed."""
+    if field not in CHOICE_FIELDS:
+        return raw
+    leads, name = ctx.settings.leads, "regions" if field == "region" else "interests"
+    values = getattr(leads, name)
+    by_label: dict[str, str] = {}
+    for suffix in ("_en", "_zh_cn"):
+        labels = getattr(leads, f"{name}{suffix}")
+        if len(labels) == len(values):
+            by_label.update({label.casefold(): value for value, label in zip(values, labels, strict=True)})
+    if field == "region":
+        return by_label.get(" ".join(raw.split()).casefold(), raw)
+    parts = [" ".join(part.split()) for part in SPLIT_INTERESTS.split(raw)]
+    if not any(part.casefold() in by_label for part in parts):
+        return raw
+    return "、".join(by_label.get(part.casefold(), part) for part in parts if part)
+
+
 def askable(ctx: Context, field: str) -> bool:
     """Phone is asked only where the platform verifies it; everything else everywhere."""
     return field != "phone" or ctx.event.channel in CONTACT_SHARE_CHANNELS
@@ -119,10 +158,8 @@ def prompt(ctx: Context, field: str, prefix: str | None = None) -> Outbound:
         options.append(Button(say(ctx, TEXTS, "share_phone"), "lead:contact", action="contact"))
     elif field == "birthday_month":
         options.extend(Button(str(m), f"lead:value:{m}", str(m)) for m in range(1, 13))
-    elif field == "region":
-        options.extend(Button(r, f"lead:value:{r}", r) for r in ctx.settings.leads.regions[:11])
-    elif field == "interests":
-        options.extend(Button(i, f"lead:value:{i}", i) for i in ctx.settings.leads.interests[:11])
+    elif field in CHOICE_FIELDS:
+        options.extend(Button(label, f"lead:value:{value}", label) for value, label in choices(ctx, field)[:11])
     if field not in ctx.settings.leads.required:
         options.append(Button(say(ctx, TEXTS, "skip"), "lead:skip"))
     return Outbound(text, quick_replies=tuple(options[:13]))

@@ -15,15 +15,19 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import select
+
+from bot.commerce_i18n import gives, local_date
 from bot.engine import Context
 from bot.events import REQUEST_PHONE, Button, Outbound
-from bot.i18n import pick
 from handlers import lead_fields as fields
 from handlers import lead_link as link
+from handlers import welcome
 from handlers.common import end_flow, flow_data, flow_of, is_command, keep_flow_language, mentions, miss, say, start_flow, update_flow
 from handlers.consent import MARKETING, TRANSACTIONAL, set_consent
 from handlers.faq import menu_buttons
 from handlers.texts.leads import TEXTS
+from models import Coupon
 
 log = logging.getLogger(__name__)
 FLOW = "lead"
@@ -38,37 +42,34 @@ DEEP_LINK = re.compile(r"^(ref|src)_([A-Za-z0-9_-]{1,64})$")
 # --- first contact -------------------------------------------------------------------------------
 
 def on_follow(ctx: Context) -> Sequence[Outbound] | None:
-    """LINE follow, Telegram /start (with an optional deep link): greet and offer the incentive."""
+    """LINE follow, Telegram /start (with an optional deep link), a first email: greet and offer
+    the incentive (the campaign's, when the deep link names one)."""
     deep_link = None
     if ctx.event.kind == "follow":
-        deep_link = ctx.event.payload.get("deep_link")
+        # the Telegram adapter stores `/start <payload>` as "start"; "deep_link" is the older name
+        deep_link = ctx.event.payload.get("start") or ctx.event.payload.get("deep_link")
     elif ctx.event.kind == "text" and ctx.text.split(" ", 1)[0] == "/start":
         deep_link = ctx.text[len("/start"):].strip() or None
     else:
         return None
-    if deep_link and ctx.customer is not None:
-        _apply_deep_link(ctx, str(deep_link))
-    unblocked = bool(ctx.event.payload.get("unblocked"))
-    shop = ctx.settings.shop
-    lines = [ctx.t("welcome_back" if unblocked else "welcome")]
-    if shop.welcome:
-        lines.append(pick(shop.welcome, ctx.language, ctx.settings.app.default_language))
-    if shop.incentive:
-        lines.append(pick(shop.incentive, ctx.language, ctx.settings.app.default_language))
-    join = Button(say(ctx, TEXTS, "join_button"), "lead:start")
-    return [Outbound("\n".join(lines), quick_replies=(join, *menu_buttons(ctx))[:13])]
+    campaign = _apply_deep_link(ctx, str(deep_link)) if deep_link and ctx.customer is not None else None
+    lines = welcome.welcome_lines(ctx, back=bool(ctx.event.payload.get("unblocked")), campaign=campaign)
+    return [Outbound("\n".join(lines), quick_replies=(welcome.join_button(ctx), *menu_buttons(ctx))[:13])]
 
 
-def _apply_deep_link(ctx: Context, payload: str) -> None:
-    """`ref_<code>`: referred by that customer; `src_<campaign>`: came from that campaign."""
+def _apply_deep_link(ctx: Context, payload: str) -> str | None:
+    """`ref_<code>`: referred by that customer, exactly as if the code had been typed (so the
+    referrer earns the bonus); `src_<campaign>`: came from that campaign. Returns the campaign."""
     match = DEEP_LINK.match(payload)
     if not match:
-        return
+        return None
     kind, value = match.groups()
     if kind == "ref":
         link.apply_referral(ctx, value)
-    elif ctx.customer is not None and not ctx.customer.lead_source:
-        ctx.customer.lead_source = f"campaign:{value}"
+        return None
+    if ctx.customer is not None and not ctx.customer.lead_source:
+        ctx.customer.lead_source = f"{welcome.CAMPAIGN_PREFIX}{value}"
+    return value
 
 
 def on_join(ctx: Context) -> Sequence[Outbound] | None:
@@ -164,7 +165,7 @@ def _answer_field(ctx: Context, field: str, data: str) -> list[Outbound]:
         return _advance(ctx, after=field)
     if field == "phone":
         return _bad_value(ctx, field, say(ctx, TEXTS, "phone_typed"))
-    raw = data.removeprefix("lead:value:") if data.startswith("lead:value:") else ctx.text
+    raw = data.removeprefix("lead:value:") if data.startswith("lead:value:") else fields.canonical(ctx, field, ctx.text)
     value = fields.PARSERS[field](raw)
     if isinstance(value, fields.Invalid):
         return _bad_value(ctx, field, say(ctx, TEXTS, value.key, value=raw[:60]))
@@ -256,7 +257,7 @@ def _complete(ctx: Context) -> list[Outbound]:
     if customer.email or customer.phone:
         status, code = issue_incentive(ctx)
         if status == "issued":
-            lines.append(say(ctx, TEXTS, "coupon_issued", code=code))
+            lines.append(_coupon_line(ctx, str(code)))
         elif status == "pending":
             lines.append(say(ctx, TEXTS, "coupon_pending"))
     else:
@@ -266,6 +267,16 @@ def _complete(ctx: Context) -> list[Outbound]:
 
 
 # --- the incentive -------------------------------------------------------------------------------
+
+def _coupon_line(ctx: Context, code: str) -> str:
+    """The issued coupon with what it gives and until when (a code alone tells the customer nothing)."""
+    coupon = ctx.session.scalar(select(Coupon).where(Coupon.code == code))
+    if coupon is None:  # pragma: no cover - issue_incentive just returned it
+        return say(ctx, TEXTS, "coupon_pending")
+    default = ctx.settings.app.default_language
+    return say(ctx, TEXTS, "coupon_issued", code=code, expiry=local_date(coupon.expires_at, ctx.settings.app.timezone),
+               gives=gives(coupon.kind, coupon.value, coupon.template.item, ctx.language, default))
+
 
 def issue_incentive(ctx: Context) -> tuple[str, str | None]:
     """Issue the lead incentive coupon once per customer: ("issued", code), ("pending", None) while

@@ -1,5 +1,6 @@
 """Points, tier and stamp card in the chat: "點數 / 点数 / points" shows the balance, the tier,
-what the next tier needs, and the stamp card with its stamps filled.
+what the next tier needs, and, after a blank line, the stamp card with its stamps filled, counted
+in stamps (章) and saying how one is earned, so a customer never adds stamps to points.
 
 Why the tier is refreshed here: the rule is absolute (thresholds, not ranks), so one customer's
 tier can be recomputed from a few indexed reads; the customer then never sees a stale tier, and a
@@ -17,7 +18,9 @@ from bot.engine import Context
 from bot.events import Outbound
 from bot.i18n import pick
 from bot.tiers import notify_change, progress, refresh_customer_tier, window_start, window_stats
+from handlers.common import render
 from handlers.faq import menu_buttons
+from handlers.texts.loyalty import TEXTS
 
 POSTBACK = "points:show"
 # Latin words are bounded by non-letters ("appointment" must not match "point").
@@ -77,4 +80,6 @@ def _stamp_card(ctx: Context) -> list[str]:
         reward = pick(template.item, language, settings.app.default_language)
     else:
         reward = gives(template.kind, template.value, template.item, language, settings.app.default_language)
-    return [say("stamp_card", language, card=card, filled=filled, size=size, reward=reward)]
+    text = render(TEXTS, "stamp_card", language, settings, card=card, filled=filled, size=size, reward=reward,
+                  money=money(settings.loyalty.stamp_min_order))
+    return ["", text]  # a blank line: the stamp card is not part of the points above

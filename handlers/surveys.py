@@ -2,7 +2,9 @@
 
 Why the delay is applied when sending, not when scheduling: the shop API (another module) can
 schedule a post-purchase survey knowing only the order; the send job owns the settings and the
-clock. A low score on a ticket survey reopens the ticket for a supervisor.
+clock. For the same reason the send job enforces `[surveys] window_days` (one post-purchase
+survey per customer per window: the rest are marked `skipped`); a survey after a resolved ticket
+is always asked. A low score on a ticket survey reopens the ticket for a supervisor.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from bot.hooks import OrderPlaced
 from handlers import tickets
 from handlers.common import customer_language, flow_of, is_reachable, reachable_address, render, say, send_to_customer
 from handlers.texts.care import TEXTS
-from models import Conversation, Order, Survey, Ticket
+from models import Conversation, Customer, Order, Survey, Ticket
 
 log = logging.getLogger(__name__)
 SCORES = range(1, 6)
@@ -98,6 +100,10 @@ def send_due_surveys(session: Session, settings: Settings, now: datetime) -> int
                                                    Survey.base_at <= now - delay)
                               .order_by(Survey.base_at, Survey.id).limit(SEND_BATCH)).all()
         for survey in due:
+            if kind == "order" and asked_recently(session, settings, survey.customer_id, now):
+                session.execute(update(Survey).where(Survey.id == survey.id, Survey.status == "scheduled")
+                                .values(status="skipped"))
+                continue
             reachable = is_reachable(session, survey.channel or "", survey.address or "")
             claimed = session.execute(update(Survey).where(Survey.id == survey.id, Survey.status == "scheduled")
                                       .values(status="sent" if reachable else "unreachable", sent_at=now if reachable else None))
@@ -110,6 +116,21 @@ def send_due_surveys(session: Session, settings: Settings, now: datetime) -> int
                              [Outbound(text, quick_replies=buttons)], purpose="survey")
             sent += 1
     return sent
+
+
+def asked_recently(session: Session, settings: Settings, customer_id: int, now: datetime) -> bool:
+    """Whether the customer was sent any survey within `[surveys] window_days` (0: never limited).
+
+    Why in the database, under the customer's row lock: ten orders reported at once schedule ten
+    surveys, and two overlapping send runs must not each decide "none sent yet". The lock makes the
+    second wait for the first's commit, and the check reads what was really sent (`sent_at`)."""
+    days = settings.surveys.window_days
+    if days <= 0:
+        return False
+    session.execute(select(Customer.id).where(Customer.id == customer_id).with_for_update())
+    recent = session.scalar(select(Survey.id).where(Survey.customer_id == customer_id, Survey.sent_at.is_not(None),
+                                                    Survey.sent_at > now - timedelta(days=days)).limit(1))
+    return recent is not None
 
 
 # --- answers -------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ class Survey(Base):
     subject_id: Mapped[int]
     channel: Mapped[str | None] = mapped_column(String(20))
     address: Mapped[str | None] = mapped_column(String(250))
-    status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled | sent | answered | no_channel | unreachable
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled | sent | answered | no_channel | unreachable | skipped
     base_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     score: Mapped[int | None]

@@ -55,7 +55,7 @@ def test_a_complaint_is_handed_to_staff_once_and_the_bot_goes_quiet(chat, db, cl
     assert ticket.priority == 1 and ticket.first_response_due == local(2026, 3, 3, 9, 30)  # ...but it is urgent now
     assert db.scalar(select(Message.text).where(Message.direction == "in").order_by(Message.id.desc())) == "太爛了，我要找律師！"
     # commands still work while staff hold the chat
-    assert say(chat, "stop")[0].startswith("You are unsubscribed")
+    assert say(chat, "stop")[0].startswith("已為您取消訂閱")  # one English word: the conversation stays Chinese
     assert db.scalar(select(Consent.granted).where(Consent.purpose == "marketing")) is False
     assert len(db.all(select(Ticket))) == 1
 

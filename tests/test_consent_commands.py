@@ -27,7 +27,8 @@ def test_opt_out_and_back_in_by_typed_commands_in_three_languages(chat, db, cloc
     assert say(chat, "取消訂閱")[0].startswith("已為您取消訂閱，之後不會再收到優惠與活動訊息。您的提問回覆與預約提醒仍會照常送達。")
     assert marketing(db) == (False, "line:command")
     assert say(chat, "訂閱")[0].startswith("已為您訂閱")
-    assert say(chat, "Unsubscribe!")[0].startswith("You are unsubscribed: no more offers or news.")
+    # one English word in a Chinese conversation does not switch the language (bot/i18n.language_after)
+    assert say(chat, "Unsubscribe!")[0].startswith("已為您取消訂閱")
     assert say(chat, "订阅")[0].startswith("已为您订阅")
     assert say(chat, "取消订阅")[0].startswith("已为您取消订阅")
     assert marketing(db) == (False, "line:command")
@@ -53,8 +54,8 @@ def test_my_data_shows_what_we_hold(chat, db, clock):
     deliveries = chat.send("message", text="我的資料")
     shown = deliveries[0]["messages"][0]["text"]
     assert shown.splitlines() == [
-        "我們保存的您的資料：", "稱呼: 王小明", "Email: ming@example.com", "手機: （無）", "生日月份: 3", "地區: 台北", "興趣: 文學",
-        "會員階段: lead", "等級: 5", "來源: line:direct", "聯絡管道: line", "優惠訊息: line: 不接收",
+        "我們保存的您的資料：", "稱呼: 王小明", "Email: ming@example.com", "手機: （無）", "生日月份: 3 月", "地區: 台北", "興趣: 文學",
+        "會員階段: 已加入會員（尚未消費）", "等級: 新朋友", "來源: LINE 聊天", "聯絡管道: LINE", "優惠訊息: LINE 不接收",
         "紀錄: 訊息 17 則、訂單 0 筆、預約 0 筆、客服單 0 筆、評分 0 次",
     ]
     assert button_data(deliveries) == ["privacy:delete"]

@@ -26,8 +26,9 @@ def test_faq_answers_in_the_customers_language(chat):
 
 
 def test_fallback_never_silent_and_changes_after_two_misses(chat, db):
-    first = chat.send("message", text="嗯嗯")
-    assert texts(first) == ["抱歉，我不太懂您的意思。您可以選擇下面的項目："]
+    first = chat.send("message", text="嗯嗯")  # a first message without a follow: the welcome incentive, once
+    assert texts(first) == ["抱歉，我不太懂您的意思。您可以選擇下面的項目：\n留下 Email 即送 9 折券！"]
+    assert quick_reply_data(first[0])[0] == "lead:start"
     assert "faq:1" in quick_reply_data(first[0])
     assert "看來我沒幫上忙" in chat.say("嗯")[0]
     customer_id = db.scalar(select(ChannelIdentity.customer_id))

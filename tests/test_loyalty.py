@@ -25,7 +25,7 @@ def test_points_dialogue_in_three_languages(chat, db, runtime):
     reply = chat.say("我的點數")[0]
     assert reply.splitlines()[:2] == ["您的點數：20 點", "會員等級：一般會員"]
     assert "升級「銀卡會員」還需要：再消費 2 次、再累積 NT$890、或推薦 2 位朋友來消費" in reply
-    assert "集點卡：●●○○○○○○○○ 2/10\n集滿 10 點送店內咖啡一杯" in reply
+    assert "\n\n集點卡：●●○○○○○○○○ 2/10 章\n每筆消費滿 NT$100 蓋 1 章，集滿 10 章送店內咖啡一杯" in reply  # apart from points
     english = chat.say("how many points do I have?")[0]
     assert english.startswith("Your points: 20\nMembership tier: Member\n")
     assert "To reach Silver: 2 more purchases, NT$890 more in purchases, or refer 2 more friends who buy" in english

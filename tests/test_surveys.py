@@ -117,3 +117,72 @@ def test_no_survey_to_a_customer_who_blocked_us(chat, db, runtime, clock, schedu
     scheduler.run_interval_jobs()
     assert chat.replies() == []
     assert db.scalar(select(Survey.status)) == "unreachable"
+
+
+def test_ten_backdated_orders_through_the_api_ask_once_within_the_window(chat, db, runtime, server, clock, scheduler):
+    """A till that reports a week of purchases at once (backdated, all arriving together) must not
+    send a burst of ten surveys: one is asked, the rest are skipped, and the next order after the
+    window is asked again."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from tests.commerce import api_key, followed_customer
+
+    customer_id = followed_customer(chat, db)
+    chat.replies()
+    headers = {"Authorization": f"Bearer {api_key(runtime, 'pos')}"}
+
+    def post(key: int) -> int:
+        """An order placed `key % 100` days before the test clock's now."""
+        body = {"customer": {"id": customer_id}, "amount": 300, "idempotency_key": f"till-{key}",
+                "placed_at": (clock.now() - timedelta(days=key % 100)).isoformat()}
+        return requests.post(f"{server}/api/v1/orders", json=body, headers=headers, timeout=30).status_code
+
+    def asked() -> list[str]:  # the survey questions among what arrived (tier news may come too)
+        return [t for t in to_customer(chat.replies(), chat.user) if "打個分數" in t]
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        assert sorted(pool.map(post, range(2, 12))) == [201] * 10
+    assert len(db.all(select(Survey).where(Survey.kind == "order"))) == 10  # each order is still recorded
+    scheduler.run_interval_jobs()
+    assert asked() == ["謝謝您在青田書店的消費！請為這次的購物體驗打個分數（1 最差，5 最好）："]
+    statuses = sorted(s.status for s in db.all(select(Survey).where(Survey.kind == "order")))
+    assert statuses == ["sent"] + ["skipped"] * 9
+    clock.advance(days=13)
+    assert post(102) == 201  # placed 2 days ago, surveyed 13 days after the last question: inside the window
+    scheduler.run_interval_jobs()
+    assert asked() == []
+    clock.advance(days=2)
+    assert post(202) == 201
+    scheduler.run_interval_jobs()  # 15 days after the last question: asked again, once
+    assert len(asked()) == 1
+    assert [s.status for s in db.all(select(Survey).where(Survey.kind == "order").order_by(Survey.id))][-2:] == [
+        "skipped", "sent"]
+
+
+def test_a_window_of_zero_days_turns_the_limit_off(chat, db, runtime, clock):
+    from jobs.scheduler import LeaderScheduler
+
+    settings = runtime.settings.replace(surveys={"window_days": 0})
+    scheduler = LeaderScheduler(settings, runtime.sessions, "test-scheduler", clock)
+    say(chat, "你好")
+    with runtime.sessions.begin() as session:
+        customer_id = session.scalar(select(Customer.id))
+        for day in (3, 4):
+            order = Order(customer_id=customer_id, amount=Decimal("100"), placed_at=clock.now() - timedelta(days=day),
+                          idempotency_key=f"o-{day}")
+            session.add(order)
+            session.flush()
+            surveys.schedule_post_purchase_survey(session, order.id)
+    scheduler.run_interval_jobs()
+    assert len(to_customer(chat.replies(), chat.user)) == 2
+
+
+def test_the_survey_window_is_read_from_config_and_a_negative_one_is_refused():
+    from bot.config import ConfigError, load_settings
+
+    assert load_settings(environ={}).surveys.window_days == 14
+    assert load_settings(environ={"BOT_SURVEYS_WINDOW_DAYS": "30"}).surveys.window_days == 30
+    with pytest.raises(ConfigError, match="surveys.window_days"):
+        load_settings(environ={"BOT_SURVEYS_WINDOW_DAYS": "-1"})

@@ -7,10 +7,11 @@ import pytest
 
 from bot import commerce_i18n, i18n
 from bot.config import LANGUAGES
-from handlers.texts import booking, care, consent, leads
+from handlers.texts import booking, care, consent, dialogue, leads, loyalty
 
 CATALOGS = {"bot/i18n.py": i18n.CATALOG, "bot/commerce_i18n.py": commerce_i18n.CATALOG, "handlers/texts/booking.py": booking.TEXTS,
-            "handlers/texts/care.py": care.TEXTS, "handlers/texts/consent.py": consent.TEXTS, "handlers/texts/leads.py": leads.TEXTS}
+            "handlers/texts/care.py": care.TEXTS, "handlers/texts/consent.py": consent.TEXTS, "handlers/texts/leads.py": leads.TEXTS,
+            "handlers/texts/dialogue.py": dialogue.TEXTS, "handlers/texts/loyalty.py": loyalty.TEXTS}
 
 
 @pytest.mark.parametrize("name", sorted(CATALOGS))

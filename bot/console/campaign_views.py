@@ -28,16 +28,35 @@ def deep_link(code: str) -> str | None:
 
 
 def source_values(code: str) -> tuple[str, str]:
-    """How a customer's lead_source may record this campaign: the bare code or the start payload."""
-    return code, f"src_{code}"
+    """How a customer's lead_source may record this campaign (after `normal_source`): the bare
+    code (an import's) or `campaign:<code>` (a deep link's, handlers/leads.py)."""
+    return code, f"campaign:{code}"
+
+
+def normal_source(source: str) -> str:
+    """One key per referrer and per campaign: the raw start payloads older versions stored
+    (`ref_abcd2345`, `src_spring`) read as what the bot records now (`referral:ABCD2345`,
+    `campaign:spring`), so a referrer is listed once however the friend arrived."""
+    if source.startswith("ref_"):
+        return f"referral:{source[4:].upper()}"
+    if source.startswith("src_"):
+        return f"campaign:{source[4:]}"
+    if source.startswith("referral:"):
+        return source.upper().replace("REFERRAL:", "referral:", 1)
+    return source
 
 
 def source_stats(db: Any) -> dict[str, tuple[int, int]]:
-    """lead_source -> (leads, leads with a first purchase)."""
+    """lead_source (normalised) -> (leads, leads with a first purchase)."""
     bought = exists().where(Order.customer_id == Customer.id, Order.amount > 0)
     rows = db.execute(select(Customer.lead_source, func.count(), func.count().filter(bought))
                       .where(Customer.lead_source.is_not(None)).group_by(Customer.lead_source)).all()
-    return {source: (int(leads), int(buyers)) for source, leads, buyers in rows}
+    stats: dict[str, tuple[int, int]] = {}
+    for source, leads, buyers in rows:
+        key = normal_source(source)
+        before = stats.get(key, (0, 0))
+        stats[key] = (before[0] + int(leads), before[1] + int(buyers))
+    return stats
 
 
 @campaigns.get("/campaigns")

@@ -91,9 +91,9 @@ TEXTS = {
         "zh-CN": "完成了，谢谢{name}！",
     },
     "coupon_issued": {
-        "zh-TW": "您的見面禮優惠券：{code}",
-        "en": "Your welcome coupon: {code}",
-        "zh-CN": "您的见面礼优惠券：{code}",
+        "zh-TW": "您的見面禮優惠券：{code}（{gives}，{expiry} 前有效），結帳時出示即可使用。",
+        "en": "Your welcome coupon: {code} ({gives}, valid until {expiry}). Show it at checkout.",
+        "zh-CN": "您的见面礼优惠券：{code}（{gives}，{expiry} 前有效），结账时出示即可使用。",
     },
     "coupon_pending": {
         "zh-TW": "您的見面禮優惠券正在準備中，稍後會送到這裡。",
