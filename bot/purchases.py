@@ -9,6 +9,7 @@ transaction as the order, so an order never exists without its points or the oth
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.orders import OrderError, record_order
-from models import Customer, Order, utcnow
+from models import Coupon, Customer, Order, utcnow
 
 PurchaseHook = Callable[[Session, Order], None]
 # Called after each new order, in order; e.g. the loyalty engine's points at integration:
@@ -52,11 +53,29 @@ def parse_amount(value: Any) -> Decimal:
 def record_purchase(session: Session, settings: Settings, customer_id: int, amount: Any, items: Sequence[Any], source: str,
                     idempotency_key: str | None, *, placed_at: datetime | None = None,
                     hooks: Sequence[PurchaseHook] | None = None) -> tuple[Order, bool]:
+    """`record_purchase_outcome` without what the order earned: (order, created)."""
+    result = record_purchase_outcome(session, settings, customer_id, amount, items, source, idempotency_key,
+                                     placed_at=placed_at, hooks=hooks)
+    return result.order, result.created
+
+
+@dataclass(frozen=True)
+class PurchaseResult:
+    order: Order
+    created: bool
+    tier_coupon: Coupon | None = None  # the gift coupon of a tier this purchase moved the customer up to
+
+
+def record_purchase_outcome(session: Session, settings: Settings, customer_id: int, amount: Any, items: Sequence[Any],
+                            source: str, idempotency_key: str | None, *, placed_at: datetime | None = None,
+                            hooks: Sequence[PurchaseHook] | None = None) -> PurchaseResult:
     """Create an order (a negative amount is a refund) through `bot.orders.record_order`, so a
     purchase typed in the console earns points, stamps, stage and survey exactly like one from the
     shop API, then run the console's own purchase hooks.
 
-    Returns (order, created). The same idempotency key again returns the first order unchanged, so a
+    Returns the order, whether it is new, and the tier gift coupon it issued (so the console can say
+    so: the customer was told in the chat, the staff member at the till should know too). The same
+    idempotency key again returns the first order unchanged, so a
     double-clicked form or a retried API call records one purchase; a key reused for a different
     customer or amount is refused.
     """
@@ -69,21 +88,22 @@ def record_purchase(session: Session, settings: Settings, customer_id: int, amou
         idempotency_key = idempotency_key.strip()[:100] or None
     existing = _existing(session, idempotency_key, customer_id, amount)
     if existing is not None:
-        return existing, False
+        return PurchaseResult(existing, False)
     if placed_at is not None and placed_at.tzinfo is None:
         raise PurchaseError("placed_at", "needs a time zone")
     try:
         with session.begin_nested():
-            order = record_order(session, settings, customer_id, amount=amount, items=list(items),
-                                 placed_at=placed_at or utcnow(), source=source, idempotency_key=idempotency_key).order
+            outcome = record_order(session, settings, customer_id, amount=amount, items=list(items),
+                                   placed_at=placed_at or utcnow(), source=source, idempotency_key=idempotency_key)
+            order = outcome.order
     except (IntegrityError, OrderError):  # the same key, committed a moment ago by a concurrent request
         existing = _existing(session, idempotency_key, customer_id, amount)
         if existing is None:
             raise
-        return existing, False
+        return PurchaseResult(existing, False)
     for hook in PURCHASE_HOOKS if hooks is None else hooks:
         hook(session, order)
-    return order, True
+    return PurchaseResult(order, True, outcome.tier_coupon)
 
 
 def _existing(session: Session, key: str | None, customer_id: int, amount: Decimal) -> Order | None:

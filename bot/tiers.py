@@ -28,7 +28,7 @@ from bot.config_crm import TierEntry
 from bot.coupons import CouponError, issue_coupon
 from bot.events import Button, Outbound
 from bot.i18n import pick
-from models import Customer, Order, TierChange, utcnow
+from models import Coupon, Customer, Order, TierChange, utcnow
 
 
 @dataclass(frozen=True)
@@ -125,20 +125,22 @@ def refresh_customer_tier(session: Session, settings: Settings, customer_id: int
     return change
 
 
-def notify_change(session: Session, settings: Settings, change: TierChange, now: datetime | None = None) -> None:
+def notify_change(session: Session, settings: Settings, change: TierChange, now: datetime | None = None) -> Coupon | None:
     """Congratulate a move up, with the tier's benefit and its gift coupon (issued once per tier,
-    whatever the ups and downs). Moves down are recorded and not announced."""
+    whatever the ups and downs). Moves down are recorded and not announced. Returns the gift coupon
+    issued now, so whoever recorded the purchase (the console, the shop API) can say so."""
     now = now or utcnow()
     change.notified_at = now
     if change.new_tier >= change.old_tier:
         change.notice = "none"
-        return
+        return None
     customer = session.get(Customer, change.customer_id)
     tier = settings.tiers[change.new_tier - 1]
     language, default = customer.language, settings.app.default_language
     lines = [say("tier_up", language, tier=pick(tier.name, language, default))]
     if tier.benefit:
         lines.append(say("tier_benefit", language, benefit=pick(tier.benefit, language, default)))
+    coupon = None
     if tier.benefit_coupon:
         try:
             coupon = issue_coupon(session, customer.id, tier.benefit_coupon, source=f"tier-up:{tier.level}", now=now)
@@ -151,6 +153,7 @@ def notify_change(session: Session, settings: Settings, change: TierChange, now:
     sent = outreach.send_to_customer(session, customer.id, [Outbound("\n".join(lines), quick_replies=(button,))],
                                      purpose="transactional", marketing=False)
     change.notice = "sent" if sent else "unreachable"
+    return coupon
 
 
 def notify_pending(session: Session, settings: Settings, now: datetime, *, limit: int = 500) -> int:

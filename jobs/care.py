@@ -20,10 +20,35 @@ from handlers.texts.booking import TEXTS
 from jobs.runs import claim_notice
 from models import Appointment, Service
 
+# A visit booked so close that every configured reminder time had passed still gets one reminder,
+# halfway between booking and visit, when it was booked at least this far ahead (closer than that,
+# the booking confirmation itself is the reminder).
+SHORT_NOTICE_MIN_LEAD = timedelta(minutes=30)
+
+
+def reminder_keys(booked_at: datetime, starts_at: datetime, offsets: list[int], now: datetime) -> list[str]:
+    """Which reminders of one visit are due at `now` (the `claim_notice` key of each).
+
+    The rule: a reminder at `offset` minutes before the visit goes out when its time has come, but
+    only if that time fell after the booking; one whose time had already passed when the customer
+    booked is skipped (a 24 h reminder for a visit booked 3 h ahead would be late and confusing).
+    If every configured reminder is skipped that way and the visit was booked at least
+    SHORT_NOTICE_MIN_LEAD ahead, a single short-notice reminder goes out halfway between the booking
+    and the visit: booked 90 minutes ahead, the customer hears from us 45 minutes before; booked
+    20 minutes ahead, only the booking confirmation. So a short booking is never silently unreminded.
+    """
+    keys = [str(offset) for offset in offsets if booked_at < starts_at - timedelta(minutes=offset) <= now]
+    lead = starts_at - booked_at
+    all_skipped = all(starts_at - timedelta(minutes=offset) <= booked_at for offset in offsets)
+    if all_skipped and lead >= SHORT_NOTICE_MIN_LEAD and booked_at + lead / 2 <= now < starts_at:
+        keys.append("short-notice")
+    return keys
+
 
 def send_reminders(session: Session, settings: Settings, now: datetime) -> int:
-    """One reminder per configured offset before each visit (24 h, 2 h), only for offsets that
-    fell after the booking was made; if the job was down and several came due, one message."""
+    """One reminder per configured offset before each visit (24 h, 2 h), by `reminder_keys`' rule
+    (skipped offsets, and the short-notice reminder of a visit booked less than the shortest offset
+    ahead); if the job was down and several came due, one message."""
     offsets = sorted(settings.appointments.reminders_minutes_before)
     horizon = now + timedelta(minutes=offsets[-1])
     due = session.scalars(select(Appointment).where(
@@ -31,9 +56,8 @@ def send_reminders(session: Session, settings: Settings, now: datetime) -> int:
         .order_by(Appointment.starts_at, Appointment.id)).all()
     sent = 0
     for appointment in due:
-        fresh = [claim_notice(session, f"reminder:{appointment.id}:{appointment.starts_at:%Y%m%dT%H%M}:{offset}")
-                 for offset in offsets
-                 if appointment.booked_at < appointment.starts_at - timedelta(minutes=offset) <= now]
+        fresh = [claim_notice(session, f"reminder:{appointment.id}:{appointment.starts_at:%Y%m%dT%H%M}:{key}")
+                 for key in reminder_keys(appointment.booked_at, appointment.starts_at, offsets, now)]
         if not any(fresh) or not is_reachable(session, appointment.channel, appointment.address):
             continue
         service = session.get(Service, appointment.service_id)

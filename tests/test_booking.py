@@ -157,15 +157,47 @@ def test_reminders_24h_and_2h_before_with_buttons(chat, db, clock, scheduler, st
     assert db.get(Appointment, appointment_id).confirmed_at == clock.now()
 
 
-def test_no_reminder_for_times_before_the_booking_or_to_a_blocked_customer(chat, db, clock, scheduler):
-    clock.set(datetime(2026, 3, 4, 9, 0, tzinfo=CLOCK_START.tzinfo))
-    book(chat, "2026-03-04", "1100")  # booked 2 h before: both reminder times already passed
+def test_a_late_booking_gets_one_short_notice_reminder_and_a_blocked_customer_none(chat, db, clock, scheduler):
+    clock.set(datetime(2026, 3, 4, 9, 30, tzinfo=CLOCK_START.tzinfo))
+    book(chat, "2026-03-04", "1100")  # booked 90 min before: the 24 h and 2 h reminder times had passed
     book(chat, "2026-03-05", "1100", user=OTHER)
     chat.send("unfollow", user=OTHER)
-    for hour in (9, 10, 11):
-        clock.set(datetime(2026, 3, 4, hour, 0, tzinfo=CLOCK_START.tzinfo))
+    chat.replies()
+    for hour, minute in ((9, 31), (10, 0), (10, 14)):
+        clock.set(datetime(2026, 3, 4, hour, minute, tzinfo=CLOCK_START.tzinfo))
         scheduler.run_interval_jobs()
-    assert chat.replies() == []
+    assert chat.replies() == []  # no 24 h or 2 h reminder sent late
+    clock.set(datetime(2026, 3, 4, 10, 15, tzinfo=CLOCK_START.tzinfo))  # halfway between booking and visit
+    scheduler.run_interval_jobs()
+    assert to_customer(chat.replies(), chat.user) == ["提醒您：3/4（三） 11:00 有選書諮詢的預約。"]
+    for hour, minute in ((10, 16), (10, 59), (11, 0)):
+        clock.set(datetime(2026, 3, 4, hour, minute, tzinfo=CLOCK_START.tzinfo))
+        scheduler.run_interval_jobs()
+    assert chat.replies() == []  # once only, and nothing to the customer who blocked us
+
+
+def test_which_reminders_fit_a_booking():
+    from jobs.care import reminder_keys
+
+    visit = datetime(2026, 3, 5, 11, 0, tzinfo=UTC)
+    offsets = [120, 1440]
+
+    def due(booked_before: timedelta) -> dict[str, datetime]:
+        """key -> the first minute it is due, for a visit booked `booked_before` ahead."""
+        booked, first = visit - booked_before, {}
+        minute = booked
+        while minute < visit:
+            for key in reminder_keys(booked, visit, offsets, minute):
+                first.setdefault(key, minute)
+            minute += timedelta(minutes=1)
+        return first
+
+    assert due(timedelta(days=3)) == {"1440": visit - timedelta(hours=24), "120": visit - timedelta(hours=2)}
+    assert due(timedelta(hours=5)) == {"120": visit - timedelta(hours=2)}  # the 24 h one had passed: skipped
+    assert due(timedelta(minutes=90)) == {"short-notice": visit - timedelta(minutes=45)}
+    assert due(timedelta(hours=2)) == {"short-notice": visit - timedelta(hours=1)}
+    assert due(timedelta(minutes=30)) == {"short-notice": visit - timedelta(minutes=15)}
+    assert due(timedelta(minutes=20)) == {}  # the confirmation is reminder enough
 
 
 def test_no_shows_are_recorded_by_staff_or_after_a_grace_time(chat, db, runtime, clock):

@@ -11,7 +11,7 @@ from bot.config import LANGUAGES
 from bot.console import security
 from bot.console.i18n import gettext as _
 from bot.console.passwords import generate_password
-from bot.console.users import UserError, create_user, set_password
+from bot.console.users import UserError, create_user, deactivate, set_password
 from bot.console.views import form_text, reading, runtime, writing
 from bot.faq_store import parse_keywords, seed_faq
 from models import ROLES, CannedReply, ConsoleUser, FaqAnswer
@@ -64,7 +64,10 @@ def change_user(user_id: int) -> Any:
         elif action in ("deactivate", "activate"):
             if action == "deactivate" and (user.id == g.user.id or last_admin):
                 abort(409, "you cannot deactivate yourself or the last admin")
-            user.active = action == "activate"
+            if action == "deactivate":
+                deactivate(db, user)  # signed out everywhere, and stays out if reactivated later
+            else:
+                user.active = True
         elif action == "reset":
             password = generate_password()
             set_password(user, password)

@@ -1,5 +1,5 @@
 """The customer-care side of a customer's profile: tickets with their CSAT, appointments, privacy
-requests, survey answers; and the open ticket of the conversation on screen.
+requests, survey answers, staff tasks; and the open ticket of the conversation on screen.
 
 Why one read per panel with a small limit: the conversation page is opened all day by staff and
 must stay fast for a regular with a long history; each panel shows the newest few.
@@ -7,7 +7,7 @@ must stay fast for a regular with a long history; each panel shows the newest fe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from bot.console.queue_source import PRIORITY_LABELS
+from bot.console.tasks import TaskLine, list_tasks
 from bot.i18n import pick
 from handlers.tickets import open_ticket_for
 from models import Appointment, DataRequest, Service, Survey, Ticket
@@ -59,6 +60,7 @@ class CarePanels:
     appointments: list[AppointmentLine]
     requests: list[DataRequest]
     surveys: list[SurveyLine]
+    tasks: list[TaskLine] = field(default_factory=list)  # staff tasks about this customer (the churn watch's calls)
 
     @property
     def pending_requests(self) -> list[DataRequest]:
@@ -69,7 +71,7 @@ def care_panels(session: Session, customer_id: int, language: str, default_langu
     return CarePanels(customer_tickets(session, customer_id), customer_appointments(session, customer_id, language, default_language, now),
                       list(session.scalars(select(DataRequest).where(DataRequest.customer_id == customer_id)
                                            .order_by(DataRequest.requested_at.desc()).limit(PANEL_LIMIT))),
-                      customer_surveys(session, customer_id))
+                      customer_surveys(session, customer_id), list_tasks(session, customer_id=customer_id, limit=PANEL_LIMIT))
 
 
 def customer_tickets(session: Session, customer_id: int) -> list[TicketLine]:

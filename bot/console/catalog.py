@@ -7,6 +7,7 @@ tests/console/test_catalog.py checks that each `_("...")` in the templates and v
 from bot.console.catalog_care import CARE_ZH_TW
 from bot.console.catalog_commerce import COMMERCE_ZH_TW
 from bot.console.catalog_coupons import COUPON_ADMIN_ZH_TW
+from bot.console.catalog_labels import LABELS_ZH_TW
 from bot.console.catalog_phrases import PHRASES_ZH_TW
 
 ZH_TW: dict[str, str] = {
@@ -125,3 +126,4 @@ ZH_TW.update(CARE_ZH_TW)
 ZH_TW.update(COMMERCE_ZH_TW)
 ZH_TW.update(PHRASES_ZH_TW)
 ZH_TW.update(COUPON_ADMIN_ZH_TW)
+ZH_TW.update(LABELS_ZH_TW)

@@ -14,8 +14,10 @@ from bot import coupons, loyalty, outreach, tiers
 from bot.commerce_i18n import gives, local_date, say
 from bot.console import current_language
 from bot.console.i18n import gettext as _
+from bot.console.labels import ledger_note
 from bot.console.views import runtime
 from bot.events import Outbound
+from bot.i18n import pick
 from models import Coupon, CouponTemplate, Customer, PointsEntry, utcnow
 from models.loyalty import POINT_KINDS
 
@@ -45,7 +47,7 @@ def profile_panels(session: Session, customer: Customer) -> list[ProfilePanel]:
     points = [_("Balance: {points} points", points=loyalty.balance(session, customer.id))]
     entries = session.scalars(select(PointsEntry).where(PointsEntry.customer_id == customer.id)
                               .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc()).limit(LEDGER_LINES))
-    points += [f"{e.created_at:%Y-%m-%d} {_(e.kind)} {e.points:+d}{' · ' + e.note if e.note else ''}" for e in entries]
+    points += [_ledger_line(e) for e in entries]
     tier_name = tiers.tier_name(settings, customer.tier, current_language())
     if tier_name:
         points.append(_("Tier: {name}", name=tier_name))
@@ -53,11 +55,33 @@ def profile_panels(session: Session, customer: Customer) -> list[ProfilePanel]:
     filled, card = loyalty.card_state(loyalty.stamp_count(session, customer.id), size)
     points.append(_("Stamp card: {card} ({filled}/{size})", card=card, filled=filled, size=size))
     shown, more = coupons.customer_coupons(session, customer.id, now, COUPON_LINES)
-    coupon_lines = [_("{code} · {template} · {status} · expires {date}", code=c.code, template=c.template.code,
+    language = current_language()
+    coupon_lines = [_("{code} · {template} · {status} · expires {date}", code=c.code,
+                      template=pick(c.template.name, language, settings.app.default_language) or c.template.code,
                       status=_(COUPON_STATUS[coupons.status(c, now)]), date=f"{c.expires_at:%Y-%m-%d}") for c in shown]
     if more:
         coupon_lines.append(_("(+{count} more)", count=more))
     return [ProfilePanel(PANEL_TITLES[0], points), ProfilePanel(PANEL_TITLES[1], coupon_lines or ["—"])]
+
+
+def _ledger_line(entry: PointsEntry) -> str:
+    """"2026-03-03 消費累積 +50 · 訂單 #7": the kind in words, the order it came from, the note in words."""
+    note = ledger_note(entry.note)
+    extra = [_("order #{id}", id=entry.order_id)] if entry.order_id and entry.kind in ("earn", "refund") else []
+    extra += [note] if note else []
+    return f"{entry.created_at:%Y-%m-%d} {_(entry.kind)} {entry.points:+d}" + "".join(f" · {part}" for part in extra)
+
+
+def tier_gift_line(session: Session, coupon: Coupon) -> str:
+    """What staff are told when a purchase moved the customer up a tier and the tier's gift coupon
+    was issued (the customer got it in the chat; the person at the till should know too)."""
+    settings = runtime().settings
+    customer = session.get(Customer, coupon.customer_id)
+    language = current_language()
+    return _("The customer moved up to {tier}: gift coupon {code} ({coupon}) issued, valid until {date}.",
+             tier=tiers.tier_name(settings, customer.tier if customer else None, language), code=coupon.code,
+             coupon=pick(coupon.template.name, language, settings.app.default_language) or coupon.template.code,
+             date=local_date(coupon.expires_at, settings.app.timezone))
 
 
 @dataclass(frozen=True)

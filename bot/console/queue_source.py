@@ -14,7 +14,8 @@ page, the JSON endpoint and its script rely on):
     sla_due_at      aware datetime of the running SLA deadline
     waiting_since   aware datetime: when the ticket was opened
     assignee        the assigned console user's email (or the supervisor's name), or None
-    subject         a short text: the customer's last message (the page escapes it)
+    subject         a short text: the customer's last message (the page escapes it); for a reopened
+                    ticket the message that opened it, since the last one is the low rating ("1")
     status          open | breached (the running deadline has passed, or a breach was escalated)
     clock           first_response | resolution: which deadline sla_due_at is
     category        complaint | human_request
@@ -75,10 +76,18 @@ def _as_dict(ticket: Ticket, due: datetime, channel: str, name: str | None, subj
     return {"id": ticket.id, "conversation_id": ticket.conversation_id, "customer_id": ticket.customer_id, "customer_name": name,
             "channel": channel, "priority": PRIORITY_LABELS.get(ticket.priority, "normal"), "sla_due_at": due,
             "waiting_since": ticket.opened_at, "assignee": ticket.assignee,
-            "subject": (subject if subject is not None else ticket.summary or "")[:140],
+            "subject": _subject(ticket, subject)[:140],
             "status": "breached" if breached else "open",
             "clock": "first_response" if ticket.first_response_at is None else "resolution",
             "category": ticket.category, "reopened": ticket.status == "reopened"}
+
+
+def _subject(ticket: Ticket, last_text: str | None) -> str:
+    """What the ticket is about. After a low CSAT score reopens it, the customer's last message is
+    the score itself, so the original complaint (the ticket's summary) says more."""
+    if ticket.status == "reopened" and ticket.summary:
+        return ticket.summary
+    return last_text if last_text is not None else ticket.summary or ""
 
 
 def open_ticket_count(session: Session, filters: dict[str, Any]) -> int:

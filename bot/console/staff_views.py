@@ -18,7 +18,7 @@ from bot.console.customers import delivery_statuses, profile, search_customers, 
 from bot.console.i18n import gettext as _
 from bot.console.replies import ReplyError, add_note, send_staff_reply, set_handler
 from bot.console.views import form_text, reading, runtime, writing
-from bot.purchases import PurchaseError, record_purchase
+from bot.purchases import PurchaseError, record_purchase_outcome
 from models import CannedReply, Conversation, utcnow
 
 staff = Blueprint("staff", __name__)
@@ -56,7 +56,8 @@ def customer_page(customer_id: int | None, conversation: Conversation | None, er
         info = profile(db, customer_id) if customer_id is not None else None
         if customer_id is not None and info is None:
             abort(404, "no such customer")
-        entries, more = timeline(db, customer_id, conversation.id if conversation else None, before_id=before)
+        entries, more = (timeline(db, customer_id, conversation.id if conversation else None, before_id=before)
+                         if security.can("conversations") else ([], False))  # marketers see the profile, not the chat
         panels = commerce_panels.profile_panels(db, info.customer) if info else []
         settings = runtime().settings
         care = care_panels(db, info.customer.id, current_language(), settings.app.default_language, utcnow()) if info else None
@@ -70,7 +71,7 @@ def customer_page(customer_id: int | None, conversation: Conversation | None, er
 
 
 @staff.get("/customers/<int:customer_id>/timeline.json")
-@security.allow("customers.read")
+@security.allow("conversations")  # what customers wrote: staff and admins only, never marketers
 def timeline_json(customer_id: int) -> Any:
     """New messages after `after` and the delivery status of the outbox rows in `outbox`."""
     after = request.args.get("after", default=0, type=int)
@@ -82,7 +83,8 @@ def timeline_json(customer_id: int) -> Any:
     return jsonify(
         messages=[{"id": e.id, "channel": e.channel, "direction": e.direction, "kind": e.kind, "text": e.text,
                    "unsent": e.unsent, "at": e.created_at.isoformat(), "outbox_id": e.outbox_id,
-                   "status": e.delivery_status, "staff": e.staff} for e in entries],
+                   "status": e.delivery_status, "staff": e.staff,
+                   "pressed": _("Pressed “{label}”", label=e.pressed) if e.pressed else None} for e in entries],
         statuses={str(k): {"status": v[0], "error": v[1]} for k, v in statuses.items()},
     )
 
@@ -144,14 +146,17 @@ def purchase(customer_id: int) -> Any:
     try:
         placed_at = _placed_at(request.form.get("placed_at", ""))
         with writing() as db:
-            order, created = record_purchase(db, runtime().settings, customer_id, request.form.get("amount", ""), items, "console",
+            result = record_purchase_outcome(db, runtime().settings, customer_id, request.form.get("amount", ""), items, "console",
                                              request.form.get("idempotency_key") or None, placed_at=placed_at)
-            amount = order.amount
+            amount, created = result.order.amount, result.created
+            gift = commerce_panels.tier_gift_line(db, result.tier_coupon) if result.tier_coupon else None
     except PurchaseError as exc:
         with reading() as db:
             found = db.get(Conversation, conversation_id) if conversation_id else None
         return customer_page(customer_id, found, {exc.field: exc.message}, 400)
     flash(_("Purchase of NT${amount} recorded.", amount=amount) if created else _("This purchase was already recorded."))
+    if gift:
+        flash(gift)
     return redirect(_back(customer_id, conversation_id))
 
 

@@ -105,7 +105,7 @@ def test_a_marketer_opening_a_staff_page_gets_403(chat, page_for):
     page = page_for("marketer")
     for path in ("/console/queue", "/console/conversations/1", "/console/admin/users"):
         response = page.goto(path)
-        assert response.status == 403 and "marketer" in page.locator("#error-description").inner_text()
+        assert response.status == 403 and "您的角色（行銷）沒有權限" in page.locator("#error-description").inner_text()
     staff = page_for("staff")
     assert staff.goto("/console/segments").status == 403
     screenshot(page, "forbidden")

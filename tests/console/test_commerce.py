@@ -32,7 +32,7 @@ def test_profile_shows_points_ledger_tier_stamps_and_coupons_escaped(chat, conso
     assert "活動贈點 +120 · &lt;b&gt;生日禮&lt;/b&gt;" in page and "<b>生日禮</b>" not in page
     assert "折抵 -20 · 折抵" in page
     assert "集點卡：○○○○" in page  # the empty stamp card
-    assert f"{code} · WELCOME10 · 可使用 · " in page
+    assert f"{code} · 新朋友 9 折券 · 可使用 · " in page  # the template by its name, not its code
 
 
 def test_resolve_with_a_recovery_coupon_issues_it_and_tells_the_customer(chat, console, db):

@@ -100,10 +100,10 @@
         const clockName = t.clock === "resolution" ? table.dataset.labelResolution : table.dataset.labelFirstResponse;
         clockCell.append(clock, " ", el("small", "clock-name", clockName));
         const who = el("td");
-        const link = el("a", null, t.customer_name || "#" + (t.customer_id || t.conversation_id));
+        const link = el("a", null, t.customer_name || label("customer") + " #" + (t.customer_id || t.conversation_id));
         link.href = table.dataset.openUrl.replace(/\/0$/, "/" + t.conversation_id);
         who.append(link);
-        row.append(clockCell, el("td", null, label(t.priority)), who, el("td", null, t.channel),
+        row.append(clockCell, el("td", null, label(t.priority)), who, el("td", null, label(t.channel)),
           el("td", "assignee", t.assignee || table.dataset.labelUnassigned), el("td", "subject", t.subject));
         if (table.dataset.claimUrl) row.append(ticketActions(table, t));
         tbody.append(row);
@@ -159,11 +159,11 @@
     const li = el("li", "msg " + m.direction);
     li.dataset.id = m.id;
     const meta = el("div", "meta");
-    meta.append(el("span", "badge", m.channel), " " + new Date(m.at).toLocaleString());
+    meta.append(el("span", "badge", label(m.channel)), " " + new Date(m.at).toLocaleString());
     if (m.direction === "out") meta.append(" · " + (m.staff || label("bot")));
     li.append(meta);
-    const text = m.unsent ? label("(taken back by the customer)") : (m.text || "[" + label(m.kind) + "]");
-    li.append(el("div", "text" + (m.text && !m.unsent ? "" : " muted"), text));
+    const text = m.unsent ? label("(taken back by the customer)") : (m.text || m.pressed || "[" + label(m.kind) + "]");
+    li.append(el("div", "text" + ((m.text || m.pressed) && !m.unsent ? "" : " muted"), text));
     if (m.outbox_id) { li.dataset.outbox = m.outbox_id; setStatus(li, m.status); }
     return li;
   }
