@@ -6,37 +6,26 @@ more than 4,300 digits, and lets U+0000 and unpaired surrogates (`"\\ud800"`) th
 PostgreSQL refuses in text and JSONB (another 500, after the request did half its work). Here each
 of those is refused before any route looks at the body, with the JSON path of the bad value, so
 the shop system's developer knows what to fix (422), and a body that is not JSON at all gets 400.
+Parsing and the walk for bad values are `bot.safe_json`'s (webhooks share them); what is the API's
+own is the request, its error types and words, and where a body too deep to parse went too deep.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
-from collections.abc import Mapping
 from typing import Any
 
 from flask import request
 
 from bot.api.errors import ApiError, invalid
-from bot.safe_text import clean_text, has_unstorable
+from bot.safe_json import Path, Problem, TooDeep, first_problem, loads
+from bot.safe_text import clean_text
 
 MAX_DEPTH = 16  # our bodies nest three levels (items[0].name); anything deeper is a mistake or an attack
 MAX_INT_DIGITS = 30  # more than any column holds (NUMERIC(12, 2), BIGINT), far below Python's 4,300
 MAX_KEY_LENGTH = 100
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},:]')
-
-
-class _OutOfRange:
-    """Stands in for a number JSON allows but nothing here can hold (NaN, Infinity, 10**5000),
-    so the walk below can name where it was instead of the parser failing without a path."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-
-def _parse_int(text: str) -> int | _OutOfRange:
-    return _OutOfRange(text[:20]) if len(text.lstrip("-")) > MAX_INT_DIGITS else int(text)
 
 
 def read_json() -> Any:
@@ -49,13 +38,15 @@ def read_json() -> Any:
     except UnicodeDecodeError as exc:
         raise ApiError(400, "malformed_json", f"the body is not UTF-8 (byte {exc.start})", field="body") from None
     try:
-        value = json.loads(text, parse_int=_parse_int, parse_constant=_OutOfRange)
-    except RecursionError:
+        value = loads(text, int_range=(1 - 10 ** MAX_INT_DIGITS, 10 ** MAX_INT_DIGITS - 1))
+    except TooDeep:
         raise invalid(_too_deep(text), f"nests deeper than {MAX_DEPTH} levels") from None
     except json.JSONDecodeError as exc:
         raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
                        field="body") from None
-    _check(value, "", 0)
+    found = first_problem(value, max_depth=MAX_DEPTH, check_text=True, max_key_length=MAX_KEY_LENGTH)
+    if found is not None:
+        raise _refusal(found)
     return value
 
 
@@ -96,25 +87,24 @@ def _child(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _check(value: Any, path: str, depth: int) -> None:
-    """Refuse the first value that could not be stored or computed with, naming its path."""
-    where = path or "body"
-    if depth > MAX_DEPTH:
-        raise invalid(where, f"nests deeper than {MAX_DEPTH} levels")
-    if isinstance(value, str):
-        if has_unstorable(value):
-            raise invalid(where, "must not contain U+0000 (NUL) or an unpaired UTF-16 surrogate (\\ud800-\\udfff)")
-    elif isinstance(value, _OutOfRange):
-        raise invalid(where, f"is a number out of range ({value.text}...); send a finite number of at most {MAX_INT_DIGITS} digits")
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise invalid(where, "must be a finite number (not Infinity, NaN or beyond 1.8e308)")
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            if has_unstorable(key) or len(key) > MAX_KEY_LENGTH:
-                name = clean_text(key)[:MAX_KEY_LENGTH]
-                raise invalid(_child(path, name), f"is not a field name: at most {MAX_KEY_LENGTH} characters, no U+0000 or unpaired surrogate")
-            _check(item, _child(path, key), depth + 1)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _check(item, _child(path, index), depth + 1)
+def _refusal(found: Problem) -> ApiError:
+    """The 422 for the first value that could not be stored or computed with, naming its path."""
+    field = _path_text(found.path)
+    if found.kind == "key":
+        return invalid(field, f"is not a field name: at most {MAX_KEY_LENGTH} characters, no U+0000 or unpaired surrogate")
+    where = field or "body"
+    if found.kind == "too_deep":
+        return invalid(where, f"nests deeper than {MAX_DEPTH} levels")
+    if found.kind == "text":
+        return invalid(where, "must not contain U+0000 (NUL) or an unpaired UTF-16 surrogate (\\ud800-\\udfff)")
+    if found.value.kind == "float":
+        return invalid(where, "must be a finite number (not Infinity, NaN or beyond 1.8e308)")
+    return invalid(where, f"is a number out of range ({found.value.source[:20]}...); send a finite number of at most {MAX_INT_DIGITS} digits")
+
+
+def _path_text(path: Path) -> str:
+    """`path` as the API names fields (`items[0].name`), keys cleaned and cut to be printable."""
+    text = ""
+    for step in path:
+        text = _child(text, step if isinstance(step, int) else clean_text(step)[:MAX_KEY_LENGTH])
+    return text
