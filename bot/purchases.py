@@ -27,15 +27,19 @@ PurchaseHook = Callable[[Session, Order], None]
 # `PURCHASE_HOOKS.append(loyalty.on_purchase)` (wired where the router is built).
 PURCHASE_HOOKS: list[PurchaseHook] = []
 MAX_AMOUNT = Decimal("9999999999.99")
+MAX_ORDER_ID = 2**31 - 1  # the largest id the orders table can hold on every database
 
 
 class PurchaseError(ValueError):
-    """The purchase cannot be recorded; the message says which field and why."""
+    """The purchase cannot be recorded; the message says which field and why. `reason` is the
+    code of a refund refusal (`bot.orders.OrderError.reason`, or "refund_needs_order" /
+    "refund_of_invalid"), so the console can say it in the staff member's language."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, reason: str | None = None) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.reason = reason
 
 
 def parse_amount(value: Any) -> Decimal:
@@ -50,12 +54,22 @@ def parse_amount(value: Any) -> Decimal:
     return amount
 
 
+def parse_refund_of(value: Any) -> int | None:
+    """The id of the purchase a refund takes back, from a form field ("" or None: not a refund)."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 0 < int(text) <= MAX_ORDER_ID:
+        raise PurchaseError("refund_of", f"{value!r} is not an order id", "refund_of_invalid")
+    return int(text)
+
+
 def record_purchase(session: Session, settings: Settings, customer_id: int, amount: Any, items: Sequence[Any], source: str,
                     idempotency_key: str | None, *, placed_at: datetime | None = None,
-                    hooks: Sequence[PurchaseHook] | None = None) -> tuple[Order, bool]:
+                    hooks: Sequence[PurchaseHook] | None = None, refund_of: Any = None) -> tuple[Order, bool]:
     """`record_purchase_outcome` without what the order earned: (order, created)."""
     result = record_purchase_outcome(session, settings, customer_id, amount, items, source, idempotency_key,
-                                     placed_at=placed_at, hooks=hooks)
+                                     placed_at=placed_at, hooks=hooks, refund_of=refund_of)
     return result.order, result.created
 
 
@@ -68,7 +82,7 @@ class PurchaseResult:
 
 def record_purchase_outcome(session: Session, settings: Settings, customer_id: int, amount: Any, items: Sequence[Any],
                             source: str, idempotency_key: str | None, *, placed_at: datetime | None = None,
-                            hooks: Sequence[PurchaseHook] | None = None) -> PurchaseResult:
+                            hooks: Sequence[PurchaseHook] | None = None, refund_of: Any = None) -> PurchaseResult:
     """Create an order (a negative amount is a refund) through `bot.orders.record_order`, so a
     purchase typed in the console earns points, stamps, stage and survey exactly like one from the
     shop API, then run the console's own purchase hooks.
@@ -78,15 +92,22 @@ def record_purchase_outcome(session: Session, settings: Settings, customer_id: i
     idempotency key again returns the first order unchanged, so a
     double-clicked form or a retried API call records one purchase; a key reused for a different
     customer or amount is refused.
+
+    A refund (a negative amount) must name in `refund_of` the purchase it takes back, as in the
+    shop API; `record_order` then checks it with `bot.orders.check_refund` under the customer's
+    row lock (one rule for both), and its refusal comes back as a PurchaseError on its field.
     """
     amount = parse_amount(amount)
     if amount == 0:
         raise PurchaseError("amount", "must not be zero")
+    refund_of = parse_refund_of(refund_of)
+    if amount < 0 and refund_of is None:
+        raise PurchaseError("refund_of", "a refund (a negative amount) must name the purchase it refunds", "refund_needs_order")
     if session.get(Customer, customer_id) is None:
         raise PurchaseError("customer", f"no customer {customer_id}")
     if idempotency_key is not None:
         idempotency_key = idempotency_key.strip()[:100] or None
-    existing = _existing(session, idempotency_key, customer_id, amount)
+    existing = _existing(session, idempotency_key, customer_id, amount, refund_of)
     if existing is not None:
         return PurchaseResult(existing, False)
     if placed_at is not None and placed_at.tzinfo is None:
@@ -94,10 +115,14 @@ def record_purchase_outcome(session: Session, settings: Settings, customer_id: i
     try:
         with session.begin_nested():
             outcome = record_order(session, settings, customer_id, amount=amount, items=list(items),
-                                   placed_at=placed_at or utcnow(), source=source, idempotency_key=idempotency_key)
+                                   placed_at=placed_at or utcnow(), source=source, idempotency_key=idempotency_key,
+                                   refund_of=refund_of)
             order = outcome.order
-    except (IntegrityError, OrderError):  # the same key, committed a moment ago by a concurrent request
-        existing = _existing(session, idempotency_key, customer_id, amount)
+    except (IntegrityError, OrderError) as exc:
+        if isinstance(exc, OrderError) and exc.field is not None:  # a refund refused by bot.orders.check_refund
+            raise PurchaseError(exc.field, str(exc), exc.reason) from exc
+        # otherwise the same key, committed a moment ago by a concurrent request
+        existing = _existing(session, idempotency_key, customer_id, amount, refund_of)
         if existing is None:
             raise
         return PurchaseResult(existing, False)
@@ -106,10 +131,11 @@ def record_purchase_outcome(session: Session, settings: Settings, customer_id: i
     return PurchaseResult(order, True, outcome.tier_coupon)
 
 
-def _existing(session: Session, key: str | None, customer_id: int, amount: Decimal) -> Order | None:
+def _existing(session: Session, key: str | None, customer_id: int, amount: Decimal, refund_of: int | None) -> Order | None:
     if not key:
         return None
     existing = session.scalar(select(Order).where(Order.idempotency_key == key))
-    if existing is not None and (existing.customer_id != customer_id or existing.amount != amount):
+    if existing is not None and (existing.customer_id != customer_id or existing.amount != amount
+                                 or existing.refund_of_id != refund_of):
         raise PurchaseError("idempotency_key", "already used for a different purchase")
     return existing

@@ -37,4 +37,15 @@ COMMERCE_ZH_TW: dict[str, str] = {
     "{coupon} needs a coupon template to fill it; choose one or remove the field": "{coupon} 需要選一種優惠券才能填入；請選擇優惠券或移除這個欄位",
     "withheld": "未發送（已退訂）", "withheld: opted out since planning": "未發送：規劃後才退訂", "coupon_limit": "已持有該優惠券",
     "skipped: already holds the coupon": "略過：已持有該優惠券",
+    # the purchase form's refunds: a negative amount names the purchase it takes back
+    "Refund of (for a negative amount)": "退款的原消費（金額為負數時）", "— none: this is a purchase —": "—（無：這是一筆消費）—",
+    "#{id} · {date} · NT${amount} · NT${left} left to refund": "#{id} · {date} · NT${amount} · 尚可退 NT${left}",
+    "refund of order #{id}": "退訂單 #{id}", "Refund of NT${amount} recorded.": "已記錄退款 NT${amount}。",
+    "A refund (a negative amount) must name the purchase it refunds.": "退款（負數金額）必須選擇要退的原消費。",
+    "Choose the refunded purchase from the list.": "請從清單選擇要退的原消費。",
+    "Only a refund (a negative amount) names a purchase: make the amount negative or choose no purchase.":
+        "只有退款（負數金額）才選擇原消費：請把金額改為負數，或不要選擇消費。",
+    "No such purchase.": "找不到這筆消費。", "This purchase belongs to another customer.": "這筆消費屬於其他顧客。",
+    "This order is itself a refund.": "這筆訂單本身就是退款。",
+    "The refund is more than the NT${left} left to refund of this purchase.": "退款金額超過這筆消費尚可退的 NT${left}。",
 }

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template
 from sqlalchemy import select
 
 from bot import tiers
-from bot.console import commerce_panels, current_language, security, ticket_work
+from bot.console import commerce_panels, current_language, purchase_form, security, ticket_work
 from bot.console.care_panels import care_panels, conversation_ticket
 from bot.console.customers import delivery_statuses, profile, search_customers, timeline
 from bot.console.i18n import gettext as _
@@ -64,10 +64,11 @@ def customer_page(customer_id: int | None, conversation: Conversation | None, er
         ticket = conversation_ticket(db, conversation.id) if conversation else None
         assignees = ticket_work.assignable(db, settings) if ticket else []
         canned = list(db.scalars(select(CannedReply).where(CannedReply.active).order_by(CannedReply.position, CannedReply.id)))
+        refunds = purchase_form.refund_choices(db, info.customer.id) if info and security.can("purchases") else []
     return render_template("console/conversation.html", info=info, conversation=conversation, entries=entries, more=more,
                            panels=panels, care=care, ticket=ticket, assignees=assignees, coupons=commerce_panels.recovery_coupon_templates(),
                            canned=canned, errors=errors or {}, tier_label=lambda tier, language: tiers.tier_name(runtime().settings, tier, language),
-                           purchase_key=str(uuid.uuid4()), form=request.form), status
+                           purchase_key=str(uuid.uuid4()), form=request.form, refunds=refunds), status
 
 
 @staff.get("/customers/<int:customer_id>/timeline.json")
@@ -147,14 +148,19 @@ def purchase(customer_id: int) -> Any:
         placed_at = _placed_at(request.form.get("placed_at", ""))
         with writing() as db:
             result = record_purchase_outcome(db, runtime().settings, customer_id, request.form.get("amount", ""), items, "console",
-                                             request.form.get("idempotency_key") or None, placed_at=placed_at)
+                                             request.form.get("idempotency_key") or None, placed_at=placed_at,
+                                             refund_of=request.form.get("refund_of"))
             amount, created = result.order.amount, result.created
             gift = commerce_panels.tier_gift_line(db, result.tier_coupon) if result.tier_coupon else None
     except PurchaseError as exc:
         with reading() as db:
             found = db.get(Conversation, conversation_id) if conversation_id else None
-        return customer_page(customer_id, found, {exc.field: exc.message}, 400)
-    flash(_("Purchase of NT${amount} recorded.", amount=amount) if created else _("This purchase was already recorded."))
+            message = purchase_form.error_text(db, exc, request.form.get("refund_of"))
+        return customer_page(customer_id, found, {exc.field: message}, 400)
+    if not created:
+        flash(_("This purchase was already recorded."))
+    else:
+        flash(_("Purchase of NT${amount} recorded.", amount=amount) if amount > 0 else _("Refund of NT${amount} recorded.", amount=-amount))
     if gift:
         flash(gift)
     return redirect(_back(customer_id, conversation_id))

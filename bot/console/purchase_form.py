@@ -1,0 +1,64 @@
+"""The purchase form's refund part: which of the customer's purchases a refund can name, and the
+refusals of `bot.orders.check_refund` said in the staff member's language.
+
+Why only display here: the rule itself (same customer, a purchase, no more than is left) is
+checked once, in bot/orders.py under the customer's row lock; this module shows what is left using
+the same `refundable` and translates the refusal codes, so the form and the API never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.console.i18n import gettext as _
+from bot.orders import refundable
+from bot.purchases import PurchaseError, parse_refund_of
+from models import Order
+
+RECENT_PURCHASES = 30  # the newest purchases offered; older ones are refunded through the shop API
+
+
+@dataclass(frozen=True)
+class RefundChoice:
+    id: int
+    placed_at: datetime
+    amount: Decimal
+    left: Decimal
+
+
+def refund_choices(session: Session, customer_id: int) -> list[RefundChoice]:
+    """The customer's recent purchases that still have something left to refund, newest first."""
+    purchases = session.scalars(select(Order).where(Order.customer_id == customer_id, Order.amount > 0)
+                                .order_by(Order.placed_at.desc(), Order.id.desc()).limit(RECENT_PURCHASES))
+    choices = [RefundChoice(p.id, p.placed_at, Decimal(p.amount), refundable(session, p)) for p in purchases]
+    return [c for c in choices if c.left > 0]
+
+
+def error_text(session: Session, error: PurchaseError, refund_of: str | None) -> str:
+    """What to show next to the field: a refund refusal in the console's words, else the message;
+    `refund_of` is the form's value, to say how much is left of that purchase."""
+    texts: dict[str, Callable[[], str]] = {
+        "refund_needs_order": lambda: _("A refund (a negative amount) must name the purchase it refunds."),
+        "refund_of_invalid": lambda: _("Choose the refunded purchase from the list."),
+        "refund_of_purchase": lambda: _("Only a refund (a negative amount) names a purchase: make the amount negative or choose no purchase."),
+        "refund_order_not_found": lambda: _("No such purchase."),
+        "refund_wrong_customer": lambda: _("This purchase belongs to another customer."),
+        "refund_of_refund": lambda: _("This order is itself a refund."),
+        "refund_exceeds_paid": lambda: _("The refund is more than the NT${left} left to refund of this purchase.",
+                                         left=_left(session, refund_of)),
+    }
+    text = texts.get(error.reason or "")
+    return text() if text else error.message
+
+
+def _left(session: Session, refund_of: str | None) -> str:
+    """What is left of the purchase the refused refund named (read again: it is only shown)."""
+    order_id = parse_refund_of(refund_of)
+    purchase = session.get(Order, order_id) if order_id else None
+    return f"{refundable(session, purchase):.2f}" if purchase is not None else "?"
