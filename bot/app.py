@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from bot.api import api
 from bot.config import Settings, load_settings
 from bot.console import console_error_page, persistent_secret_key, register_console
-from bot.metrics import AppMetrics
+from bot.metrics import REFUSED, AppMetrics
 from bot.metrics import access as metrics_access
 from bot.runtime import Runtime, build_runtime
 from bot.unsubscribe import unsubscribe
@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         """Prometheus text format, for a bearer token or the addresses in `[metrics] allow_from`."""
         allowed = metrics_access(settings.metrics, request.headers.get("Authorization"), request.remote_addr)
         if allowed != 200:
-            refused = jsonify(error="metrics need a bearer token or an allowed address")
+            refused = jsonify(error=REFUSED)
             return refused, allowed, {"WWW-Authenticate": "Bearer"} if allowed == 401 else {}
         body, content_type = metrics_registry.render()
         return Response(body, content_type=content_type)

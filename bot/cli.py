@@ -11,9 +11,12 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.metrics import WorkerMetricsServer
 
 
 def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
@@ -192,6 +195,13 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     runtime = build_runtime(settings)
     if not runtime.channels:
         print("warning: no channel is configured; replies stay in the outbox until one is", file=sys.stderr)
+    try:
+        metrics = _start_worker_metrics(settings, runtime)
+    except OSError as exc:  # the worker stops rather than run unobserved
+        print(f"error: cannot serve metrics on {settings.web.host}:{settings.metrics.worker_port}: "
+              f"{exc.strerror or exc} (set [metrics] worker_port, or 0 for none)", file=sys.stderr)
+        runtime.close()
+        return 1
     worker = Worker(settings, runtime.sessions, runtime.router, runtime.channels)
     worker.start()
     print(f"worker {worker.owner} running", flush=True)
@@ -201,8 +211,23 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     worker.stop()
+    if metrics is not None:
+        metrics.stop()
     runtime.close()
     return 0
+
+
+def _start_worker_metrics(settings: Settings, runtime: Any) -> WorkerMetricsServer | None:
+    """The worker's own /metrics when `[metrics] worker_port` is set (its deliveries are counted
+    only in its memory); None when it is off. OSError when the port cannot be bound."""
+    if not settings.metrics.worker_port:
+        return None
+    from bot.metrics import WorkerMetricsServer
+
+    server = WorkerMetricsServer(settings, runtime.sessions)
+    server.start()
+    print(f"metrics at http://{server.host}:{server.port}/metrics", flush=True)
+    return server
 
 
 def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:

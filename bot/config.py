@@ -170,6 +170,7 @@ class MetricsSettings:
 
     token: str = ""
     allow_from: tuple[str, ...] = ("127.0.0.1", "::1")  # addresses or networks (10.0.0.0/8); empty: token only
+    worker_port: int = 0  # `worker` serves its own /metrics here, on [web] host; 0: it serves none
 
 
 @dataclass(frozen=True)
@@ -444,6 +445,11 @@ def _validate_metrics(settings: Settings) -> None:
             raise ConfigError(f"metrics.allow_from[{index}]: not an IP address or network: {entry!r}") from None
     if settings.metrics.token and len(settings.metrics.token) < 16:
         raise ConfigError("metrics.token: use at least 16 random characters")
+    if not 0 <= settings.metrics.worker_port < 65536:
+        raise ConfigError(f"metrics.worker_port: must be 0 (off) or a port up to 65535, got {settings.metrics.worker_port}")
+    if settings.metrics.worker_port == settings.web.port:
+        # Both bind on [web] host: a worker next to the web tier would fail to start.
+        raise ConfigError(f"metrics.worker_port: must differ from web.port ({settings.web.port})")
 
 
 TELEGRAM_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")

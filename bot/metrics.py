@@ -5,13 +5,17 @@ builds the app twice) would register the same names twice. The inbox and outbox 
 from the database at scrape time, so every web process answers the same truth. Delivery is
 observed where it happens, in the worker's threads, which know no app: those observations live in
 one process-wide object (`DELIVERY`) that each app's registry only reads. In scaled mode each
-process counts its own deliveries, as usual with Prometheus.
+process counts its own deliveries, as usual with Prometheus; a `worker` process has no web app, so
+with `[metrics] worker_port` set it serves its registry itself (`WorkerMetricsServer`), under the
+same access rule (`access`) as the web's `/metrics`.
 """
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
+import json
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
@@ -19,8 +23,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Request, Response
 
-from bot.config import MetricsSettings
+from bot.config import MetricsSettings, Settings
+from bot.graceful import GracefulServer
 from models import InboxEvent, OutboxMessage, utcnow
 
 # Replies should leave in about a second; marketing and retried rows may take hours.
@@ -79,13 +85,23 @@ def _by_status(name: str, documentation: str, known: Iterable[str], counts: dict
     return family
 
 
-class AppMetrics:
-    """One app's registry: the queue counts, this process's deliveries, and the app's webhook answers."""
+class ProcessMetrics:
+    """One registry: the queue counts and this process's deliveries (what a `worker` exports)."""
 
-    def __init__(self, sessions: Callable[[], Session], channels: Iterable[str]) -> None:
+    def __init__(self, sessions: Callable[[], Session]) -> None:
         self.registry = CollectorRegistry()
         self.registry.register(QueueCollector(sessions))
         self.registry.register(DELIVERY)
+
+    def render(self) -> tuple[bytes, str]:
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class AppMetrics(ProcessMetrics):
+    """One app's registry: the queue counts, this process's deliveries, and the app's webhook answers."""
+
+    def __init__(self, sessions: Callable[[], Session], channels: Iterable[str]) -> None:
+        super().__init__(sessions)
         self._channels = frozenset(channels)
         self.webhook_answers = Counter("bot_webhook_responses", "Webhook answers by channel and HTTP status.",
                                        ["channel", "status"], registry=self.registry)
@@ -94,8 +110,8 @@ class AppMetrics:
         # Any path segment reaches the webhook route: only configured channels become label values.
         self.webhook_answers.labels(channel if channel in self._channels else "other", str(status)).inc()
 
-    def render(self) -> tuple[bytes, str]:
-        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+REFUSED = "metrics need a bearer token or an allowed address"
 
 
 def access(settings: MetricsSettings, authorization: str | None, remote_addr: str | None) -> int:
@@ -122,3 +138,46 @@ def _address_allowed(remote_addr: str | None, allow_from: Iterable[str]) -> bool
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
     return any(address in ipaddress.ip_network(entry, strict=False) for entry in allow_from)
+
+
+class WorkerMetricsServer:
+    """`GET /metrics` for a `worker` process, on `[web] host`:`[metrics] worker_port`.
+
+    Why its own small server: the worker has no web app, yet its delivery counts exist only in its
+    memory. Waitress (as `serve` uses it) runs in a daemon thread, so it can never keep the process
+    alive; `stop()` ends it with the worker. The address checked is the direct peer's: no proxy
+    headers are believed here. Binding happens in the constructor, so a busy port fails at start.
+    """
+
+    def __init__(self, settings: Settings, sessions: Callable[[], Session]) -> None:
+        self.host, self.port = settings.web.host, settings.metrics.worker_port
+        self._access_settings = settings.metrics
+        self._metrics = ProcessMetrics(sessions)
+        self._server = GracefulServer(self._wsgi, host=self.host, port=self.port, threads=2, grace_seconds=2.0)
+        self._thread = threading.Thread(target=self._server.run, name="worker-metrics", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.request_stop()
+        self._thread.join(10)
+
+    @Request.application  # werkzeug turns this into a WSGI callable (self, environ, start_response)
+    def _wsgi(self, request: Request) -> Response:
+        if request.path != "/metrics":
+            return _json_error("not found", 404)
+        if request.method not in ("GET", "HEAD"):
+            return _json_error("method not allowed", 405)
+        allowed = access(self._access_settings, request.headers.get("Authorization"), request.remote_addr)
+        if allowed != 200:
+            refused = _json_error(REFUSED, allowed)
+            if allowed == 401:
+                refused.headers["WWW-Authenticate"] = "Bearer"
+            return refused
+        body, content_type = self._metrics.render()
+        return Response(body, content_type=content_type)
+
+
+def _json_error(message: str, status: int) -> Response:
+    return Response(json.dumps({"error": message}), status, content_type="application/json")

@@ -87,9 +87,10 @@ class TelegramChannel:
         return [read_update(document, self.bot)]
 
     def webhook_reply(self, events: Sequence[Inbound]) -> dict[str, Any] | None:
-        """Answer a button press in the webhook's own response, so the client stops spinning at once."""
+        """Answer a button press in the webhook's own response, so the client stops spinning at once;
+        a press stored as rejected too, when `read_update` kept a callback id that is safe to send."""
         for event in events:
-            query_id = event.payload.get("callback_query_id") if event.kind == "postback" else None
+            query_id = event.payload.get("callback_query_id") if event.kind == "postback" or event.rejected else None
             if query_id:
                 return {"method": "answerCallbackQuery", "callback_query_id": query_id}
         return None

@@ -10,6 +10,7 @@ marked, so the handlers can never be fed a value we did not issue in a shape we 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -23,6 +24,8 @@ from channels.webhook_json import INT64_MAX, problem, record
 # Telegram allows up to 64 characters of A-Z a-z 0-9 _ - in a deep link; we only issue these two.
 START_PAYLOAD_RE = re.compile(r"^(ref|src)_[A-Za-z0-9_-]{1,60}$")
 CALLBACK_DATA_MAX_BYTES = 64
+# Telegram's callback query ids are short decimal strings; a longer or odder one is not worth echoing back.
+CALLBACK_QUERY_ID_MAX_CHARS = 64
 CHAT_TYPES = {"private": "user", "group": "group", "supergroup": "group"}
 COMMAND_KINDS = {"stop": "opt_out", "help": "help"}
 
@@ -50,8 +53,24 @@ def read_update(document: Mapping[str, Any], bot: Bot) -> Inbound:
             return storable(normalise(Update.de_json(dict(document), bot)))
         except MALFORMED as exc:
             reason = f"{type(exc).__name__}: {exc}"
-    return rejected_event("telegram", str(document["update_id"]), f"malformed update: {reason}", record(document),
-                          chat_id=_chat_id_of(document))
+    rejected = rejected_event("telegram", str(document["update_id"]), f"malformed update: {reason}", record(document),
+                              chat_id=_chat_id_of(document))
+    query_id = _callback_query_id_of(document)
+    if query_id is None:
+        return rejected
+    # Kept so the webhook response can still answer the press: otherwise the user's button spins.
+    return dataclasses.replace(rejected, payload={**rejected.payload, "callback_query_id": query_id})
+
+
+def _callback_query_id_of(document: Mapping[str, Any]) -> str | None:
+    """The id of a malformed update's button press, when it is one we can safely send back to
+    Telegram as it arrived: a short printable string (no NUL, no control or lone surrogate)."""
+    query = document.get("callback_query")
+    query_id = query.get("id") if isinstance(query, Mapping) else None
+    # isprintable() is False for NUL, other control characters and lone surrogates.
+    if isinstance(query_id, str) and 0 < len(query_id) <= CALLBACK_QUERY_ID_MAX_CHARS and query_id.isprintable():
+        return query_id
+    return None
 
 
 def _chat_id_of(document: Mapping[str, Any]) -> str:

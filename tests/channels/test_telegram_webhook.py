@@ -234,6 +234,40 @@ def test_a_malformed_update_is_rejected_alone_and_the_next_is_answered(tg, db, c
     assert db.get(InboxEvent, row.id).status == "rejected"
 
 
+# A button press malformed elsewhere: its callback id is still a usable one.
+BAD_PRESSES = {"sender id a string": {"callback_query__from__id": '"abc"'},
+               "data NaN": {"callback_query__data": "NaN"},
+               "message a list": {"callback_query__message": "[1]"}}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_PRESSES))
+def test_a_rejected_button_press_is_still_answered_so_it_stops_spinning(tg, db, case):
+    update = callback_update(tg.user, "faq:1")
+    query_id = update["callback_query"]["id"]
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": tg.secret}
+    body = spliced(update, **BAD_PRESSES[case])
+    response = requests.post(tg.url, data=body, timeout=5, headers=headers)
+    assert response.status_code == 200
+    assert response.json() == {"method": "answerCallbackQuery", "callback_query_id": query_id}
+    row = db.scalar(select(InboxEvent))
+    assert row.status == "rejected" and row.error.startswith("malformed update: ")
+    assert row.payload["payload"]["callback_query_id"] == query_id
+    # Telegram's redelivery is answered the same, and stored once.
+    assert requests.post(tg.url, data=body, timeout=5, headers=headers).json()["callback_query_id"] == query_id
+    assert inbox_count(db) == 1 and tg.replies() == []
+
+
+@pytest.mark.parametrize("query_id", ['"a\\u0000b"', '"\\ud800"', json.dumps("7" * 65), '""', "12345", "null"])
+def test_a_rejected_press_whose_callback_id_is_unusable_gets_the_plain_summary(tg, db, query_id):
+    update = callback_update(tg.user, "faq:1")
+    body = spliced(update, callback_query__from__id='"abc"', callback_query__id=query_id)
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": tg.secret}
+    response = requests.post(tg.url, data=body, timeout=5, headers=headers)
+    assert response.status_code == 200 and response.json() == {"received": 1, "stored": 1, "rejected": 1}
+    row = db.scalar(select(InboxEvent))
+    assert row.status == "rejected" and "callback_query_id" not in row.payload["payload"]
+
+
 @pytest.mark.parametrize(("text", "stored"), [("營業\u0000時間", "營業時間"), ("營業時間\ud800", "營業時間\ufffd")])
 def test_nul_and_lone_surrogates_in_text_are_cleaned_and_answered(tg, db, text, stored):
     body = spliced(text_update(tg.user, "x"), message__text=json.dumps(text))
