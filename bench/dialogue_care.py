@@ -42,8 +42,8 @@ from bot.pipeline import accept  # noqa: E402
 from bot.routing import build_router  # noqa: E402
 from bot.runtime import sync_config_to_database  # noqa: E402
 from bot.worker import Worker  # noqa: E402
-from channels.line import LineChannel  # noqa: E402
-from channels.sandbox import LineStandin  # noqa: E402
+from channels.line.adapter import LineChannel  # noqa: E402
+from channels.line.standin import LineStandin  # noqa: E402
 from models import utcnow  # noqa: E402
 from models.db import make_engine, make_session_factory  # noqa: E402
 from models.migrate import upgrade  # noqa: E402

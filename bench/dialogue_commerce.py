@@ -49,12 +49,12 @@ import requests  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
 from bench.dialogue_common import faq_only_router, unhandled_events, wait_until_handled  # noqa: E402
-from bot.chat import line_event  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.coupons import issue_coupon  # noqa: E402
-from bot.orders import record_order  # noqa: E402
-from channels.line import sign  # noqa: E402
-from channels.sandbox import LineStandin  # noqa: E402
+from bot.crm.coupons import issue_coupon  # noqa: E402
+from bot.crm.orders import record_order  # noqa: E402
+from bot.devtools.chat import line_event  # noqa: E402
+from channels.line.adapter import sign  # noqa: E402
+from channels.line.standin import LineStandin  # noqa: E402
 from models import Base, ChannelIdentity, InboxEvent, utcnow  # noqa: E402
 from models.db import make_engine, make_session_factory  # noqa: E402
 from models.migrate import upgrade  # noqa: E402

@@ -10,7 +10,7 @@ the database with generate_series (nothing passes through Python), and then time
 
 - baseline: one GROUP BY over all orders into a temporary table (count, sum, last purchase per
   customer): the least any recompute must do, as it has to read every order once;
-- first: `bot.analytics.recompute_scores` on customers never scored (tier, R, F, M and stage
+- first: `bot.crm.analytics.recompute_scores` on customers never scored (tier, R, F, M and stage
   written for every buyer: the worst case, e.g. after an import);
 - nightly: the same after a day's new orders (20,000 of them), when few customers change.
 
@@ -35,8 +35,8 @@ if str(ROOT) not in sys.path:  # run as a script, sys.path[0] is bench/
 
 from sqlalchemy import text  # noqa: E402
 
-from bot.analytics import recompute_scores  # noqa: E402
 from bot.config import load_settings  # noqa: E402
+from bot.crm.analytics import recompute_scores  # noqa: E402
 from models.db import make_engine, make_session_factory  # noqa: E402
 from models.migrate import upgrade  # noqa: E402
 from tests.pg import PostgresServer  # noqa: E402

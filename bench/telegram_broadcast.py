@@ -38,7 +38,7 @@ from bot.config import load_settings  # noqa: E402
 from bot.events import Outbound  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
 from bot.worker import Worker  # noqa: E402
-from channels.telegram_sandbox import TelegramStandin  # noqa: E402
+from channels.telegram.standin import TelegramStandin  # noqa: E402
 from models import OutboxMessage  # noqa: E402
 from models.db import make_engine  # noqa: E402
 from models.migrate import upgrade  # noqa: E402

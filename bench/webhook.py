@@ -6,7 +6,7 @@ Run by hand (never in CI), from the project root:
     .venv/bin/python bench/webhook.py --quick         # a smoke run, about a minute
 
 Everything it needs is started here and stopped at the end (also on Ctrl+C): a throwaway
-PostgreSQL server, the LINE stand-in (`channels.sandbox`), our service in both modes, and the two
+PostgreSQL server, the LINE stand-in (`channels.line.standin`), our service in both modes, and the two
 baselines, which live in this module so gunicorn can import them (`bench.webhook:bare_app`,
 `bench.webhook:make_echo_app()`).
 
@@ -330,8 +330,8 @@ def make_batch(count: int, seed: int) -> Batch:
 
     Made right before use, because the timestamp sets how long the reply token may be used.
     """
-    from bot.chat import line_event
-    from channels.line import sign
+    from bot.devtools.chat import line_event
+    from channels.line.adapter import sign
 
     rng = random.Random(seed)
     users = [f"U{seed:08x}{index:024x}" for index in range(USERS)]
@@ -925,7 +925,7 @@ class Bench:
         self.pg_url = self.pg.create_database("bench")
         standin_port = free_port()
         self.standin_url = f"http://127.0.0.1:{standin_port}"
-        standin = self.children.start("line-standin", [sys.executable, "-m", "channels.sandbox", "--port", str(standin_port),
+        standin = self.children.start("line-standin", [sys.executable, "-m", "channels.line.standin", "--port", str(standin_port),
                                                        "--access-token", ACCESS_TOKEN])
         wait_http(standin, f"{self.standin_url}/__sandbox/stats", ok=lambda status: status == 200)
         init = subprocess.run([sys.executable, "-m", "bot", "init"], cwd=ROOT, capture_output=True, text=True, timeout=120,

@@ -12,11 +12,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from bot.api import api
 from bot.config import Settings, load_settings
 from bot.console import console_error_page, persistent_secret_key, register_console
-from bot.metrics import REFUSED, AppMetrics
-from bot.metrics import access as metrics_access
 from bot.runtime import Runtime, build_runtime
-from bot.unsubscribe import unsubscribe
-from bot.webhooks import webhooks
+from bot.web.metrics import REFUSED, AppMetrics
+from bot.web.metrics import access as metrics_access
+from bot.web.unsubscribe import unsubscribe
+from bot.web.webhooks import webhooks
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:

@@ -28,8 +28,8 @@ from bot import pipeline
 from bot.config import Settings
 from bot.events import Inbound
 from bot.safe_text import clean_json
-from channels.email_parse import ParsedEmail, parse_email
-from channels.email_tokens import read_thread_token, return_path_is_for, signing_secret, thread_token_in
+from channels.email.parse import ParsedEmail, parse_email
+from channels.email.tokens import read_thread_token, return_path_is_for, signing_secret, thread_token_in
 from models import ChannelIdentity, Conversation, OutboxMessage
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

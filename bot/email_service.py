@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.email_intake import EmailIntake
 from bot.leasing import acquire_named, release_named
-from channels.email_receiver import EmailReceiver
-from channels.imap_poller import ImapPoller
+from channels.email.imap_poller import ImapPoller
+from channels.email.receiver import EmailReceiver
 
 log = logging.getLogger(__name__)
 IMAP_LEASE = "email:imap"

@@ -11,12 +11,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.coupons import sync_templates
+from bot.crm.coupons import sync_templates
 from bot.engine import Router
 from bot.routing import build_router
 from channels.base import Channel
-from channels.line import LineChannel
-from channels.telegram import TelegramChannel
+from channels.line.adapter import LineChannel
+from channels.telegram.adapter import TelegramChannel
 from models.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
     if settings.telegram_configured:
         channels["telegram"] = telegram_channel(settings)
     if settings.email_configured:
-        from channels.email_send import EmailChannel
+        from channels.email.send import EmailChannel
 
         channels["email"] = EmailChannel.from_settings(settings)
     return channels

@@ -11,10 +11,10 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from bot.crm import booking
 from bot.engine import Context
 from bot.events import Button, Outbound
 from bot.i18n import pick
-from handlers import booking
 from handlers.common import (
     end_flow,
     flow_data,

@@ -4,7 +4,7 @@ Why before the dialogues and keywords in the routing: an angry message must neve
 FAQ answer or be taken as a form value. While staff hold the conversation (handled_by 'human')
 `on_handoff` keeps the bot quiet; only consent commands (group 5) still answer.
 
-The phrase lists come from `bot.complaint_phrases.phrase_lists`: config.toml's `[complaints]` until
+The phrase lists come from `bot.crm.complaint_phrases.phrase_lists`: config.toml's `[complaints]` until
 an admin saves them in the console, then the saved row, read for each text message so an edit
 takes effect on the next one.
 """
@@ -15,11 +15,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.complaint_phrases import phrase_lists
-from bot.config_care import ComplaintSettings
+from bot.config.care import ComplaintSettings
+from bot.crm import tickets
+from bot.crm.complaint_phrases import phrase_lists
 from bot.engine import Context
 from bot.events import Outbound
-from handlers import tickets
 from handlers.common import end_flow, local_label, mentions, say
 from handlers.texts.care import TEXTS
 

@@ -1,7 +1,7 @@
 """The customer's coupons in the chat: "優惠券 / 优惠券 / coupons / my coupons" lists them, and a
 code typed with the keyword (or a code of theirs on its own) shows that one coupon.
 
-Issuing lives in `bot.coupons` so that leads, loyalty, jobs and the API share one implementation;
+Issuing lives in `bot.crm.coupons` so that leads, loyalty, jobs and the API share one implementation;
 `issue_coupon` is re-exported here because the dialogue features call it from their handlers.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.commerce_i18n import gives, local_date, say
-from bot.coupons import CODE_LENGTH, CouponError, customer_coupons, find, issue_coupon, looks_like_code, normalize_code, status
+from bot.crm.coupons import CODE_LENGTH, CouponError, customer_coupons, find, issue_coupon, looks_like_code, normalize_code, status
 from bot.engine import Context
 from bot.events import Outbound
+from bot.i18n.commerce import gives, local_date, say
 from handlers.faq import menu_buttons
 from models import Coupon
 

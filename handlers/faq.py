@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.commerce_i18n import say as commerce_text
 from bot.config import LANGUAGES, FaqEntry
+from bot.crm.faq_store import faq_entries
 from bot.engine import Context
 from bot.events import Button, Outbound
-from bot.faq_store import faq_entries
 from bot.i18n import next_language, pick, translate
+from bot.i18n.commerce import say as commerce_text
 from handlers import welcome
 from handlers.common import is_command, say
 from handlers.texts.care import TEXTS as CARE_TEXTS
@@ -29,7 +29,7 @@ THANKS_WORDS = ("謝謝", "谢谢", "感謝", "感谢", "多謝", "多谢", "謝
 
 
 def _faq(ctx: Context) -> tuple[FaqEntry, ...]:
-    """The answers edited in the console, or config's until there are any (bot/faq_store.py); read
+    """The answers edited in the console, or config's until there are any (bot/crm/faq_store.py); read
     once per event, though the keyword handler, the menu and the fallback all look at them."""
     if "faq" not in ctx.memo:
         ctx.memo["faq"] = faq_entries(ctx.session, ctx.settings)

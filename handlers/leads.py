@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.commerce_i18n import gives, local_date
 from bot.engine import Context
 from bot.events import REQUEST_PHONE, Button, Outbound
+from bot.i18n.commerce import gives, local_date
 from handlers import lead_fields as fields
 from handlers import lead_link as link
 from handlers import welcome

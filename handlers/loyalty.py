@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot import loyalty
-from bot.commerce_i18n import gives, money, say
+from bot.crm import loyalty
+from bot.crm.tiers import notify_change, progress, refresh_customer_tier, window_start, window_stats
 from bot.engine import Context
 from bot.events import Outbound
 from bot.i18n import pick
-from bot.tiers import notify_change, progress, refresh_customer_tier, window_start, window_stats
+from bot.i18n.commerce import gives, money, say
 from handlers.common import render
 from handlers.faq import menu_buttons
 from handlers.texts.loyalty import TEXTS

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.config import Settings
+from bot.crm import booking
 from bot.engine import Context
 from bot.events import Button, Outbound
-from handlers import booking
 from handlers.appointments import FLOW, ask_day, said, service_name
 from handlers.common import local_label, render, say, start_flow
 from handlers.faq import menu_buttons

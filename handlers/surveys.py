@@ -18,12 +18,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import hooks
 from bot.config import Settings
+from bot.crm import hooks, tickets
+from bot.crm.hooks import OrderPlaced
 from bot.engine import Context
 from bot.events import Button, Outbound
-from bot.hooks import OrderPlaced
-from handlers import tickets
 from handlers.common import customer_language, flow_of, is_reachable, reachable_address, render, say, send_to_customer
 from handlers.texts.care import TEXTS
 from models import Conversation, Customer, Order, Survey, Ticket
@@ -80,7 +79,7 @@ _registered = False
 
 
 def register_order_hook() -> bool:
-    """Ask `bot.hooks` (the orders module's registry) to call us after each order, once per process."""
+    """Ask `bot.crm.hooks` (the orders module's registry) to call us after each order, once per process."""
     global _registered
     if _registered:
         return True

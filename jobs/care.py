@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.crm import booking, tickets
 from bot.events import Outbound
-from handlers import booking, surveys, tickets
+from handlers import surveys
 from handlers.common import customer_language, is_reachable, local_label, render, send_to_customer
 from handlers.my_bookings import reminder_buttons
 from handlers.texts.booking import TEXTS

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import outreach
-from bot.analytics import ChurnRisk, churn_candidates
-from bot.commerce_i18n import say
 from bot.config import Settings
+from bot.crm import outreach
+from bot.crm.analytics import ChurnRisk, churn_candidates
 from bot.events import Outbound
+from bot.i18n.commerce import say
 from models import Customer, StaffTask, utcnow
 
 

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import outreach
-from bot.commerce_i18n import gives, local_date, say
 from bot.config import Settings
+from bot.crm import outreach
 from bot.events import Button, Outbound
+from bot.i18n.commerce import gives, local_date, say
 from models import Coupon, Customer, utcnow
 
 CUSTOMERS_PER_BATCH = 200

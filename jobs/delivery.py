@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from bot import pipeline
 from bot.config import WorkerSettings
 from bot.events import Inbound, Outbound
-from bot.metrics import DELIVERY
+from bot.web.metrics import DELIVERY
 from channels.base import Channel, Deferred, Delivery, DeliveryError, SendResult, rate_limits_of
 from jobs import marketing_gate
 from jobs.ratelimit import Limiter, MemoryLimiter

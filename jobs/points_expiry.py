@@ -1,5 +1,5 @@
 """Points past their validity leave the balance: one set-based ledger insert per run (see
-`bot.loyalty.expire_points` for the first-in first-out rule)."""
+`bot.crm.loyalty.expire_points` for the first-in first-out rule)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.loyalty import expire_points
+from bot.crm.loyalty import expire_points
 from models import utcnow
 
 

@@ -13,9 +13,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.analytics import RecomputeResult, recompute_scores
 from bot.config import Settings
-from bot.tiers import notify_pending
+from bot.crm.analytics import RecomputeResult, recompute_scores
+from bot.crm.tiers import notify_pending
 from models import utcnow
 
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import requests
 
-from bot.chat import line_event
+from bot.devtools.chat import line_event
 from bot.worker import Worker
-from channels.line import sign
-from channels.sandbox import LineStandin
+from channels.line.adapter import sign
+from channels.line.standin import LineStandin
 
 
 class Chat:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.api.keys import create_key
-from bot.orders import record_order
+from bot.crm.orders import record_order
 from bot.runtime import Runtime
 from models import ChannelIdentity, Customer, OutboxMessage, utcnow
 

@@ -23,7 +23,7 @@ from bot.clock import ManualClock
 from bot.config import Settings, load_settings
 from bot.runtime import Runtime, build_runtime
 from bot.worker import Worker
-from channels.sandbox import LineStandin
+from channels.line.standin import LineStandin
 from jobs.scheduler import LeaderScheduler
 from models import Base
 from models.db import make_engine

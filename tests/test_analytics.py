@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
 
-from bot.analytics import complaint_recovery_rate, monthly_retention, recompute_scores, resolved_complaints
-from bot.tiers import tier_for, window_start, window_stats
+from bot.crm.analytics import complaint_recovery_rate, monthly_retention, recompute_scores, resolved_complaints
+from bot.crm.tiers import tier_for, window_start, window_stats
 from jobs import churn_watch, recompute
 from models import Customer, Order, StaffTask, TierChange, utcnow
 from models.base import UTCDateTime

@@ -14,11 +14,11 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from bot import hooks
 from bot.api.blueprint import SPEC_PATH
 from bot.app import create_app
 from bot.cli import build_parser, cmd_apikey
-from bot.coupons import issue_coupon
+from bot.crm import hooks
+from bot.crm.coupons import issue_coupon
 from models import ApiKey, Customer, Order, PointsEntry
 from tests.commerce import add_customer, api_key, followed_customer, pushed_texts
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from handlers import booking
+from bot.crm import booking
 from models import Appointment, ChannelIdentity, Customer, Service, Slot
 from tests.care_helpers import button_data, buttons, press, say, to_customer
 from tests.conftest import CLOCK_START

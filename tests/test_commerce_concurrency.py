@@ -12,8 +12,8 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from bot import loyalty
-from bot.coupons import issue_coupon, redeem
+from bot.crm import loyalty
+from bot.crm.coupons import issue_coupon, redeem
 from models import Coupon, CouponRedemption, Order, PointsEntry
 from tests.commerce import add_customer, api_key
 

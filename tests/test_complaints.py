@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from handlers import tickets
+from bot.crm import tickets
 from models import Consent, Conversation, Customer, Message, OutboxMessage, Ticket
 from tests.care_helpers import (
     STAFF_EMAIL,

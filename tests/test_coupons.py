@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.coupons import CODE_ALPHABET, CODE_LENGTH, CouponError, issue_coupon, redeem
+from bot.crm.coupons import CODE_ALPHABET, CODE_LENGTH, CouponError, issue_coupon, redeem
 from bot.i18n import translate
 from jobs import coupon_reminders
 from models import Coupon, CouponRedemption, OutboxMessage, utcnow
@@ -150,7 +150,7 @@ def test_an_opted_out_customer_gets_no_reminder(chat, db, runtime):
 def test_codes_drawn_in_bulk_use_every_letter_of_the_alphabet_evenly():
     from collections import Counter
 
-    from bot.coupons import CODE_ALPHABET, CODE_LENGTH, new_codes
+    from bot.crm.coupons import CODE_ALPHABET, CODE_LENGTH, new_codes
 
     codes = new_codes(20_000)
     assert len(codes) == 20_000 and len(set(codes)) == 20_000

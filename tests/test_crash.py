@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import pipeline
-from bot.chat import line_event
+from bot.devtools.chat import line_event
 from bot.events import Outbound
 from models import InboxEvent, OutboxMessage
 from tests.conftest import service_environ

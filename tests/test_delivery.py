@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot import pipeline
 from bot.events import Button, Outbound
-from channels.line import LineChannel
+from channels.line.adapter import LineChannel
 from jobs.delivery import backoff_seconds, deliver_due
 from models import OutboxMessage, utcnow
 from tests.conftest import ACCESS_TOKEN

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.chat import line_event
+from bot.devtools.chat import line_event
 from models import ChannelIdentity, Consent, Customer, DialogueState, Message
 from tests.chat import quick_reply_data, texts
 

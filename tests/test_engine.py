@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot.chat import line_event
+from bot.devtools.chat import line_event
 from bot.engine import Router
 from bot.events import Outbound
 from bot.routing import build_router

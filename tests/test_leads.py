@@ -225,7 +225,7 @@ def say_as(chat, user: str, text: str) -> list[str]:
 
 
 def test_a_group_message_is_not_taken_as_an_answer_to_a_private_dialogue(chat, db, clock):
-    from bot.chat import line_event
+    from bot.devtools.chat import line_event
 
     press(chat, "lead:start")
     event = line_event("message", chat.user, text="王小明")

@@ -13,9 +13,9 @@ import pytest
 from linebot.v3 import WebhookParser
 from sqlalchemy import func, select
 
-from bot.chat import line_event
-from channels.line import sign
-from channels.line_events import normalise
+from bot.devtools.chat import line_event
+from channels.line.adapter import sign
+from channels.line.events import normalise
 from models import InboxEvent, Message, OutboxMessage
 from tests.chat import texts
 from tests.conftest import CHANNEL_SECRET

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy import insert, select, text
 
-from bot.chat import line_event
+from bot.devtools.chat import line_event
 from bot.engine import Context, Router
 from bot.logs import configure_logging
 from bot.worker import Worker

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot import loyalty
-from bot.tiers import WindowStats, notify_change, qualifies, refresh_customer_tier, tier_for
+from bot.crm import loyalty
+from bot.crm.tiers import WindowStats, notify_change, qualifies, refresh_customer_tier, tier_for
 from jobs import points_expiry
 from models import Coupon, PointsEntry, TierChange, utcnow
 from tests.chat import quick_reply_data, texts

@@ -17,7 +17,7 @@ from bot.app import create_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.events import Outbound
 from bot.runtime import Runtime, build_runtime
-from channels.sandbox import LineStandin
+from channels.line.standin import LineStandin
 from models import InboxEvent, OutboxMessage
 from tests.conftest import make_settings
 

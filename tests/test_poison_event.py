@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 import bot.worker
-from bot.chat import line_event
+from bot.devtools.chat import line_event
 from bot.leasing import claim_lanes
 from bot.routing import build_router
 from bot.worker import MAX_EVENT_ATTEMPTS, Worker

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import pipeline
+from bot.crm import booking
 from bot.events import Outbound
-from handlers import booking
 from jobs.runs import JobSpec, run_job
 from jobs.scheduler import DAILY_JOBS, LeaderScheduler
 from models import Appointment, ChannelIdentity, Consent, Customer, JobRun, OutboxMessage, Service, utcnow

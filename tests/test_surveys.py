@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from handlers import surveys, tickets
+from bot.crm import tickets
+from handlers import surveys
 from models import Conversation, Customer, Order, Survey, Ticket
 from tests.care_helpers import STAFF_OVERRIDES, SUPERVISOR_CHAT, button_data, press, say, to_address, to_customer
 from tests.conftest import CLOCK_START, make_settings
@@ -81,7 +82,7 @@ def test_post_purchase_survey_after_the_configured_delay(chat, db, runtime, cloc
         assert surveys.schedule_post_purchase_survey(session, refund.id, clock.now()) is None
         assert surveys.schedule_post_purchase_survey(session, walk_in.id, clock.now()).status == "no_channel"
         assert (first.channel, first.address) == ("line", chat.user)
-    assert surveys.register_order_hook() is True  # orders from the shop API schedule it through bot.hooks
+    assert surveys.register_order_hook() is True  # orders from the shop API schedule it through bot.crm.hooks
     clock.advance(hours=23, minutes=59)
     scheduler.run_interval_jobs()
     assert chat.replies() == []

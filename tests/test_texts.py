@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot import commerce_i18n, i18n
+from bot import i18n
 from bot.config import LANGUAGES
+from bot.i18n import commerce as commerce_i18n
 from handlers.texts import booking, care, consent, dialogue, leads, loyalty
 
-CATALOGS = {"bot/i18n.py": i18n.CATALOG, "bot/commerce_i18n.py": commerce_i18n.CATALOG, "handlers/texts/booking.py": booking.TEXTS,
+CATALOGS = {"bot/i18n/__init__.py": i18n.CATALOG, "bot/i18n/commerce.py": commerce_i18n.CATALOG, "handlers/texts/booking.py": booking.TEXTS,
             "handlers/texts/care.py": care.TEXTS, "handlers/texts/consent.py": consent.TEXTS, "handlers/texts/leads.py": leads.TEXTS,
             "handlers/texts/dialogue.py": dialogue.TEXTS, "handlers/texts/loyalty.py": loyalty.TEXTS}
 

@@ -13,8 +13,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot.chat import line_event
-from channels.line import sign
+from bot.devtools.chat import line_event
+from channels.line.adapter import sign
 from models import InboxEvent, Message
 from tests.chat import texts
 from tests.conftest import CHANNEL_SECRET

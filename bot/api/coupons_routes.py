@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import request
 
-from bot import coupons
 from bot.api import validation as check
 from bot.api.blueprint import Call, Result, api, endpoint, idempotent, json_body
 from bot.api.errors import ApiError, invalid
 from bot.api.serialize import coupon_json, iso
+from bot.crm import coupons
 from bot.safe_text import has_unstorable
 from models import utcnow
 

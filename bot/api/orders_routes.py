@@ -12,7 +12,7 @@ from bot.api.blueprint import Call, Result, api, endpoint, idempotent, json_body
 from bot.api.customers_routes import customer_ref, resolve_customer
 from bot.api.errors import ApiError, invalid
 from bot.api.serialize import coupon_json, order_json, stamps_json
-from bot.orders import OrderError, record_order
+from bot.crm.orders import OrderError, record_order
 from models import utcnow
 
 FIELDS = {"customer", "amount", "currency", "items", "placed_at", "idempotency_key", "refund_of"}

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import coupons, loyalty
 from bot.config import Settings
+from bot.crm import coupons, loyalty
 from models import Coupon, Customer, Order
 
 

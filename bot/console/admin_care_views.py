@@ -2,7 +2,7 @@
 
 Services are rows in the database (seeded from config.toml's `[[services]]`), so they are edited
 here. The complaint phrase lists start as config.toml's `[complaints]` and, once an admin saves
-them here, live in `console_settings` (bot/complaint_phrases.py). The shop's business hours,
+them here, live in `console_settings` (bot/crm/complaint_phrases.py). The shop's business hours,
 holidays and SLA minutes are settings (config.toml / BOT_* variables, read once at start): shown
 read-only, with where to change them.
 """
@@ -14,14 +14,13 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from bot import complaint_phrases
 from bot.config import LANGUAGES
 from bot.console import security, service_form
 from bot.console.i18n import gettext as _
 from bot.console.queue_source import PRIORITIES
 from bot.console.views import reading, runtime, save_coded_row, writing
+from bot.crm import booking, complaint_phrases
 from bot.forms import FormErrors
-from handlers import booking
 from models import ConsoleUser, Service
 
 admin_care = Blueprint("admin_care", __name__)

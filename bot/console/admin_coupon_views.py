@@ -12,13 +12,13 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from bot.commerce_i18n import gives
 from bot.config import LANGUAGES, Settings
 from bot.console import coupon_template_form as template_form
 from bot.console import current_language, security
 from bot.console.i18n import gettext as _
 from bot.console.views import reading, runtime, save_coded_row, writing
 from bot.forms import FormErrors
+from bot.i18n.commerce import gives
 from models import Coupon, CouponTemplate
 
 admin_coupons = Blueprint("admin_coupons", __name__)

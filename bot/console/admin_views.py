@@ -13,7 +13,7 @@ from bot.console.i18n import gettext as _
 from bot.console.passwords import generate_password
 from bot.console.users import UserError, create_user, deactivate, set_password
 from bot.console.views import form_text, reading, runtime, writing
-from bot.faq_store import parse_keywords, seed_faq
+from bot.crm.faq_store import parse_keywords, seed_faq
 from models import ROLES, CannedReply, ConsoleUser, FaqAnswer
 
 admin = Blueprint("admin", __name__)

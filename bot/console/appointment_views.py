@@ -1,5 +1,5 @@
 """The front desk's appointments page: the day's and the week's calendar per service, and marking a
-visit arrived or a no-show (handlers.booking.record_attendance, the rule the no-show job shares)."""
+visit arrived or a no-show (bot.crm.booking.record_attendance, the rule the no-show job shares)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.console import current_language, security
 from bot.console.calendar import calendar, week_of
 from bot.console.i18n import gettext as _
 from bot.console.views import next_url, reading, runtime, writing
-from handlers import booking
+from bot.crm import booking
 from models import Appointment, Service, utcnow
 
 appointments = Blueprint("appointments", __name__)

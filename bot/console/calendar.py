@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.crm import booking
 from bot.i18n import pick
-from handlers import booking
 from models import Appointment, Customer, Service
 
 SHOWN_STATUSES = ("booked", "attended", "no_show")  # cancelled visits free their seat and leave the calendar

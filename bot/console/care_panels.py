@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from bot.console.queue_source import PRIORITY_LABELS
 from bot.console.tasks import TaskLine, list_tasks
+from bot.crm.tickets import open_ticket_for
 from bot.i18n import pick
-from handlers.tickets import open_ticket_for
 from models import Appointment, DataRequest, Service, Survey, Ticket
 
 PANEL_LIMIT = 20

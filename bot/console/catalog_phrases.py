@@ -1,5 +1,5 @@
 """zh-TW for the admin's complaint phrase lists page (bot/console/templates/console/admin_complaints.html)
-and for the reasons bot/complaint_phrases.py gives when it refuses a list (its MESSAGES; the view
+and for the reasons bot/crm/complaint_phrases.py gives when it refuses a list (its MESSAGES; the view
 translates them with their placeholders filled). Merged into ZH_TW in catalog.py."""
 
 PHRASES_ZH_TW: dict[str, str] = {
@@ -20,7 +20,7 @@ PHRASES_ZH_TW: dict[str, str] = {
     "Read-only: change [sla] and [business] in config.toml and restart.": "唯讀：請修改 config.toml 的 [sla] 與 [business] 後重新啟動。",
     "Complaint phrases saved. The bot uses them from the next message.": "客訴關鍵字已儲存，機器人從下一則訊息開始使用。",
     "Complaint phrases reset to config.toml's [complaints].": "客訴關鍵字已還原為 config.toml 的 [complaints]。",
-    # bot/complaint_phrases.py MESSAGES
+    # bot/crm/complaint_phrases.py MESSAGES
     "Add at least one complaint phrase: with none, complaints put in words are never recognised and no ticket is opened for them.":
         "請至少加入一個客訴關鍵字：清單是空的，機器人就認不出用文字表達的客訴，也不會為它們開案件。",
     "“{phrase}” has {length} characters; a phrase may have at most {limit}.": "「{phrase}」有 {length} 個字；每個關鍵字最多 {limit} 個字。",

@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import coupons, loyalty, outreach, tiers
-from bot.commerce_i18n import gives, local_date, say
 from bot.console import current_language
 from bot.console.i18n import gettext as _
 from bot.console.labels import ledger_note
 from bot.console.views import runtime
+from bot.crm import coupons, loyalty, outreach, tiers
 from bot.events import Outbound
 from bot.i18n import pick
+from bot.i18n.commerce import gives, local_date, say
 from models import Coupon, CouponTemplate, Customer, PointsEntry, utcnow
 from models.loyalty import POINT_KINDS
 

@@ -1,6 +1,6 @@
 """Staff actions on a customer's coupons and points: redeem a coupon by hand at the counter, and
-adjust points with a reason. Both go through the same code as the shop API (bot/coupons.py,
-bot/loyalty.py), so a till and the console cannot both use a single-use code."""
+adjust points with a reason. Both go through the same code as the shop API (bot/crm/coupons.py,
+bot/crm/loyalty.py), so a till and the console cannot both use a single-use code."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, request
 from sqlalchemy.exc import IntegrityError
 
-from bot import coupons, loyalty
 from bot.console import security
 from bot.console.i18n import gettext as _
 from bot.console.staff_views import _back, customer_page
 from bot.console.views import form_text, reading, writing
+from bot.crm import coupons, loyalty
 from models import Conversation, Customer
 
 commerce = Blueprint("commerce", __name__)

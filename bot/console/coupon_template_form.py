@@ -1,14 +1,14 @@
 """Checking and saving a coupon template edited in the console: what it gives, its names, how long
 and how often its coupons may be used.
 
-Why a template saved here stops following config.toml: `bot.coupons.sync_templates` rewrites the
+Why a template saved here stops following config.toml: `bot.crm.coupons.sync_templates` rewrites the
 rows config created at every process start, so an admin's edit would silently vanish at the next
 restart. Saving (or retiring) a template here marks it `origin = 'console'`: from then on the console
 owns it and config.toml's `[[coupon_templates]]` entry with the same code is ignored (with a warning
 in the log). Templates are never deleted, because issued coupons point at them; retiring one only
 stops new coupons, and coupons already issued keep the kind and value they copied at issue.
 
-The rules are config.toml's (`bot.config_crm._build_template`), so a template cannot be saved here
+The rules are config.toml's (`bot.config.crm._build_template`), so a template cannot be saved here
 that config would refuse to load.
 """
 
@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import LANGUAGES
-from bot.config_crm import COUPON_KINDS
+from bot.config.crm import COUPON_KINDS
 from bot.forms import FormErrors, int_field
 from models import CouponTemplate
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.coupons import normalize_code
+from bot.crm.coupons import normalize_code
 from models import (
     Broadcast,
     BroadcastRecipient,

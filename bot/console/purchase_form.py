@@ -1,8 +1,8 @@
 """The purchase form's refund part: which of the customer's purchases a refund can name, and the
-refusals of `bot.orders.check_refund` said in the staff member's language.
+refusals of `bot.crm.orders.check_refund` said in the staff member's language.
 
 Why only display here: the rule itself (same customer, a purchase, no more than is left) is
-checked once, in bot/orders.py under the customer's row lock; this module shows what is left using
+checked once, in bot/crm/orders.py under the customer's row lock; this module shows what is left using
 the same `refundable` and translates the refusal codes, so the form and the API never disagree.
 """
 
@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.console.i18n import gettext as _
-from bot.orders import refundable
-from bot.purchases import PurchaseError, parse_refund_of
+from bot.crm.orders import refundable
+from bot.crm.purchases import PurchaseError, parse_refund_of
 from models import Order
 
 RECENT_PURCHASES = 30  # the newest purchases offered; older ones are refunded through the shop API

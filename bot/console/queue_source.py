@@ -1,7 +1,7 @@
-"""What the staff queue shows: open tickets (handlers/tickets.py), in the order people should work them.
+"""What the staff queue shows: open tickets (bot/crm/tickets.py), in the order people should work them.
 
 `open_tickets(session, filters)` is all the queue page and its JSON endpoint know about. The order
-is handlers.tickets.queue()'s: the running SLA deadline first (first response until staff answered,
+is bot.crm.tickets.queue()'s: the running SLA deadline first (first response until staff answered,
 then resolution), then priority, then age. Each ticket is a dict with these keys (the contract the
 page, the JSON endpoint and its script rely on):
 
@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from handlers.tickets import queue_order, running_due
+from bot.crm.tickets import queue_order, running_due
 from models import OPEN_STATUSES, Conversation, Customer, Message, Ticket, utcnow
 
 PRIORITY_LABELS = {1: "urgent", 2: "high", 3: "normal"}

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, render_template
 from sqlalchemy.orm import Session
 
-from bot import tiers
 from bot.console import current_language, security
 from bot.console.views import reading, runtime
+from bot.crm import tiers
 from bot.marketing import care_reports as care
 from bot.marketing import reports as compute
 from bot.marketing.reports import Table

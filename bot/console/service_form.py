@@ -1,6 +1,6 @@
 """Checking and saving a bookable service edited in the console (name, length, seats, opening hours).
 
-Why an edited service stops following config.toml: `handlers.booking.sync_services` rewrites the
+Why an edited service stops following config.toml: `bot.crm.booking.sync_services` rewrites the
 rows that config created whenever config differs, so an edit made here would silently vanish on the
 next booking. Saving a service here marks it `source = 'console'`: from then on the console owns it
 and config's `[[services]]` entry with the same code is no longer applied.
@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import LANGUAGES
+from bot.crm.hours import HoursError, parse_hours
 from bot.forms import FormErrors, int_field
-from bot.hours import HoursError, parse_hours
 from models import Service
 
 MAX_DURATION_MINUTES, MAX_CAPACITY = 24 * 60, 1000

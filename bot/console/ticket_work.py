@@ -1,7 +1,7 @@
 """What staff do to a ticket from the console: claim it, assign it, answer it, resolve it.
 
 Why the clock rules are not here: the bot opens tickets, the scheduler escalates them and the
-console works them, so the rules live in handlers/tickets.py (record_staff_reply, resolve) and this
+console works them, so the rules live in bot/crm/tickets.py (record_staff_reply, resolve) and this
 module only adds what the console needs around them: who may be assigned, a claim that two people
 cannot both win, and the resolution reason kept as an internal note.
 """
@@ -14,7 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from handlers import tickets
+from bot.crm import tickets
 from models import OPEN_STATUSES, ConsoleUser, Conversation, InternalNote, Ticket
 
 ASSIGNABLE_ROLES = ("staff", "admin")
@@ -89,7 +89,7 @@ def record_reply(session: Session, conversation: Conversation, email: str, now: 
 def resolve(session: Session, settings: Settings, ticket_id: int, user: ConsoleUser, reason: str, note_text: str,
             now: datetime) -> Ticket:
     """Resolve with a reason: the bot takes the conversation back and the CSAT question is scheduled
-    (handlers.tickets.resolve); the reason is kept as an internal note on the customer."""
+    (bot.crm.tickets.resolve); the reason is kept as an internal note on the customer."""
     reason = reason.strip()
     if not reason:
         raise TicketError(MESSAGES[3])

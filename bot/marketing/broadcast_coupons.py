@@ -1,6 +1,6 @@
 """A coupon for every treated recipient of a broadcast, issued in bulk while it is planned.
 
-Why in bulk and at planning: a broadcast reaches up to 100,000 customers, and `bot.coupons.issue_coupon`
+Why in bulk and at planning: a broadcast reaches up to 100,000 customers, and `bot.crm.coupons.issue_coupon`
 (one customer lock and three queries each) would take minutes; the coupons are written with the
 recipients and outbox rows in the planning transaction, so a crash leaves all of them or none.
 Each coupon's idempotency key names the broadcast and the customer, so a customer can never hold
@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.coupons import new_codes
+from bot.crm.coupons import new_codes
 from bot.marketing.bulk import bulk_insert
 from models import BroadcastRecipient, Coupon, CouponTemplate, Customer, OutboxMessage
 
@@ -45,7 +45,7 @@ def customers_at_limit(session: Session, template: CouponTemplate, member_ids: A
     drawn, so treated and control stay comparable.
 
     On PostgreSQL the members' rows are first locked FOR KEY SHARE, in id order, until planning
-    commits: `bot.coupons.issue_coupon` takes FOR UPDATE on the customer before it counts, so a
+    commits: `bot.crm.coupons.issue_coupon` takes FOR UPDATE on the customer before it counts, so a
     coupon issued elsewhere at the same moment is either committed before this count or counts
     this broadcast's coupon; the limit holds. KEY SHARE does not block ordinary updates of those
     customers (the dialogue worker's), only FOR UPDATE. SQLite writers are serialised anyway."""

@@ -10,7 +10,7 @@ Definitions, so the numbers can be checked by hand:
   again): customers with a complaint resolved in the month, and how many placed an order (amount
   > 0) within `[analytics] recovery_window_days` after that resolution. Customers whose window is
   still open and who have not bought yet are shown apart: they may still come back. The last row
-  is bot.analytics.complaint_recovery_rate, over complaints whose window is over.
+  is bot.crm.analytics.complaint_recovery_rate, over complaints whose window is over.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.analytics import complaint_recovery_rate
 from bot.config import Settings
+from bot.crm.analytics import complaint_recovery_rate
 from bot.marketing.reports import Table, month_index, month_label
 from models import Order, Survey, Ticket, utcnow
 
@@ -77,7 +77,7 @@ def sla_compliance(session: Session, zone: ZoneInfo, now: datetime | None = None
 
 
 def complaint_recovery(session: Session, settings: Settings, now: datetime | None = None, months: int = 12) -> Table:
-    """Per month of resolution, and a last row with bot.analytics' rate over every complaint whose
+    """Per month of resolution, and a last row with bot.crm.analytics' rate over every complaint whose
     window is over (the figure the rest of the product quotes; a customer counts once there)."""
     now = now or utcnow()
     zone = ZoneInfo(settings.app.timezone)

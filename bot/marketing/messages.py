@@ -13,12 +13,12 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot import loyalty
-from bot.commerce_i18n import gives, local_date, say
 from bot.config import Settings
+from bot.crm import loyalty
+from bot.crm.tiers import tier_name
+from bot.i18n.commerce import gives, local_date, say
 from bot.marketing.broadcast_coupons import IssuedCoupon
 from bot.marketing.texts import fields_used, render
-from bot.tiers import tier_name
 from models import Broadcast, CouponTemplate, utcnow
 
 

@@ -19,10 +19,10 @@ from bot.config import Settings
 from bot.email_intake import EmailIntake
 from bot.runtime import Runtime
 from bot.worker import Worker
-from channels.email_receiver import EmailReceiver
-from channels.email_sandbox import MailCatcher
-from channels.sandbox import LineStandin
-from channels.telegram_sandbox import TelegramStandin
+from channels.email.receiver import EmailReceiver
+from channels.email.standin import MailCatcher
+from channels.line.standin import LineStandin
+from channels.telegram.standin import TelegramStandin
 from tests.channels.certs import self_signed_certificate
 from tests.channels.telegram_chat import TelegramChat
 from tests.conftest import make_settings

@@ -12,9 +12,9 @@ from typing import Any
 
 import requests
 
-from bot.chat_telegram import callback_update, post_update, text_update
+from bot.devtools.chat_telegram import callback_update, post_update, text_update
 from bot.worker import Worker
-from channels.telegram_sandbox import TelegramStandin
+from channels.telegram.standin import TelegramStandin
 
 
 class TelegramChat:

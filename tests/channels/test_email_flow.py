@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.email_intake import EmailIntake
-from channels.email_receiver import EmailReceiver
-from channels.email_tokens import read_thread_token, return_path, signing_secret
+from channels.email.receiver import EmailReceiver
+from channels.email.tokens import read_thread_token, return_path, signing_secret
 from models import Conversation, InboxEvent, Message
 from models.db import make_engine, make_session_factory
 from tests.channels.conftest import CUSTOMER, body, mail, send_mail

@@ -14,9 +14,9 @@ from bot import pipeline
 from bot.email_intake import EmailIntake
 from bot.events import Button, Outbound
 from channels.base import Delivery, DeliveryError
-from channels.email_send import EmailChannel
-from channels.email_tokens import signing_secret, unsubscribe_token
-from channels.imap_poller import ImapPoller
+from channels.email.imap_poller import ImapPoller
+from channels.email.send import EmailChannel
+from channels.email.tokens import signing_secret, unsubscribe_token
 from models import ChannelIdentity, Consent, Customer, InboxEvent, OutboxMessage
 from tests.channels.imap_standin import ImapStandin
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from channels.email_parse import parse_email
-from channels.email_text import decode_bytes, decode_header_value, decode_unlabelled, html_to_text, strip_quoted
+from channels.email.parse import parse_email
+from channels.email.text import decode_bytes, decode_header_value, decode_unlabelled, html_to_text, strip_quoted
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 

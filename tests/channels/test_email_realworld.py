@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.email_intake import EmailIntake
 from bot.safe_text import has_unstorable
-from channels.email_parse import parse_email
+from channels.email.parse import parse_email
 from models import ChannelIdentity, InboxEvent, Message
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

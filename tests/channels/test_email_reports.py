@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from channels.email_tokens import return_path, signing_secret
+from channels.email.tokens import return_path, signing_secret
 from models import ChannelIdentity, Consent, InboxEvent
 from tests.channels.conftest import mail
 

@@ -14,8 +14,8 @@ from bot import pipeline
 from bot.events import Outbound
 from bot.worker import Worker
 from channels.base import Delivery, DeliveryError
-from channels.telegram import TelegramChannel
-from channels.telegram_sandbox import TelegramStandin
+from channels.telegram.adapter import TelegramChannel
+from channels.telegram.standin import TelegramStandin
 from jobs.ratelimit import DatabaseLimiter, MemoryLimiter
 from models import ChannelIdentity, Consent, Conversation, OutboxMessage
 from tests.channels.conftest import TELEGRAM_SECRET, TELEGRAM_TOKEN
@@ -118,7 +118,7 @@ def test_forbidden_fails_the_row_and_marks_the_customer_unreachable_and_opted_ou
 
 
 def test_a_migrated_group_gets_the_message_and_the_conversation_moves(tg, runtime, telegram, db):
-    from bot.chat_telegram import membership_update
+    from bot.devtools.chat_telegram import membership_update
 
     tg.send(membership_update(tg.user, "member", chat_id=-555, chat_type="group", old_status="left"))
     telegram.migrated["-555"] = "-100555"

@@ -10,7 +10,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from bot.chat_telegram import callback_update, membership_update, telegram_message, telegram_update, text_update
+from bot.devtools.chat_telegram import callback_update, membership_update, telegram_message, telegram_update, text_update
 from models import ChannelIdentity, Consent, Conversation, Customer, InboxEvent
 from tests.channels.telegram_chat import inline_data, texts
 

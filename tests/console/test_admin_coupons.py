@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from bot.coupons import CouponError, issue_coupon, sync_templates
+from bot.crm.coupons import CouponError, issue_coupon, sync_templates
 from models import Coupon, CouponTemplate, Ticket
 from tests.care_helpers import to_customer
 from tests.console.factories import add_customer
@@ -205,14 +205,14 @@ def test_an_edited_config_template_survives_the_start_up_sync_and_an_untouched_o
     settings = runtime.settings
     changed = tuple(dataclasses.replace(t, value=t.value + 1, validity_days=7) for t in settings.coupon_templates)
     new_entry = dataclasses.replace(settings.coupon_templates[0], code="SORRY20", value=99, name={"zh-TW": "設定檔"})
-    with caplog.at_level(logging.WARNING, logger="bot.coupons"), runtime.sessions.begin() as session:
+    with caplog.at_level(logging.WARNING, logger="bot.crm.coupons"), runtime.sessions.begin() as session:
         sync_templates(session, dataclasses.replace(settings, coupon_templates=(*changed, new_entry)))
     assert (template(db, "SORRY15").value, template(db, "SORRY15").validity_days) == (Decimal("25.00"), 60)
     assert template(db, "GOLD300").active is False  # a retirement in the console is not undone
     assert (template(db, "SORRY20").value, template(db, "SORRY20").name["zh-TW"]) == (Decimal("20.00"), "誠意補償券")
     welcome = template(db, "WELCOME10")  # untouched: still config's
     assert (welcome.value, welcome.validity_days, welcome.origin) == (Decimal("11.00"), 7, "config")
-    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.coupons" and r.levelno == logging.WARNING]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.crm.coupons" and r.levelno == logging.WARNING]
     assert len(warnings) == 1 and all(code in warnings[0] for code in ("GOLD300", "SORRY15", "SORRY20"))
     assert "WELCOME10" not in warnings[0]
     # config drops every entry: config's own templates retire, the console's stay as they are

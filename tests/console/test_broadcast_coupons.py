@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from bot import coupons
+from bot.crm import coupons
 from bot.marketing.planning import cancel
 from bot.marketing.results import coupon_lift
 from jobs.broadcasts import run_due_broadcasts

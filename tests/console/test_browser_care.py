@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from handlers import booking
+from bot.crm import booking
 from models import Appointment, Service, utcnow
 from tests.console.conftest import screenshot
 from tests.console.factories import add_customer

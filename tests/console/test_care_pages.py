@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from handlers import booking
+from bot.crm import booking
 from models import Appointment, Conversation, Customer, DataRequest, InboxEvent, Message, OutboxMessage, Service, Ticket, utcnow
 from tests.console.factories import add_customer
 

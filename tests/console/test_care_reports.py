@@ -1,7 +1,7 @@
 """Customer-care reports on both databases, from rows written directly so every figure can be
 checked by hand: CSAT per month, SLA compliance (met, missed, still running), and the complaint
 recovery rate (bought again within 90 days of the resolution, the last row agreeing with
-bot.analytics); their CSV downloads."""
+bot.crm.analytics); their CSV downloads."""
 
 from __future__ import annotations
 

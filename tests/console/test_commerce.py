@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot import coupons, loyalty
+from bot.crm import coupons, loyalty
 from bot.marketing.results import coupon_lift, coupon_redemptions
 from jobs.broadcasts import run_due_broadcasts
 from models import Broadcast, BroadcastRecipient, Coupon, CouponRedemption, Customer, PointsEntry, Ticket, utcnow

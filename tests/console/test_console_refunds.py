@@ -1,4 +1,4 @@
-"""Refunds typed in the console's purchase form obey the shop API's rule (bot.orders.check_refund),
+"""Refunds typed in the console's purchase form obey the shop API's rule (bot.crm.orders.check_refund),
 over real HTTP on both databases: a refund names one of the customer's purchases, never takes back
 more than is left of it, and moves points and stamps exactly as an API refund does."""
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot import loyalty
+from bot.crm import loyalty
 from models import Order
 from tests.commerce import add_customer, api_key
 from tests.test_api import Api

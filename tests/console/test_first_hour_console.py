@@ -14,7 +14,7 @@ import requests
 from sqlalchemy import select
 
 from bot.console.customers import timeline
-from handlers import tickets
+from bot.crm import tickets
 from jobs import churn_watch
 from jobs.broadcasts import run_due_broadcasts
 from models import Broadcast, Coupon, Customer, Message, Order, PointsEntry, Segment, StaffTask, Survey, utcnow

@@ -17,7 +17,7 @@ import requests
 from sqlalchemy import select
 
 from bot.config import ConfigError, Settings, load_settings
-from channels.sandbox import LineStandin
+from channels.line.standin import LineStandin
 from models import LoginFailure
 from tests.conftest import make_settings
 from tests.console.conftest import PASSWORDS, email

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot.purchases import PurchaseError, record_purchase
+from bot.crm.purchases import PurchaseError, record_purchase
 from models import Customer, Order
 
 

@@ -57,7 +57,7 @@ def test_search_by_name_email_phone_id_and_platform_id(chat, runtime, console):
 
 
 def test_search_by_the_code_of_a_coupon_the_customer_holds_or_their_referral_code(chat, runtime, console):
-    from bot import coupons
+    from bot.crm import coupons
     from models import Customer, ReferralCode
 
     chat.say("hi")

@@ -18,13 +18,13 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from bot.analytics import STAGES
 from bot.app import create_app
 from bot.console import CONSOLE_PREFIX, SCRIPT_WORDS
 from bot.console.commerce_panels import COUPON_STATUS
+from bot.crm import booking
+from bot.crm.analytics import STAGES
 from bot.marketing.segments import KNOWN_STAGES
 from bot.runtime import Runtime
-from handlers import booking
 from jobs.broadcasts import run_due_broadcasts
 from models import Appointment, Broadcast, ChannelIdentity, Consent, Customer, Order, PointsEntry, Segment, Service, StaffTask, utcnow
 from models.loyalty import POINT_KINDS

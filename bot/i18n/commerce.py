@@ -1,7 +1,7 @@
 """Texts of the coupon, points and tier features in the three languages, and how money, dates
 and "what a coupon gives" read in each.
 
-Why apart from `bot/i18n.py`: these texts are used by handlers, the API's jobs and the scheduler's
+Why apart from `bot/i18n/__init__.py`: these texts are used by handlers, the API's jobs and the scheduler's
 jobs alike, and keeping them together keeps the three translations of one feature side by side.
 """
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from channels.line import sign
+from channels.line.adapter import sign
 
 DEFAULT_USER = "U" + hashlib.md5(b"sandbox-newcomer").hexdigest()
 

@@ -1,7 +1,7 @@
 """The Telegram Bot API adapter: verify and parse webhooks, send messages with python-telegram-bot.
 
 One long-lived `telegram.Bot` per process, living on one asyncio event loop in one background
-thread (`channels/async_loop.py`): delivery threads hand it coroutines and wait for the result,
+thread (`channels/telegram/async_loop.py`): delivery threads hand it coroutines and wait for the result,
 so its HTTP connection pool is reused and no event loop is ever created per message. The host
 comes from `[telegram] api_base`, so tests and the sandbox point the real client at a local
 stand-in. Telegram's flood limits are declared per delivery (`rate_limits`) and enforced by the
@@ -32,9 +32,9 @@ from telegram.request import HTTPXRequest
 
 from bot.events import REQUEST_PHONE, Button, Inbound, Outbound
 from channels import webhook_json
-from channels.async_loop import AsyncLoop
 from channels.base import Delivery, DeliveryError, RateLimit, SendResult, WebhookRejected
-from channels.telegram_events import CALLBACK_DATA_MAX_BYTES, read_update, usable_update_id
+from channels.telegram.async_loop import AsyncLoop
+from channels.telegram.events import CALLBACK_DATA_MAX_BYTES, read_update, usable_update_id
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

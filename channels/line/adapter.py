@@ -35,7 +35,7 @@ from linebot.v3.messaging.exceptions import ApiException
 from bot.events import Inbound, Outbound
 from channels import webhook_json
 from channels.base import Delivery, DeliveryError, SendResult, WebhookRejected
-from channels.line_events import read_event
+from channels.line.events import read_event
 
 MAX_MESSAGES_PER_REQUEST = 5
 MAX_MULTICAST_RECIPIENTS = 500

@@ -16,7 +16,8 @@ from email.utils import make_msgid
 
 import requests
 
-from bot.chat_telegram import (
+from bot.config import Settings
+from bot.devtools.chat_telegram import (
     DEFAULT_TELEGRAM_USER,
     callback_update,
     last_seq,
@@ -25,8 +26,7 @@ from bot.chat_telegram import (
     text_update,
     wait_for_replies,
 )
-from bot.config import Settings
-from bot.sandbox import read_sandbox
+from bot.devtools.sandbox import read_sandbox
 
 DEFAULT_EMAIL_USER = "newcomer@sandbox.example"
 

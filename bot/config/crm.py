@@ -1,7 +1,7 @@
 """Settings of the commerce side of the CRM: coupon templates, points, stamp cards, value tiers,
 and the analytics thresholds (churn watch, recovery window).
 
-Why a module of its own: `bot/config.py` holds the loader and the foundation's sections; these
+Why a module of its own: `bot/config/__init__.py` holds the loader and the foundation's sections; these
 sections are many and have cross-checks of their own (every tier stricter than the one below,
 every coupon a setting names must exist). The scalar sections still go through the loader's
 `SCALAR_SECTIONS`, so `BOT_LOYALTY_POINTS_PER_NTD` and friends work like every other key.

@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from channels.telegram import SECRET_HEADER
+from channels.telegram.adapter import SECRET_HEADER
 
 DEFAULT_TELEGRAM_USER = 700000001
 _update_ids = itertools.count(int(time.time() * 1000) % 10**9)

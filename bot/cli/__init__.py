@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 from bot.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
-    from bot.metrics import WorkerMetricsServer
+    from bot.web.metrics import WorkerMetricsServer
 
 
 def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.faq_store import seed_faq
+    from bot.crm.faq_store import seed_faq
     from models.db import make_engine, make_session_factory
     from models.migrate import upgrade
 
@@ -84,10 +84,10 @@ SERVE_GRACE_SECONDS = 5.0  # how long `serve` waits for requests in flight after
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Embedded mode: web, worker threads and the scheduler in this one process."""
     from bot.app import create_app
+    from bot.devtools.sandbox import start_sandbox
     from bot.graceful import GracefulServer
     from bot.logs import configure_logging
     from bot.runtime import build_runtime
-    from bot.sandbox import start_sandbox
     from bot.worker import Worker, worker_id
     from jobs.scheduler import LeaderScheduler
 
@@ -222,7 +222,7 @@ def _start_worker_metrics(settings: Settings, runtime: Any) -> WorkerMetricsServ
     only in its memory); None when it is off. OSError when the port cannot be bound."""
     if not settings.metrics.worker_port:
         return None
-    from bot.metrics import WorkerMetricsServer
+    from bot.web.metrics import WorkerMetricsServer
 
     server = WorkerMetricsServer(settings, runtime.sessions)
     server.start()
@@ -308,17 +308,17 @@ def cmd_telegram(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     if args.channel == "telegram":
-        from bot.chat_cli import chat_telegram
+        from bot.cli.chat import chat_telegram
 
         return chat_telegram(settings, args)
     if args.channel == "email":
-        from bot.chat_cli import chat_email
+        from bot.cli.chat import chat_email
 
         return chat_email(settings, args)
     import requests
 
-    from bot.chat import DEFAULT_USER, last_seq, line_event, post_events, render_for_terminal, wait_for_replies
-    from bot.sandbox import read_sandbox
+    from bot.devtools.chat import DEFAULT_USER, last_seq, line_event, post_events, render_for_terminal, wait_for_replies
+    from bot.devtools.sandbox import read_sandbox
 
     sandbox = read_sandbox(settings)
     if sandbox is None:

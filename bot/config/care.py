@@ -1,6 +1,6 @@
 """Settings for customer care: leads, appointments and services, complaints, SLA, staff, surveys.
 
-Why a module of its own: `bot/config.py` holds the loader and the foundation's sections; these
+Why a module of its own: `bot/config/__init__.py` holds the loader and the foundation's sections; these
 sections are many and each is a plain frozen dataclass the loader fills the same way (TOML value
 or `BOT_<SECTION>_<KEY>`; lists come from the environment comma-separated). The few checks that
 span keys live in `validate_care`, and each names the key it refuses.
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.hours import HoursError, WeeklyHours, parse_holidays, parse_hours
+from bot.crm.hours import HoursError, WeeklyHours, parse_holidays, parse_hours
 
 LEAD_FIELDS = ("name", "email", "phone", "birthday_month", "region", "interests")
 

@@ -18,7 +18,7 @@ from flask import Blueprint, current_app, request
 
 from bot import pipeline
 from bot.events import Inbound
-from channels.email_tokens import read_unsubscribe_token, signing_secret
+from channels.email.tokens import read_unsubscribe_token, signing_secret
 from models import utcnow
 
 unsubscribe = Blueprint("unsubscribe", __name__)

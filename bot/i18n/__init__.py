@@ -84,7 +84,7 @@ Catalog = Mapping[str, Mapping[str, str]]
 
 def text_of(catalog: Catalog, key: str, language: str, default_language: str = "zh-TW", **fields: object) -> str:
     """The one lookup every reply text goes through, whichever catalog holds it (this module's,
-    `bot/commerce_i18n.py`, `handlers/texts/*.py`): the text in the customer's language, else in the
+    `bot/i18n/commerce.py`, `handlers/texts/*.py`): the text in the customer's language, else in the
     shop's default language, with the fields filled in. Customer-supplied field values are inserted
     as they are, never parsed again."""
     return pick(catalog[key], language, default_language).format(**fields)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Selectable
 
 from bot.config import Settings
-from bot.tiers import tier_case_sql, window_start
+from bot.crm.tiers import tier_case_sql, window_start
 from models import Customer, Order, utcnow
 from models.base import UTCDateTime
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from channels.email_sandbox import MailCatcher
-from channels.sandbox import LineStandin
-from channels.telegram_sandbox import TelegramStandin
+from channels.email.standin import MailCatcher
+from channels.line.standin import LineStandin
+from channels.telegram.standin import TelegramStandin
 
 SANDBOX_TOKEN = "sandbox-access-token"
 

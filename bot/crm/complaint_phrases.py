@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.config_care import ComplaintSettings
+from bot.config.care import ComplaintSettings
 from handlers.common import normalise
 from models import ConsoleSetting, utcnow
 from models.db import conflict_insert

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.orders import OrderError, record_order
+from bot.crm.orders import OrderError, record_order
 from models import Coupon, Customer, Order, utcnow
 
 PurchaseHook = Callable[[Session, Order], None]
@@ -32,7 +32,7 @@ MAX_ORDER_ID = 2**31 - 1  # the largest id the orders table can hold on every da
 
 class PurchaseError(ValueError):
     """The purchase cannot be recorded; the message says which field and why. `reason` is the
-    code of a refund refusal (`bot.orders.OrderError.reason`, or "refund_needs_order" /
+    code of a refund refusal (`bot.crm.orders.OrderError.reason`, or "refund_needs_order" /
     "refund_of_invalid"), so the console can say it in the staff member's language."""
 
     def __init__(self, field: str, message: str, reason: str | None = None) -> None:
@@ -83,7 +83,7 @@ class PurchaseResult:
 def record_purchase_outcome(session: Session, settings: Settings, customer_id: int, amount: Any, items: Sequence[Any],
                             source: str, idempotency_key: str | None, *, placed_at: datetime | None = None,
                             hooks: Sequence[PurchaseHook] | None = None, refund_of: Any = None) -> PurchaseResult:
-    """Create an order (a negative amount is a refund) through `bot.orders.record_order`, so a
+    """Create an order (a negative amount is a refund) through `bot.crm.orders.record_order`, so a
     purchase typed in the console earns points, stamps, stage and survey exactly like one from the
     shop API, then run the console's own purchase hooks.
 
@@ -94,7 +94,7 @@ def record_purchase_outcome(session: Session, settings: Settings, customer_id: i
     customer or amount is refused.
 
     A refund (a negative amount) must name in `refund_of` the purchase it takes back, as in the
-    shop API; `record_order` then checks it with `bot.orders.check_refund` under the customer's
+    shop API; `record_order` then checks it with `bot.crm.orders.check_refund` under the customer's
     row lock (one rule for both), and its refusal comes back as a PurchaseError on its field.
     """
     amount = parse_amount(amount)
@@ -119,7 +119,7 @@ def record_purchase_outcome(session: Session, settings: Settings, customer_id: i
                                    refund_of=refund_of)
             order = outcome.order
     except (IntegrityError, OrderError) as exc:
-        if isinstance(exc, OrderError) and exc.field is not None:  # a refund refused by bot.orders.check_refund
+        if isinstance(exc, OrderError) and exc.field is not None:  # a refund refused by bot.crm.orders.check_refund
             raise PurchaseError(exc.field, str(exc), exc.reason) from exc
         # otherwise the same key, committed a moment ago by a concurrent request
         existing = _existing(session, idempotency_key, customer_id, amount, refund_of)

@@ -28,8 +28,8 @@ from urllib.parse import quote
 
 from bot.events import Outbound
 from channels.base import Delivery, DeliveryError, SendResult
-from channels.email_tokens import return_path as signed_return_path
-from channels.email_tokens import signing_secret, thread_token, unsubscribe_token
+from channels.email.tokens import return_path as signed_return_path
+from channels.email.tokens import signing_secret, thread_token, unsubscribe_token
 
 TRANSIENT = (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError, OSError)
 

@@ -21,13 +21,13 @@ from decimal import Decimal
 from sqlalchemy import case, distinct, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from bot import outreach
-from bot.commerce_i18n import gives, local_date, say
 from bot.config import Settings
-from bot.config_crm import TierEntry
-from bot.coupons import CouponError, issue_coupon
+from bot.config.crm import TierEntry
+from bot.crm import outreach
+from bot.crm.coupons import CouponError, issue_coupon
 from bot.events import Button, Outbound
 from bot.i18n import pick
+from bot.i18n.commerce import gives, local_date, say
 from models import Coupon, Customer, Order, TierChange, utcnow
 
 

@@ -19,7 +19,7 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from typing import Any
 
 from bot.safe_text import clean_json, clean_text, has_unstorable
-from channels.email_text import decode_bytes, decode_words, header_text, html_to_text, strip_quoted
+from channels.email.text import decode_bytes, decode_words, header_text, html_to_text, strip_quoted
 
 MESSAGE_ID_RE = re.compile(r"<([^<>\s]{1,250})>")
 SUBJECT_PREFIX_RE = re.compile(r"^\s*((re|fw|fwd|aw|回覆|回复|答复|轉寄|转发)\s*[:：]\s*)+", re.I)

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.coupons import CouponError, issue_coupon
+from bot.crm.coupons import CouponError, issue_coupon
 from models import Coupon, Customer, PointsEntry, Stamp, utcnow
 from models.base import UTCDateTime
 from models.loyalty import POINT_KINDS

@@ -16,7 +16,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.hours import HoursError, open_intervals, parse_hours
+from bot.crm.hours import HoursError, open_intervals, parse_hours
 from handlers.common import zone
 from models import Appointment, Service, Slot
 from models.db import conflict_insert

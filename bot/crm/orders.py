@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import hooks, loyalty, outreach
-from bot.analytics import refresh_stage
-from bot.commerce_i18n import gives, local_date, say
 from bot.config import Settings
+from bot.crm import hooks, loyalty, outreach
+from bot.crm.analytics import refresh_stage
+from bot.crm.tiers import notify_change, refresh_customer_tier
 from bot.events import Outbound
-from bot.tiers import notify_change, refresh_customer_tier
+from bot.i18n.commerce import gives, local_date, say
 from models import Coupon, Customer, Order, utcnow
 
 

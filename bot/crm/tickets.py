@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, case, literal, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.hours import add_business_minutes
+from bot.crm.hours import add_business_minutes
 from handlers.common import local_label, render, safe_excerpt, zone
 from handlers.staff import alert
 from handlers.texts.care import TEXTS

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from bot.config_care import (
+from bot.config.care import (
     AppointmentSettings,
     BusinessSettings,
     ComplaintSettings,
@@ -33,7 +33,7 @@ from bot.config_care import (
     build_services,
     validate_care,
 )
-from bot.config_crm import (
+from bot.config.crm import (
     DEFAULT_TIERS,
     AnalyticsSettings,
     CouponSettings,
@@ -46,7 +46,7 @@ from bot.config_crm import (
 )
 
 LANGUAGES = ("zh-TW", "en", "zh-CN")
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.toml"
 MAX_TRUSTED_PROXIES = 5  # more hops than this in front of one shop's service is a mistake, not a setup
 

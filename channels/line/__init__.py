@@ -1,0 +1,1 @@
+"""LINE: the Messaging API adapter, its webhook event parsing and its local stand-in."""
