@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint venv test-deps clean
+.PHONY: run test lint venv test-deps clean messages
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,16 @@ run: $(VENV)/.installed
 test: $(VENV)/.test-installed
 	$(PY) -m ruff check .
 	$(PY) -m pytest
+
+## Extract the texts the code uses into the catalogs under locales/ (then translate the empty ones).
+## The bot's msgids are keys (`ctx.t("...")`, `N_("...")`); the console's are its English `_("...")` words.
+messages: $(VENV)/.installed
+	mkdir -p var
+	PYTHONPATH=. $(VENV)/bin/pybabel extract -F babel.cfg --no-location --no-default-keywords -k t -k N_ -k ngettext:1,2 --ignore-dirs='.* _* console' \
+		-o var/bot.pot locales/en/LC_MESSAGES/bot.po bot handlers jobs
+	PYTHONPATH=. $(VENV)/bin/pybabel update --no-wrap --no-fuzzy-matching -i var/bot.pot -d locales -D bot
+	PYTHONPATH=. $(VENV)/bin/pybabel extract -F babel.cfg --no-location -o var/console.pot locales/zh_TW/LC_MESSAGES/console.po bot/console
+	PYTHONPATH=. $(VENV)/bin/pybabel update --no-wrap --no-fuzzy-matching -i var/console.pot -d locales -D console
 
 lint: $(VENV)/.test-installed
 	$(PY) -m ruff check .

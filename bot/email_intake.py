@@ -20,8 +20,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Result, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import pipeline
@@ -112,7 +113,7 @@ class EmailIntake:
                 keys.append(key)
         if not keys:
             return None
-        rows = session.execute(select(OutboxMessage.address, OutboxMessage.recipients).where(
+        rows: Result[str, list[Any] | None] = session.execute(select(OutboxMessage.address, OutboxMessage.recipients).where(
             OutboxMessage.idempotency_key.in_(keys[:20]), OutboxMessage.channel == "email"))
         for row_address, recipients in rows:
             sent_to = str(recipients[0]) if recipients else row_address

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from bot import pipeline
 from bot.config import Settings
 from bot.events import Inbound, Outbound
-from bot.i18n import language_after, translate
+from bot.i18n import language_after, text
 from bot.safe_text import clean_text
 from models import ChannelIdentity, Conversation, Customer, DialogueState, InboxEvent, Message, utcnow
 
@@ -48,7 +48,7 @@ class Context:
         return self.customer.language if self.customer else self.settings.app.default_language
 
     def t(self, key: str, **fields: object) -> str:
-        return translate(key, self.language, shop=self.settings.shop.name, **fields)
+        return text(key, self.language, shop=self.settings.shop.name, **fields)
 
     @property
     def text(self) -> str:
@@ -198,7 +198,7 @@ def _queue_apology(session: Session, event: Inbound, settings: Settings) -> None
     if event.chat_type == "user" and from_a_person and not event.payload.get("silent"):
         language = _customer_language(session, event) or settings.app.default_language
         pipeline.enqueue(session, event.channel, event.chat_id,
-                         [Outbound(translate("processing_failed", language))], purpose="reply",
+                         [Outbound(text("processing_failed", language))], purpose="reply",
                          reply_token=event.reply_handle,
                          reply_token_expires_at=pipeline.reply_deadline(event, settings.line.reply_token_ttl_seconds))
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
-import waitress
 from waitress import wasyncore
-from waitress.server import BaseWSGIServer, MultiSocketServer
+from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 log = logging.getLogger(__name__)
 DRAIN_POLL_SECONDS = 0.05
@@ -30,12 +30,16 @@ class GracefulServer:
 
     def __init__(self, app: Any, *, host: str, port: int, threads: int = 8, grace_seconds: float = 5.0) -> None:
         self.grace_seconds = grace_seconds
-        self.server = waitress.create_server(app, host=host, port=port, threads=threads)
+        self.server = create_server(app, host=host, port=port, threads=threads)
+        # waitress's socket map: file descriptor -> dispatcher (listener, channel or trigger); its stubs say socket.
+        self._map: Mapping[int, Any]
+        self.listeners: list[BaseWSGIServer]
         if isinstance(self.server, MultiSocketServer):  # a host name that resolves to several addresses
-            self._map = self.server.map
+            assert self.server.map is not None  # create_server makes a socket map when given none
+            self._map = cast("Mapping[int, Any]", self.server.map)
             self.listeners = [item for item in self._map.values() if isinstance(item, BaseWSGIServer)]
         else:
-            self._map = self.server._map
+            self._map = self.server._map  # type: ignore[attr-defined]  # the dispatcher's own map: private, not in the stubs
             self.listeners = [self.server]
         self._stopping = False
         self._hurry = False

@@ -12,16 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ColumnElement, CursorResult, Result, and_, func, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from models import InboxEvent, InboxLane, Lease, utcnow
 from models.db import conflict_insert
 
 
-def _free(column_expires: object, now: datetime) -> object:
-    return or_(column_expires.is_(None), column_expires < now)  # type: ignore[attr-defined]
+def _free(column_expires: InstrumentedAttribute[datetime | None], now: datetime) -> ColumnElement[bool]:
+    return or_(column_expires.is_(None), column_expires < now)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def _pending_events(session: Session, lanes: Sequence[str], per_lane: int) -> di
     ranked = (select(InboxEvent.lane_key, InboxEvent.id, position.label("position"))
               .where(InboxEvent.lane_key.in_(list(lanes)), InboxEvent.status == "pending").subquery())
     by_lane: dict[str, list[int]] = {}
-    rows = session.execute(select(ranked.c.lane_key, ranked.c.id).where(ranked.c.position <= per_lane)
+    rows: Result[str, int] = session.execute(select(ranked.c.lane_key, ranked.c.id).where(ranked.c.position <= per_lane)
                            .order_by(ranked.c.lane_key, ranked.c.position))
     for lane, row_id in rows:
         by_lane.setdefault(lane, []).append(row_id)
@@ -125,11 +126,12 @@ def acquire_named(sessions: sessionmaker[Session], name: str, owner: str, *, ttl
         session.execute(
             conflict_insert(session)(Lease).values(name=name, owner=owner, expires_at=expires).on_conflict_do_nothing()
         )
-        result = session.execute(
+        # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed as the base Result.
+        result = cast("CursorResult[Any]", session.execute(
             update(Lease)
             .where(Lease.name == name, or_(Lease.owner == owner, Lease.expires_at < now))
             .values(owner=owner, expires_at=expires)
-        )
+        ))
         return result.rowcount == 1
 
 

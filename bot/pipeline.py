@@ -17,15 +17,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.events import Inbound, Outbound
+from channels import registry
 from models import InboxEvent, OutboxMessage, utcnow
 
-# How many messages one platform request may carry; each outbox row is one request.
-# Telegram's sendMessage carries one; an email carries all the replies to one message.
-MESSAGES_PER_REQUEST = {"line": 5, "telegram": 1, "email": 20}
-MULTICAST_RECIPIENTS = {"line": 500}
-# How long a channel's reply handle stays usable when the channel says so itself (an email's
-# Message-ID can be answered for days; LINE's reply token lives as long as [line] says).
-REPLY_HANDLE_TTL_SECONDS = {"email": 30 * 24 * 3600}
+# How many messages and recipients one platform request may carry (each outbox row is one
+# request), and how long a reply handle lives, are each channel's declared limits:
+# `channels.registry.limits(name)`, the same numbers its adapter checks.
 IGNORED_KINDS = {"unknown"}
 
 
@@ -98,7 +95,7 @@ def enqueue(
     Only the first row may use the reply token: a token works once.
     """
     rows = []
-    per_request = MESSAGES_PER_REQUEST.get(channel, 1)
+    per_request = registry.limits(channel).messages_per_request
     for index, chunk in enumerate(_chunks(list(messages), per_request)):
         row = OutboxMessage(
             channel=channel,
@@ -124,9 +121,9 @@ def enqueue_multicast(
 ) -> list[OutboxMessage]:
     """Queue one message set to many recipients, in chunks the platform accepts (LINE: 500 x 5)."""
     rows = []
-    per_request = MESSAGES_PER_REQUEST.get(channel, 1)
-    for recipients_chunk in _chunks(list(dict.fromkeys(recipients)), MULTICAST_RECIPIENTS.get(channel, 1)):
-        for message_chunk in _chunks(list(messages), per_request):
+    limits = registry.limits(channel)
+    for recipients_chunk in _chunks(list(dict.fromkeys(recipients)), limits.multicast_recipients):
+        for message_chunk in _chunks(list(messages), limits.messages_per_request):
             key = str(uuid.uuid4())
             row = OutboxMessage(
                 channel=channel,
@@ -145,7 +142,7 @@ def enqueue_multicast(
 
 def reply_deadline(event: Inbound, ttl_seconds: int) -> datetime | None:
     """When the event's free reply handle stops being safe to use."""
-    ttl_seconds = REPLY_HANDLE_TTL_SECONDS.get(event.channel, ttl_seconds)
+    ttl_seconds = registry.limits(event.channel).reply_handle_ttl_seconds or ttl_seconds
     return event.occurred_at + timedelta(seconds=ttl_seconds) if event.reply_handle else None
 
 

@@ -9,6 +9,7 @@ keywords could misread them; keywords before FAQ; the fallback menu last.
 
 from __future__ import annotations
 
+from bot.crm import surveys as crm_surveys
 from bot.engine import Router
 from handlers import appointments, channel_events, complaints, consent, coupons, faq, leads, loyalty, my_bookings, surveys
 
@@ -52,5 +53,5 @@ def build_router() -> Router:
     router.add("faq.attachment", 50, faq.on_attachment)
     router.set_fallback("faq.fallback", faq.fallback)
     # after each order (the shop API's hook registry, when installed): the post-purchase survey
-    surveys.register_order_hook()
+    crm_surveys.register_order_hook()
     return router

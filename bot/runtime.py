@@ -14,9 +14,8 @@ from bot.config import Settings
 from bot.crm.coupons import sync_templates
 from bot.engine import Router
 from bot.routing import build_router
+from channels import registry
 from channels.base import Channel
-from channels.line.adapter import LineChannel
-from channels.telegram.adapter import TelegramChannel
 from models.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
@@ -39,26 +38,8 @@ class Runtime:
 
 
 def build_channels(settings: Settings) -> dict[str, Channel]:
-    channels: dict[str, Channel] = {}
-    if settings.line_configured:
-        line = settings.line
-        channels["line"] = LineChannel(line.channel_secret, line.channel_access_token, line.api_base,
-                                       line.connect_timeout, line.read_timeout)
-    if settings.telegram_configured:
-        channels["telegram"] = telegram_channel(settings)
-    if settings.email_configured:
-        from channels.email.send import EmailChannel
-
-        channels["email"] = EmailChannel.from_settings(settings)
-    return channels
-
-
-def telegram_channel(settings: Settings) -> TelegramChannel:
-    telegram = settings.telegram
-    return TelegramChannel(
-        telegram.token, telegram.webhook_secret, telegram.api_base, connect_timeout=telegram.connect_timeout,
-        read_timeout=telegram.read_timeout, messages_per_second=telegram.messages_per_second,
-        chat_interval_seconds=telegram.chat_interval_seconds, group_messages_per_minute=telegram.group_messages_per_minute)
+    """An adapter for every registered channel whose credentials are set."""
+    return {record.name: record.build(settings) for record in registry.records() if record.configured(settings)}
 
 
 def build_runtime(settings: Settings) -> Runtime:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.events import Inbound, Outbound
 
@@ -102,3 +102,65 @@ def rate_limits_of(channel: object, delivery: Delivery) -> Sequence[RateLimit]:
     """The limits a channel declares for one delivery (none if it declares none)."""
     declare = getattr(channel, "rate_limits", None)
     return tuple(declare(delivery)) if declare else ()
+
+
+# --- what the registry knows about a platform ---------------------------------------------------
+# The settings objects below are typed `Any` on purpose: channels import only `bot.events`, so a
+# record reads its own section by attribute (`settings.line`) without importing `bot.config`.
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one platform request may carry. The pipeline cuts outbox rows by these numbers."""
+
+    messages_per_request: int = 1
+    # Recipients one multicast request may name (1: the platform has no multicast).
+    multicast_recipients: int = 1
+    # How long the platform's own reply handle stays usable, when the platform decides it (an
+    # email's Message-ID); None leaves it to the caller's setting ([line] reply_token_ttl_seconds).
+    reply_handle_ttl_seconds: int | None = None
+    # The keys of the channel's settings section that set its send rates; the adapter turns them
+    # into `RateLimit`s per delivery (`rate_limits`).
+    rate_settings: tuple[str, ...] = ()
+
+
+class Stoppable(Protocol):
+    def stop(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Standin:
+    """A started local stand-in, and how the sandbox points the bot and `python -m bot chat` at it."""
+
+    server: Stoppable
+    settings: Mapping[str, Any]  # keys that replace the channel's settings section
+    info: Mapping[str, Any]  # what `python -m bot chat` needs, written to var/sandbox.json
+    notice: tuple[str, ...] = ()  # the lines `serve` prints about it
+
+
+@dataclass(frozen=True)
+class ConsoleStatus:
+    """What the console's channels page shows about a platform."""
+
+    # The platform calls a webhook whose URL the operator pastes into its own console.
+    webhook: bool = True
+    # True when the given settings point the channel at a local stand-in (the page says so).
+    in_sandbox: Callable[[Any], bool] | None = None
+
+
+@dataclass(frozen=True)
+class ChannelRecord:
+    """Everything the application knows about one platform; `channels/registry.py` lists them."""
+
+    name: str  # the webhook path (/webhooks/<name>) and the outbox's `channel`
+    section: str  # its settings section: `[<section>]` in config.toml, `BOT_<SECTION>_*`
+    label: str  # the platform's own name, as customers know it (not translated)
+    configured: Callable[[Any], bool]  # settings -> whether real credentials are set
+    build: Callable[[Any], Channel]  # settings -> the adapter
+    start_standin: Callable[[Any, str, str], Standin]  # settings, host, webhook base -> a started stand-in
+    # "module:function" that speaks the platform in `python -m bot chat` (settings, request -> exit
+    # code): named, not imported, because it lives in the application, above channels.
+    chat: str | None = None
+    limits: Limits = Limits()
+    console: ConsoleStatus = ConsoleStatus()
+    staff_alerts: bool = False  # may carry alerts to staff ([staff] alert_channel)

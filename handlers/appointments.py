@@ -12,26 +12,24 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from bot.crm import booking
+from bot.crm.text import local_label, normalise, zone
 from bot.engine import Context
 from bot.events import Button, Outbound
 from bot.i18n import pick
+from bot.i18n.texts import BOOKING as TEXTS
 from handlers.common import (
     end_flow,
     flow_data,
     flow_of,
     is_command,
     keep_flow_language,
-    local_label,
     mentions,
     miss,
-    normalise,
     say,
     start_flow,
     update_flow,
-    zone,
 )
 from handlers.faq import menu_buttons
-from handlers.texts.booking import TEXTS
 from models import Appointment, Service
 
 FLOW = "booking"
@@ -86,7 +84,7 @@ def ask_day(ctx: Context, service: Service, prefix: str | None = None) -> Outbou
     name = service_name(ctx, service)
     if not days:
         end_flow(ctx)
-        return Outbound(say(ctx, TEXTS, "no_days", service=name, days=ctx.settings.appointments.days_ahead),
+        return Outbound(say(ctx, TEXTS, "no_days", service=name, n=ctx.settings.appointments.days_ahead, days=ctx.settings.appointments.days_ahead),
                         quick_replies=menu_buttons(ctx))
     today = ctx.now.astimezone(zone(ctx.settings)).date()
     _, last_day = booking.bookable_window(ctx.settings, ctx.now)

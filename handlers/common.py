@@ -1,51 +1,26 @@
-"""Small helpers every care handler shares: texts in three languages, command matching, dialogue
-state, the customer's reachable address, and messages that go out from jobs.
+"""Small helpers every care handler shares: command matching, the texts of a reply and the
+dialogue state.
 
 Why here and not in each handler: the same rules (how a typed command is recognised, how a
-dialogue keeps its language, where a job may reach a customer) must hold everywhere.
+dialogue keeps its language) must hold everywhere. Reaching a customer outside a conversation is
+the domain's (`bot.crm.outreach`); comparing words and reading dates live in `bot.crm.text`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Iterable
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from bot import pipeline
-from bot.config import Settings
+from bot.crm.text import normalise, render
 from bot.engine import Context
-from bot.events import Outbound
-from bot.i18n import Catalog, text_of
-from models import ChannelIdentity, Conversation, Customer, Message
+from bot.i18n import Catalog
 
 Texts = Catalog
-PUNCTUATION = " \t\r\n.,!?;:。，！？；：、~～"
-WEEKDAYS = {
-    "zh-TW": "一二三四五六日",
-    "zh-CN": "一二三四五六日",
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
-
-
-def render(texts: Texts, key: str, language: str, settings: Settings, **fields: object) -> str:
-    """A text in a language; customer-supplied `fields` are inserted as they are, never re-parsed."""
-    return text_of(texts, key, language, settings.app.default_language, shop=settings.shop.name, **fields)
 
 
 def say(ctx: Context, texts: Texts, key: str, **fields: object) -> str:
     return render(texts, key, ctx.language, ctx.settings, **fields)
-
-
-def normalise(text: str) -> str:
-    """Full-width to half-width, lower case, collapsed spaces, no surrounding punctuation."""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    return re.sub(r"\s+", " ", folded).strip(PUNCTUATION)
 
 
 def is_command(text: str, words: Iterable[str]) -> bool:
@@ -69,18 +44,6 @@ def mentions(text: str, words: Iterable[str]) -> list[str]:
         elif wanted in said:
             found.append(word)
     return found
-
-
-def zone(settings: Settings) -> ZoneInfo:
-    return ZoneInfo(settings.app.timezone)
-
-
-def local_label(moment: datetime, language: str, settings: Settings, *, with_time: bool = True) -> str:
-    """"3/3（二）14:00" or "Tue 3/3 14:00" in the shop's time zone."""
-    local = moment.astimezone(zone(settings))
-    weekday = WEEKDAYS.get(language, WEEKDAYS["zh-TW"])[local.weekday()]
-    day = f"{weekday} {local.month}/{local.day}" if language == "en" else f"{local.month}/{local.day}（{weekday}）"
-    return f"{day} {local:%H:%M}" if with_time else day
 
 
 # --- dialogue state ------------------------------------------------------------------------------
@@ -130,52 +93,3 @@ def miss(ctx: Context) -> int:
     misses = int(flow_data(ctx).get("misses", 0)) + 1
     update_flow(ctx, misses=misses)
     return misses
-
-
-# --- reaching a customer outside a conversation --------------------------------------------------
-
-def reachable_address(session: Session, customer_id: int) -> tuple[str, str] | None:
-    """The customer's most recently used 1:1 chat on a channel where they have not blocked us."""
-    rows = session.execute(
-        select(Conversation.channel, Conversation.address)
-        .where(Conversation.customer_id == customer_id, Conversation.kind == "user")
-        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
-    ).all()
-    for channel, address in rows:
-        if is_reachable(session, channel, address):
-            return channel, address
-    return None
-
-
-def is_reachable(session: Session, channel: str, address: str) -> bool:
-    blocked = session.scalar(select(ChannelIdentity.id).where(
-        ChannelIdentity.channel == channel, ChannelIdentity.platform_user_id == address,
-        ChannelIdentity.reachable.is_(False)))
-    return blocked is None
-
-
-def send_to_customer(session: Session, customer_id: int | None, channel: str, address: str,
-                     messages: Sequence[Outbound], *, purpose: str) -> None:
-    """Queue a message we start (a reminder, a survey) and put it in the conversation's history."""
-    conversation = session.scalar(select(Conversation).where(Conversation.channel == channel, Conversation.address == address))
-    rows = pipeline.enqueue(session, channel, address, messages, purpose=purpose, customer_id=customer_id,
-                            conversation_id=conversation.id if conversation else None)
-    if conversation is None:
-        return
-    for row in rows:
-        for message in row.messages:
-            session.add(Message(conversation_id=conversation.id, direction="out", kind="text", text=message["text"],
-                                payload={"outbound": message, "purpose": purpose}, outbox_id=row.id))
-
-
-def customer_language(session: Session, customer_id: int | None, settings: Settings) -> str:
-    if customer_id is None:
-        return settings.app.default_language
-    return session.scalar(select(Customer.language).where(Customer.id == customer_id)) or settings.app.default_language
-
-
-def safe_excerpt(text: str | None, limit: int = 200) -> str:
-    """Customer text for a staff alert: control characters removed, one line, bounded."""
-    cleaned = "".join(ch if ch.isprintable() else " " for ch in (text or ""))
-    cleaned = re.sub(r"\s+", " ", cleaned).strip()
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"

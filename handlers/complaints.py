@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from bot.config.care import ComplaintSettings
 from bot.crm import tickets
 from bot.crm.complaint_phrases import phrase_lists
+from bot.crm.text import local_label
 from bot.engine import Context
 from bot.events import Outbound
-from handlers.common import end_flow, local_label, mentions, say
-from handlers.texts.care import TEXTS
+from bot.i18n.texts import CARE as TEXTS
+from handlers.common import end_flow, mentions, say
 
 ANGRY_EMOJI = set("😡🤬😠💢👎")
 SHOUTED_WORD = re.compile(r"\b[A-Z]{4,}\b")

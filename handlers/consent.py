@@ -13,13 +13,13 @@ from collections.abc import Sequence
 
 from sqlalchemy import func, select, update
 
+from bot.crm.alerts import alert
 from bot.engine import Context
 from bot.events import Button, Outbound
+from bot.i18n.texts import CONSENT as TEXTS
 from handlers import profile_words as words
 from handlers.common import end_flow, is_command, render, say
 from handlers.lead_fields import choice_label
-from handlers.staff import alert
-from handlers.texts.consent import TEXTS
 from models import Appointment, ChannelIdentity, Consent, Conversation, DataRequest, Message, Order, Survey, Ticket
 
 MARKETING = "marketing"

@@ -61,7 +61,7 @@ def _list(ctx: Context) -> list[Outbound]:
         return [Outbound(say("coupons_none", ctx.language), quick_replies=menu_buttons(ctx))]
     lines = [say("coupons_header", ctx.language)] + [_line(ctx, c) for c in coupons]
     if more:
-        lines.append(say("coupons_more", ctx.language, count=more))
+        lines.append(say("coupons_more", ctx.language, n=more, count=more))
     lines.append(say("coupon_show_hint", ctx.language))
     return [Outbound("\n".join(lines), quick_replies=menu_buttons(ctx))]
 
@@ -74,7 +74,7 @@ def _line(ctx: Context, coupon: Coupon) -> str:
     language, default = ctx.language, ctx.settings.app.default_language
     state = status(coupon, ctx.now)
     if state == "active" and coupon.max_uses > 1:
-        state_text = say("status_active_uses", language, left=coupon.max_uses - coupon.uses)
+        state_text = say("status_active_uses", language, n=coupon.max_uses - coupon.uses, left=coupon.max_uses - coupon.uses)
     else:
         state_text = say(f"status_{state}", language)
     name = coupon.template.name

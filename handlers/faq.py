@@ -13,12 +13,12 @@ from bot.config import LANGUAGES, FaqEntry
 from bot.crm.faq_store import faq_entries
 from bot.engine import Context
 from bot.events import Button, Outbound
-from bot.i18n import next_language, pick, translate
+from bot.i18n import next_language, pick, text, text_of
 from bot.i18n.commerce import say as commerce_text
+from bot.i18n.texts import CARE as CARE_TEXTS
+from bot.i18n.texts import DIALOGUE as DIALOGUE_TEXTS
 from handlers import welcome
 from handlers.common import is_command, say
-from handlers.texts.care import TEXTS as CARE_TEXTS
-from handlers.texts.dialogue import TEXTS as DIALOGUE_TEXTS
 
 MAX_MENU_FAQS = 4
 # Whole-message small talk (punctuation and width ignored): answered kindly, never with "I did not understand".
@@ -122,13 +122,13 @@ def menu_buttons(ctx: Context) -> tuple[Button, ...]:
         label = _label(entry.keywords, ctx.language)
         buttons.append(Button(label=label, data=f"faq:{index}", text=label))
     for key, data in (("book_button", "book:start"), ("human_button", "human:start")):
-        label = pick(CARE_TEXTS[key], ctx.language)
+        label = text_of(CARE_TEXTS, key, ctx.language)
         buttons.append(Button(label=label, data=data, text=label))
     for key, data in (("menu_coupons", "coupons:list"), ("menu_points", "points:show")):
         label = commerce_text(key, ctx.language)
         buttons.append(Button(label=label, data=data, text=label))
     target = next_language(ctx.language)
-    buttons.append(Button(label=translate("menu_language", ctx.language), data=f"lang:{target}"))
+    buttons.append(Button(label=text("menu_language", ctx.language), data=f"lang:{target}"))
     return tuple(buttons)
 
 

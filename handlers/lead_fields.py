@@ -15,8 +15,8 @@ from typing import Any
 
 from bot.engine import Context
 from bot.events import Button, Outbound
+from bot.i18n.texts import LEADS as TEXTS
 from handlers.common import say
-from handlers.texts.leads import TEXTS
 
 # Channels that can share the user's own, platform-verified phone number.
 CONTACT_SHARE_CHANNELS = frozenset({"telegram"})

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from datetime import timedelta
 
@@ -20,14 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from bot import pipeline
 from bot.engine import Context
 from bot.events import Outbound
+from bot.i18n.texts import LEADS as TEXTS
 from handlers.channel_events import verified_phone
 from handlers.common import render
-from handlers.texts.leads import TEXTS
 from models import ChannelIdentity, Consent, Conversation, Customer, DialogueState, EmailVerification, ReferralCode
 
 REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: easy to read out and type
 REFERRAL_LENGTH = 8
-PHONE = re.compile(r"^\+?[0-9]{6,15}$")
 
 
 # --- email codes ---------------------------------------------------------------------------------
@@ -56,7 +54,7 @@ def send_code(ctx: Context, email: str) -> bool:
     ctx.session.add(EmailVerification(customer_id=ctx.customer.id, email=email, code_hash=_hash(code, secrets.token_hex(8)),
                                       expires_at=ctx.now + timedelta(minutes=leads.code_ttl_minutes), created_at=ctx.now))
     language, minutes = ctx.language, leads.code_ttl_minutes
-    message = Outbound(render(TEXTS, "code_email_body", language, ctx.settings, code=code, minutes=minutes),
+    message = Outbound(render(TEXTS, "code_email_body", language, ctx.settings, code=code, n=minutes, minutes=minutes),
                        title=render(TEXTS, "code_email_subject", language, ctx.settings))
     pipeline.enqueue(ctx.session, "email", email, [message], purpose="verification", customer_id=ctx.customer.id)
     return True

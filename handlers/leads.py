@@ -1,32 +1,31 @@
 """First contact and lead capture: the welcome with the incentive, the short dialogue that asks
 what config wants to know, explicit marketing consent, and the incentive coupon, once.
 
-Why the coupon goes through `issue_incentive`: coupons are another module's (handlers.coupons);
-its idempotency key `lead-incentive:<customer>` is what makes "exactly once, whatever the
-retries" hold. Until that module exists the incentive is recorded as pending in the dialogue
-state and issued the next time the customer completes or restarts the capture.
+Why the coupon goes through `issue_incentive`: its idempotency key `lead-incentive:<customer>` in
+`bot.crm.coupons` is what makes "exactly once, whatever the retries" hold. When the coupon cannot
+be issued (a bad template) the incentive is recorded as pending in the dialogue state and issued
+the next time the customer completes or restarts the capture.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import select
 
+from bot.crm.coupons import issue_coupon
 from bot.engine import Context
 from bot.events import REQUEST_PHONE, Button, Outbound
 from bot.i18n.commerce import gives, local_date
+from bot.i18n.texts import LEADS as TEXTS
 from handlers import lead_fields as fields
 from handlers import lead_link as link
 from handlers import welcome
 from handlers.common import end_flow, flow_data, flow_of, is_command, keep_flow_language, mentions, miss, say, start_flow, update_flow
 from handlers.consent import MARKETING, TRANSACTIONAL, set_consent
 from handlers.faq import menu_buttons
-from handlers.texts.leads import TEXTS
 from models import Coupon
 
 log = logging.getLogger(__name__)
@@ -196,7 +195,7 @@ def _send_code(ctx: Context, email: str, owner_id: int) -> list[Outbound]:
     if not link.send_code(ctx, email):
         return _bad_value(ctx, "email", say(ctx, TEXTS, "code_limit"))
     update_flow(ctx, step="email_code", pending_email=email, link_to=owner_id)
-    text = say(ctx, TEXTS, "code_sent", email=email, minutes=ctx.settings.leads.code_ttl_minutes)
+    text = say(ctx, TEXTS, "code_sent", email=email, n=ctx.settings.leads.code_ttl_minutes, minutes=ctx.settings.leads.code_ttl_minutes)
     return [Outbound(text, quick_replies=_code_buttons(ctx))]
 
 
@@ -216,7 +215,7 @@ def _answer_code(ctx: Context, data: str) -> list[Outbound]:
         return [Outbound(say(ctx, TEXTS, "code_not_digits"), quick_replies=_code_buttons(ctx))]
     outcome, left = link.check_code(ctx, email, typed)
     if outcome == "wrong":
-        return [Outbound(say(ctx, TEXTS, "code_wrong", left=left), quick_replies=_code_buttons(ctx))]
+        return [Outbound(say(ctx, TEXTS, "code_wrong", n=left, left=left), quick_replies=_code_buttons(ctx))]
     if outcome in ("expired", "locked"):
         update_flow(ctx, step="email")
         return [fields.prompt(ctx, "email", say(ctx, TEXTS, f"code_{outcome}"))]
@@ -279,25 +278,19 @@ def _coupon_line(ctx: Context, code: str) -> str:
 
 
 def issue_incentive(ctx: Context) -> tuple[str, str | None]:
-    """Issue the lead incentive coupon once per customer: ("issued", code), ("pending", None) while
-    the coupons module is not there (or failed), or ("none", None) when no incentive is configured."""
+    """Issue the lead incentive coupon once per customer: ("issued", code), ("pending", None) when
+    issuing failed, or ("none", None) when no incentive is configured."""
     customer, template = ctx.customer, ctx.settings.leads.incentive_coupon
     if customer is None or not template or ctx.state is None:
         return "none", None
     try:
-        coupons: Any = importlib.import_module("handlers.coupons")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("handlers.coupons", "models.coupons"):
-            raise
-        return _incentive_pending(ctx, template, "coupons module not installed")
-    try:
         with ctx.session.begin_nested():
-            coupon = coupons.issue_coupon(ctx.session, customer.id, template, source="lead_incentive",
+            coupon = issue_coupon(ctx.session, customer.id, template, source="lead_incentive",
                                           idempotency_key=f"lead-incentive:{customer.id}")
     except Exception as exc:  # a bad template must not lose the customer's answers
         log.exception("lead incentive could not be issued", extra={"customer_id": customer.id})
         return _incentive_pending(ctx, template, f"{type(exc).__name__}")
-    code = str(getattr(coupon, "code", ""))
+    code = coupon.code
     ctx.state.data = {**ctx.state.data, "incentive": {"status": "issued", "template": template, "code": code}}
     return "issued", code
 

@@ -18,9 +18,9 @@ from bot.engine import Context
 from bot.events import Outbound
 from bot.i18n import pick
 from bot.i18n.commerce import gives, money, say
+from bot.i18n.texts import LOYALTY as TEXTS
 from handlers.common import render
 from handlers.faq import menu_buttons
-from handlers.texts.loyalty import TEXTS
 
 POSTBACK = "points:show"
 # Latin words are bounded by non-letters ("appointment" must not match "point").
@@ -48,25 +48,20 @@ def on_points(ctx: Context) -> Sequence[Outbound] | None:
     else:
         needs = []
         if ahead.purchases:
-            needs.append(say("need_purchases", language, count=ahead.purchases, s=_plural(ahead.purchases)))
+            needs.append(say("need_purchases", language, n=ahead.purchases, count=ahead.purchases))
         if ahead.spend:
             needs.append(say("need_spend", language, money=money(ahead.spend)))
         if ahead.average is not None:
             needs.append(say("need_average", language, money=money(ahead.average)))
         text = say("need_join", language).join(needs)
         if ahead.referrals:
-            alternative = say("points_next_or_referrals", language, count=ahead.referrals, s=_plural(ahead.referrals),
-                              verb_s="s" if ahead.referrals == 1 else "")
+            alternative = say("points_next_or_referrals", language, n=ahead.referrals, count=ahead.referrals)
             text = f"{text}{say('need_join', language)}{alternative}" if text else alternative
         if text:
             lines.append(say("points_next", language, tier=pick(ahead.tier.name, language, default), needs=text))
-            lines.append(say("points_window", language, days=settings.loyalty.tier_window_days))
+            lines.append(say("points_window", language, n=settings.loyalty.tier_window_days, days=settings.loyalty.tier_window_days))
     lines.extend(_stamp_card(ctx))
     return [Outbound("\n".join(lines), quick_replies=menu_buttons(ctx))]
-
-
-def _plural(count: int) -> str:
-    return "" if count == 1 else "s"
 
 
 def _stamp_card(ctx: Context) -> list[str]:

@@ -8,12 +8,13 @@ from collections.abc import Sequence
 
 from bot.config import Settings
 from bot.crm import booking
+from bot.crm.text import local_label
 from bot.engine import Context
 from bot.events import Button, Outbound
+from bot.i18n.texts import BOOKING as TEXTS
 from handlers.appointments import FLOW, ask_day, said, service_name
-from handlers.common import local_label, render, say, start_flow
+from handlers.common import render, say, start_flow
 from handlers.faq import menu_buttons
-from handlers.texts.booking import TEXTS
 from models import Appointment, Service
 
 

@@ -11,11 +11,12 @@ from sqlalchemy import select
 
 from bot.engine import Context
 from bot.i18n import pick
+from bot.i18n.texts import CONSENT as TEXTS
+from channels import registry
 from handlers.common import say
-from handlers.texts.consent import TEXTS
 from models import LeadCampaign
 
-CHANNEL_NAMES = {"line": "LINE", "telegram": "Telegram", "email": "Email"}
+CHANNEL_NAMES = registry.labels()
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
              "November", "December")
 

@@ -1,138 +1,25 @@
-"""Satisfaction surveys: CSAT 1-5 after a resolved ticket and a while after an order.
+"""The answer to a satisfaction survey: the 1-5 buttons, or a typed score while a question is open.
 
-Why the delay is applied when sending, not when scheduling: the shop API (another module) can
-schedule a post-purchase survey knowing only the order; the send job owns the settings and the
-clock. For the same reason the send job enforces `[surveys] window_days` (one post-purchase
-survey per customer per window: the rest are marked `skipped`); a survey after a resolved ticket
-is always asked. A low score on a ticket survey reopens the ticket for a supervisor.
+Why only the answer here: scheduling and sending surveys is the domain's (`bot.crm.surveys`); a low
+score on a ticket survey reopens the ticket through `bot.crm.tickets`.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from bot.config import Settings
-from bot.crm import hooks, tickets
-from bot.crm.hooks import OrderPlaced
+from bot.crm import tickets
+from bot.crm.surveys import SCORES
 from bot.engine import Context
-from bot.events import Button, Outbound
-from handlers.common import customer_language, flow_of, is_reachable, reachable_address, render, say, send_to_customer
-from handlers.texts.care import TEXTS
-from models import Conversation, Customer, Order, Survey, Ticket
+from bot.events import Outbound
+from bot.i18n.texts import CARE as TEXTS
+from handlers.common import flow_of, say
+from models import Survey, Ticket
 
-log = logging.getLogger(__name__)
-SCORES = range(1, 6)
-SEND_BATCH = 200
-
-
-# --- scheduling ----------------------------------------------------------------------------------
-
-def _schedule(session: Session, *, kind: str, subject_id: int, customer_id: int, base_at: datetime,
-              address: tuple[str, str] | None) -> Survey | None:
-    """Insert the survey once per subject (a replayed order or a re-resolved ticket adds nothing)."""
-    existing = session.scalar(select(Survey).where(Survey.kind == kind, Survey.subject_id == subject_id))
-    if existing is not None:
-        return existing
-    survey = Survey(kind=kind, subject_id=subject_id, customer_id=customer_id, base_at=base_at,
-                    channel=address[0] if address else None, address=address[1] if address else None,
-                    status="scheduled" if address else "no_channel")
-    try:
-        with session.begin_nested():
-            session.add(survey)
-    except IntegrityError:
-        return session.scalar(select(Survey).where(Survey.kind == kind, Survey.subject_id == subject_id))
-    return survey
-
-
-def schedule_ticket_survey(session: Session, ticket: Ticket, now: datetime) -> Survey | None:
-    """Ask on the ticket's own conversation (the chat the customer complained in)."""
-    if ticket.customer_id is None:
-        return None
-    conversation = session.get(Conversation, ticket.conversation_id)
-    address = (conversation.channel, conversation.address) if conversation else reachable_address(session, ticket.customer_id)
-    return _schedule(session, kind="ticket", subject_id=ticket.id, customer_id=ticket.customer_id, base_at=now, address=address)
-
-
-def schedule_post_purchase_survey(session: Session, order_id: int, now: datetime | None = None) -> Survey | None:
-    """Ask about an order `[surveys] after_order_hours` after it was placed, on the customer's most
-    recent reachable chat. Called by the order hook (or directly by the shop API)."""
-    order = session.get(Order, order_id)
-    if order is None or order.amount <= 0:  # a refund is a negative order: nothing to rate
-        return None
-    return _schedule(session, kind="order", subject_id=order.id, customer_id=order.customer_id,
-                     base_at=order.placed_at, address=reachable_address(session, order.customer_id))
-
-
-def _after_order(event: OrderPlaced) -> None:
-    """The order hook's callback: schedule the post-purchase question in the order's transaction."""
-    schedule_post_purchase_survey(event.session, event.order.id, event.now)
-
-
-_registered = False
-
-
-def register_order_hook() -> bool:
-    """Ask `bot.crm.hooks` (the orders module's registry) to call us after each order, once per process."""
-    global _registered
-    if _registered:
-        return True
-    hooks.on_order(_after_order)
-    _registered = True
-    return True
-
-
-# --- sending (the scheduler's job) --------------------------------------------------------------
-
-def send_due_surveys(session: Session, settings: Settings, now: datetime) -> int:
-    delays = {"ticket": timedelta(minutes=settings.surveys.after_ticket_minutes),
-              "order": timedelta(hours=settings.surveys.after_order_hours)}
-    sent = 0
-    for kind, delay in delays.items():
-        due = session.scalars(select(Survey).where(Survey.status == "scheduled", Survey.kind == kind,
-                                                   Survey.base_at <= now - delay)
-                              .order_by(Survey.base_at, Survey.id).limit(SEND_BATCH)).all()
-        for survey in due:
-            if kind == "order" and asked_recently(session, settings, survey.customer_id, now):
-                session.execute(update(Survey).where(Survey.id == survey.id, Survey.status == "scheduled")
-                                .values(status="skipped"))
-                continue
-            reachable = is_reachable(session, survey.channel or "", survey.address or "")
-            claimed = session.execute(update(Survey).where(Survey.id == survey.id, Survey.status == "scheduled")
-                                      .values(status="sent" if reachable else "unreachable", sent_at=now if reachable else None))
-            if claimed.rowcount != 1 or not reachable:
-                continue
-            language = customer_language(session, survey.customer_id, settings)
-            text = render(TEXTS, f"survey_{kind}", language, settings, id=survey.subject_id)
-            buttons = tuple(Button(str(score), f"csat:{survey.id}:{score}", str(score)) for score in SCORES)
-            send_to_customer(session, survey.customer_id, survey.channel or "", survey.address or "",
-                             [Outbound(text, quick_replies=buttons)], purpose="survey")
-            sent += 1
-    return sent
-
-
-def asked_recently(session: Session, settings: Settings, customer_id: int, now: datetime) -> bool:
-    """Whether the customer was sent any survey within `[surveys] window_days` (0: never limited).
-
-    Why in the database, under the customer's row lock: ten orders reported at once schedule ten
-    surveys, and two overlapping send runs must not each decide "none sent yet". The lock makes the
-    second wait for the first's commit, and the check reads what was really sent (`sent_at`)."""
-    days = settings.surveys.window_days
-    if days <= 0:
-        return False
-    session.execute(select(Customer.id).where(Customer.id == customer_id).with_for_update())
-    recent = session.scalar(select(Survey.id).where(Survey.customer_id == customer_id, Survey.sent_at.is_not(None),
-                                                    Survey.sent_at > now - timedelta(days=days)).limit(1))
-    return recent is not None
-
-
-# --- answers -------------------------------------------------------------------------------------
 
 def on_survey_answer(ctx: Context) -> Sequence[Outbound] | None:
     """`csat:<survey>:<score>` from the buttons, or a typed 1-5 while a question is open."""

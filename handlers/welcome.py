@@ -14,8 +14,8 @@ from sqlalchemy import select
 from bot.engine import Context
 from bot.events import Button
 from bot.i18n import pick
+from bot.i18n.texts import LEADS as TEXTS
 from handlers.common import say
-from handlers.texts.leads import TEXTS
 from models import Conversation, LeadCampaign, Message
 
 WELCOMED = "welcomed"  # dialogue-state flag: the welcome (with its incentive) was shown once
@@ -42,7 +42,7 @@ def incentive_text(ctx: Context, campaign: str | None = None) -> str | None:
 def welcome_lines(ctx: Context, *, back: bool = False, campaign: str | None = None) -> list[str]:
     """The welcome, the shop's introduction and the incentive; marks the customer as welcomed."""
     shop = ctx.settings.shop
-    lines = [ctx.t("welcome_back" if back else "welcome")]
+    lines = [ctx.t("welcome_back") if back else ctx.t("welcome")]
     if shop.welcome:
         lines.append(pick(shop.welcome, ctx.language, ctx.settings.app.default_language))
     incentive = incentive_text(ctx, campaign)

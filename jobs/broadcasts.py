@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import CursorResult, exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
@@ -63,11 +64,14 @@ def plan_due(sessions: sessionmaker[Session], broadcast_id: int, settings: Setti
     report = report or RunReport()
     try:
         with sessions.begin() as session:
-            claimed = session.execute(update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status == "scheduled")
-                                      .values(status="planning")).rowcount
+            claimed = cast("CursorResult[Any]", session.execute(update(Broadcast).where(Broadcast.id == broadcast_id,
+                                                                                        Broadcast.status == "scheduled")
+                                                                .values(status="planning"))).rowcount
             if claimed != 1:
                 return None  # another process took it, or it was cancelled
-            summary = plan_broadcast(session, session.get(Broadcast, broadcast_id), settings, now)
+            broadcast = session.get(Broadcast, broadcast_id)
+            assert broadcast is not None  # the UPDATE above just claimed it
+            summary = plan_broadcast(session, broadcast, settings, now)
     except Exception as exc:  # a bad segment or text: the broadcast shows why, the job goes on
         log.exception("planning broadcast %s failed", broadcast_id)
         with sessions.begin() as session:
@@ -89,8 +93,9 @@ def start_occurrence(sessions: sessionmaker[Session], parent_id: int, settings: 
             return None
         following = next_occurrence(now, parent.recur_kind or "daily", parent.recur_weekday, parent.recur_time or "10:00",
                                     ZoneInfo(settings.app.timezone))
-        moved = session.execute(update(Broadcast).where(Broadcast.id == parent_id, Broadcast.status == "recurring",
-                                                        Broadcast.send_at == parent.send_at).values(send_at=following)).rowcount
+        moved = cast("CursorResult[Any]", session.execute(update(Broadcast).where(Broadcast.id == parent_id, Broadcast.status == "recurring",
+                                                                                  Broadcast.send_at == parent.send_at)
+                                                          .values(send_at=following))).rowcount
         if moved != 1:
             return None
         child = Broadcast(**{name: getattr(parent, name) for name in COPIED_FIELDS}, parent_id=parent_id, status="scheduled", send_at=now)

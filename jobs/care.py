@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.crm import booking, tickets
+from bot.crm import booking, outreach, surveys, tickets
+from bot.crm.customers import customer_language
+from bot.crm.text import local_label, render
 from bot.events import Outbound
-from handlers import surveys
-from handlers.common import customer_language, is_reachable, local_label, render, send_to_customer
+from bot.i18n.texts import BOOKING as TEXTS
 from handlers.my_bookings import reminder_buttons
-from handlers.texts.booking import TEXTS
 from jobs.runs import claim_notice
 from models import Appointment, Service
 
@@ -59,16 +59,16 @@ def send_reminders(session: Session, settings: Settings, now: datetime) -> int:
     for appointment in due:
         fresh = [claim_notice(session, f"reminder:{appointment.id}:{appointment.starts_at:%Y%m%dT%H%M}:{key}")
                  for key in reminder_keys(appointment.booked_at, appointment.starts_at, offsets, now)]
-        if not any(fresh) or not is_reachable(session, appointment.channel, appointment.address):
+        if not any(fresh) or not outreach.is_reachable(session, appointment.channel, appointment.address):
             continue
         service = session.get(Service, appointment.service_id)
         language = customer_language(session, appointment.customer_id, settings)
         name = (service.name.get(language) or service.name.get(settings.app.default_language) or service.code) if service else ""
         text = render(TEXTS, "reminder", language, settings, service=name,
                       when=local_label(appointment.starts_at, language, settings))
-        send_to_customer(session, appointment.customer_id, appointment.channel, appointment.address,
-                         [Outbound(text, buttons=reminder_buttons(language, settings, appointment.id))], purpose="reminder")
-        sent += 1
+        message = Outbound(text, buttons=reminder_buttons(language, settings, appointment.id))
+        sent += outreach.send_to_customer(session, appointment.customer_id, [message], purpose="reminder", marketing=False,
+                                          to=(appointment.channel, appointment.address))
     return sent
 
 

@@ -46,6 +46,7 @@ def _raise(session: Session, settings: Settings, risk: ChurnRisk, now: datetime)
     if session.scalar(select(StaffTask.id).where(StaffTask.dedupe_key == key)) is not None:
         return 0
     customer = session.get(Customer, risk.customer_id)
+    assert customer is not None  # the risk was computed from this customer's orders
     messaged = outreach.send_to_customer(session, customer.id, [Outbound(say("churn_care", customer.language,
                                                                              shop=settings.shop.name))],
                                          purpose="marketing", marketing=True)

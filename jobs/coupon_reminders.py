@@ -8,6 +8,7 @@ marked, so the job does not look at them again every run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -51,8 +52,9 @@ def run(sessions: sessionmaker[Session], settings: Settings, now: datetime | Non
             return reminded
 
 
-def _remind(session: Session, settings: Settings, customer_id: int, coupons: list[Coupon]) -> int:
+def _remind(session: Session, settings: Settings, customer_id: int, coupons: Sequence[Coupon]) -> int:
     customer = session.get(Customer, customer_id)
+    assert customer is not None  # the coupons just read are this customer's
     language, default = customer.language, settings.app.default_language
     lines = [say("coupon_expiry_reminder", language)]
     for coupon in coupons:

@@ -206,10 +206,3 @@ def _finish(sessions: sessionmaker[Session], row_id: int, owner: str, *, events:
         if finished:
             pipeline.accept(session, events)
         return finished
-
-
-def pending_count(session: Session, ids: Sequence[int] | None = None) -> int:
-    query = select(OutboxMessage.id).where(OutboxMessage.status == "pending")
-    if ids is not None:
-        query = query.where(OutboxMessage.id.in_(ids))
-    return len(session.scalars(query).all())

@@ -117,7 +117,9 @@ class DatabaseLimiter:
 
 def _database_now(session: Session) -> float:
     if is_postgresql(session):
-        return float(session.scalar(select(func.extract("epoch", func.clock_timestamp()))))
+        epoch = session.scalar(select(func.extract("epoch", func.clock_timestamp())))
+        assert epoch is not None  # a SELECT of an expression has its row
+        return float(epoch)
     return time.time()  # SQLite runs in this process: its clock is ours
 
 

@@ -70,7 +70,7 @@ def daily_due(now: datetime, at: tuple[int, int], zone: ZoneInfo) -> datetime:
 
 
 def resolve(target: JobFn | str) -> JobFn | None:
-    """The job's function, or None while its module (another issue's work) is not installed."""
+    """The job's function, or None while the module a "module:function" target names is not installed."""
     if callable(target):
         return target
     module_name, _, attribute = target.partition(":")

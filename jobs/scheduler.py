@@ -58,7 +58,7 @@ INTERVAL_JOBS = (
 MINUTELY_JOBS = (
     JobSpec("broadcasts", broadcasts.scheduled_run, every_seconds=60, own_transactions=True),
 )
-# Daily, at local time. The commerce jobs (issue 5's coupons and analytics half) manage their own
+# Daily, at local time. The commerce jobs (coupons, points, tiers, churn) manage their own
 # transactions; the job_runs row still makes each run happen once per due time.
 DAILY_JOBS = (
     JobSpec("purge_old_inbox", _purge, at=(3, 30)),

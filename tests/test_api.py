@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from bot.api.blueprint import SPEC_PATH
 from bot.app import create_app
-from bot.cli import build_parser, cmd_apikey
+from bot.cli.accounts import apikey_add, apikey_list, apikey_revoke
 from bot.crm import hooks
 from bot.crm.coupons import issue_coupon
 from models import ApiKey, Customer, Order, PointsEntry
@@ -248,11 +248,10 @@ def test_cli_adds_a_key_that_works_once_printed(server, runtime, db, capsys):
     assert key.startswith("crm_") and key not in db.scalar(select(ApiKey.key_hash).where(ApiKey.name == "till-9"))
     assert Api(server, key).get(f"/customers/{add_customer(runtime)}").status_code == 200
     # The other actions, in this process (same code path after argument parsing).
-    parser = build_parser()
-    assert cmd_apikey(runtime.settings, parser.parse_args(["apikey", "add", "till-9", "--role", "eshop"])) == 2
+    assert apikey_add(runtime.settings, "till-9", "eshop") == 2
     assert "exists" in capsys.readouterr().err
-    assert cmd_apikey(runtime.settings, parser.parse_args(["apikey", "revoke", "till-9"])) == 0
-    assert cmd_apikey(runtime.settings, parser.parse_args(["apikey", "list"])) == 0
+    assert apikey_revoke(runtime.settings, "till-9") == 0
+    assert apikey_list(runtime.settings) == 0
     listing = capsys.readouterr().out
     assert "till-9\tpos" in listing and "revoked" in listing and key not in listing
     assert Api(server, key).get("/customers/1").status_code == 401

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.crm.coupons import CODE_ALPHABET, CODE_LENGTH, CouponError, issue_coupon, redeem
-from bot.i18n import translate
+from bot.i18n import text as translate
 from jobs import coupon_reminders
 from models import Coupon, CouponRedemption, OutboxMessage, utcnow
 from tests.chat import quick_reply_data

@@ -9,8 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot.crm import tickets
-from handlers import surveys
+from bot.crm import surveys, tickets
 from models import Conversation, Customer, Order, Survey, Ticket
 from tests.care_helpers import STAFF_OVERRIDES, SUPERVISOR_CHAT, button_data, press, say, to_address, to_customer
 from tests.conftest import CLOCK_START, make_settings

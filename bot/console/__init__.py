@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from bot.config import Settings
 from bot.console import labels, security
-from bot.console.i18n import CONSOLE_LANGUAGES, gettext
+from bot.console.i18n import CONSOLE_LANGUAGES, chosen_language, gettext, install
+from channels import registry
 
 CONSOLE_PREFIX = "/console"
 
@@ -74,6 +75,7 @@ def register_console(app: Flask, settings: Settings) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.console.session_max_hours),
     )
     app.jinja_env.autoescape = True  # every template, whatever its extension
+    install(app)  # Flask-Babel: each request's locale from the language switch
     names = set()
     for blueprint in blueprints():
         app.register_blueprint(blueprint, url_prefix=CONSOLE_PREFIX)
@@ -109,7 +111,7 @@ def register_console(app: Flask, settings: Settings) -> None:
 SCRIPT_WORDS = ("pending", "sent", "failed", "paused", "cancelled", "withheld", "scheduled", "recurring", "sending", "planning", "done",
                 "urgent", "high", "normal", "low", "bot", "(taken back by the customer)", "stranger", "visitor", "lead",
                 "customer", "first_time_buyer", "repeat", "advocate", "image", "sticker", "follow", "unfollow", "postback", "location", "attachment",
-                "line", "telegram", "email")
+                *registry.names())
 
 
 def status_labels() -> dict[str, str]:
@@ -117,8 +119,7 @@ def status_labels() -> dict[str, str]:
 
 
 def current_language() -> str:
-    lang = session.get("lang")
-    return lang if lang in CONSOLE_LANGUAGES else "zh-TW"
+    return chosen_language()
 
 
 # What an error means, for a reader of the console's language when the error's own words are a

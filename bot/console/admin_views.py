@@ -14,10 +14,10 @@ from bot.console.passwords import generate_password
 from bot.console.users import UserError, create_user, deactivate, set_password
 from bot.console.views import form_text, reading, runtime, writing
 from bot.crm.faq_store import parse_keywords, seed_faq
+from channels import registry
 from models import ROLES, CannedReply, ConsoleUser, FaqAnswer
 
 admin = Blueprint("admin", __name__)
-KNOWN_CHANNELS = ("line", "telegram", "email")
 
 
 # --- users -------------------------------------------------------------------------------------
@@ -167,7 +167,8 @@ def save_faq(answer_id: int | None = None) -> Any:
 def channels() -> Any:
     rt = runtime()
     public = rt.settings.web.public_url.rstrip("/")
-    rows = [{"name": name, "configured": name in rt.channels,
-             "webhook": f"{public}/webhooks/{name}" if public else None} for name in KNOWN_CHANNELS]
-    return render_template("console/admin_channels.html", channels=rows, public_url=public,
-                           sandbox=rt.settings.line.api_base.startswith("http://127.0.0.1"))
+    records = registry.records()
+    rows = [{"name": r.name, "configured": r.name in rt.channels,
+             "webhook": f"{public}/webhooks/{r.name}" if public and r.console.webhook else None} for r in records]
+    sandbox = any(r.console.in_sandbox(rt.settings) for r in records if r.console.in_sandbox)
+    return render_template("console/admin_channels.html", channels=rows, public_url=public, sandbox=sandbox)

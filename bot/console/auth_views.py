@@ -35,6 +35,7 @@ def login() -> Any:
     email, password = form_text("email", 320), request.form.get("password") or ""
     result = authenticate(runtime().sessions, email, password, client_ip(), runtime().settings.console)
     if result.ok:
+        assert result.user is not None  # a successful login names its user
         with writing() as db:
             security.start_session(db, result.user)
         return redirect(_safe_next(request.form.get("next")) or url_for("auth.index"))
@@ -62,6 +63,7 @@ def account() -> Any:
         current, new, again = (request.form.get(k) or "" for k in ("current", "new", "again"))
         with writing() as db:
             user = db.get(ConsoleUser, g.user.id)
+            assert user is not None  # the signed-in user, loaded for this request
             if not verify_password(current, user.password_hash):
                 errors["current"] = _("Wrong password.")
             elif new != again:

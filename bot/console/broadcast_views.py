@@ -64,7 +64,7 @@ def create() -> Any:
             broadcast = Broadcast(**values, created_by_id=g.user.id)
             db.add(broadcast)
             db.flush()
-            broadcast_id, send_now = broadcast.id, broadcast.status == "scheduled" and broadcast.send_at <= now
+            broadcast_id, send_now = broadcast.id, broadcast.status == "scheduled" and broadcast.send_at is not None and broadcast.send_at <= now
     if errors:
         return _form(request.form, {k: _(v) for k, v in errors.items()}, 400)
     if send_now:  # "now" means now, whether or not a scheduler runs in this installation

@@ -22,7 +22,7 @@ from models import Coupon, CouponTemplate, Customer, PointsEntry, utcnow
 from models.loyalty import POINT_KINDS
 
 LEDGER_LINES = 8
-# the words of a coupon's status and a ledger entry's kind, as the console shows them (translated in catalog_commerce.py)
+# the words of a coupon's status and a ledger entry's kind, as the console shows them (translated in locales/zh_TW/LC_MESSAGES/console.po)
 COUPON_STATUS = {"active": "usable", "used": "used", "expired": "expired", "void": "void"}
 POINT_KIND_WORDS = POINT_KINDS
 COUPON_LINES = 10
@@ -101,10 +101,12 @@ def recovery_coupon_templates() -> list[RecoveryCoupon]:
         return [RecoveryCoupon(t.code, f"{t.name.get(default) or t.code} ({t.code})") for t in templates]
 
 
-def issue_recovery_coupon(session: Session, customer_id: int, template_code: str) -> Coupon:
+def issue_recovery_coupon(session: Session, customer_id: int | None, template_code: str) -> Coupon:
     """Issue the chosen recovery coupon to the ticket's customer and tell them its code in their
     language. A forged or retired template code raises LookupError, so nothing pretends a coupon was given."""
     settings = runtime().settings
+    if customer_id is None:  # a ticket without a customer: as issue_coupon's "unknown_customer"
+        raise LookupError(f"cannot issue recovery coupon {template_code!r}: no customer {customer_id}")
     try:
         coupon = coupons.issue_coupon(session, customer_id, template_code, source=f"recovery:{uuid.uuid4().hex}")
     except coupons.CouponError as exc:

@@ -8,7 +8,7 @@ owns it and config.toml's `[[coupon_templates]]` entry with the same code is ign
 in the log). Templates are never deleted, because issued coupons point at them; retiring one only
 stops new coupons, and coupons already issued keep the kind and value they copied at issue.
 
-The rules are config.toml's (`bot.config.crm._build_template`), so a template cannot be saved here
+The rules are config.toml's (`bot.config.crm.CouponTemplateEntry`), so a template cannot be saved here
 that config would refuse to load.
 """
 

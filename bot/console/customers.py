@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ScalarResult, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.crm.coupons import normalize_code
@@ -144,8 +144,9 @@ def _name_pressed_buttons(session: Session, entries: list[TimelineEntry], payloa
 
 
 def _offer_before(session: Session, conversation_id: int, message_id: int) -> dict[str, str]:
-    payloads = session.scalars(select(Message.payload).where(Message.conversation_id == conversation_id, Message.direction == "out",
-                                                             Message.id < message_id).order_by(Message.id.desc()).limit(20))
+    payloads: ScalarResult[dict[str, Any]] = session.scalars(
+        select(Message.payload).where(Message.conversation_id == conversation_id, Message.direction == "out",
+                                      Message.id < message_id).order_by(Message.id.desc()).limit(20))
     for payload in payloads:
         offered = _offered(payload or {})
         if offered:
@@ -172,7 +173,7 @@ def _with_broadcasts(session: Session, customer_id: int, entries: list[TimelineE
         if more and entries and at < entries[0].created_at:
             continue  # belongs to an older page
         # what went out (personal fields and coupon code filled in), else the broadcast's text in their language
-        sent = [m.get("text") for m in r.messages or () if isinstance(m, dict) and m.get("text")]
+        sent = [m["text"] for m in r.messages or () if isinstance(m, dict) and m.get("text")]
         text = "\n".join(sent) if sent else (r.translations or {}).get(language) or r.text
         found.append(TimelineEntry(-r.outbox_id, 0, r.channel or "", "out", "broadcast", text, at, False, r.outbox_id, r.status,
                                    r.last_error, None, broadcast=r.name))
@@ -213,11 +214,8 @@ def profile(session: Session, customer_id: int) -> Profile | None:
     orders = list(session.scalars(select(Order).where(Order.customer_id == customer_id).order_by(Order.placed_at.desc()).limit(10)))
     count, total = session.execute(select(func.count(), func.coalesce(func.sum(Order.amount), 0))
                                    .where(Order.customer_id == customer_id)).one()
-    notes = list(session.execute(select(InternalNote, ConsoleUser.email).outerjoin(ConsoleUser, ConsoleUser.id == InternalNote.author_id)
-                                 .where(InternalNote.customer_id == customer_id).order_by(InternalNote.id.desc()).limit(50)).all())
+    notes: list[tuple[InternalNote, str | None]] = list(session.execute(
+        select(InternalNote, ConsoleUser.email).outerjoin(ConsoleUser, ConsoleUser.id == InternalNote.author_id)
+        .where(InternalNote.customer_id == customer_id).order_by(InternalNote.id.desc()).limit(50)).all())
     return Profile(customer, identities, consents, conversations, orders, int(count), total, notes)
-
-
-def customer_code(customer_id: int) -> str:
-    return f"#{customer_id}"
 

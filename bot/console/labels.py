@@ -13,8 +13,9 @@ from typing import Any
 
 from bot.console.i18n import gettext as _
 from bot.i18n import pick
+from channels import registry
 
-CHANNELS = ("line", "telegram", "email")
+CHANNELS = registry.names()
 # the second half of a consent source (`line:follow`), as handlers/consent.py and the channels write it
 CONSENT_HOW = {"follow": "followed", "unfollow": "blocked", "command": "a command in the chat", "lead_capture": "sign-up",
                "list-unsubscribe": "unsubscribe link", "opt_out": "opted out", "spam": "marked as spam",

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.console.i18n import gettext as _
+from bot.console.purchases import PurchaseError, parse_refund_of
 from bot.crm.orders import refundable
-from bot.crm.purchases import PurchaseError, parse_refund_of
 from models import Order
 
 RECENT_PURCHASES = 30  # the newest purchases offered; older ones are refunded through the shop API

@@ -15,10 +15,11 @@ from bot.console import security
 from bot.console.queue_source import PRIORITIES, open_ticket_count, open_tickets, serialise
 from bot.console.ticket_work import assignable
 from bot.console.views import reading, runtime
+from channels import registry
 from models import DataRequest, utcnow
 
 queue = Blueprint("queue", __name__)
-CHANNELS = ("line", "telegram", "email")
+CHANNELS = registry.names()
 
 
 def _filters() -> dict[str, Any]:

@@ -127,12 +127,14 @@ def load_user() -> None:
                or now - int(session.get("login_at", 0)) > settings.session_max_hours * 3600)
     user = None
     if not expired:
+        assert sid is not None  # not expired implies a session id
         with runtime.sessions() as db:
             user = server_sessions.session_user(db, sid)
     if user is None or user.id != uid:
         _forget()
         g.session_expired = True
         return
+    assert sid is not None  # a user was found, so the session was not expired
     if now - int(session.get("seen_at", 0)) > 60:  # rewrite the cookie (and the row) at most once a minute
         session["seen_at"] = now
         with runtime.sessions.begin() as db:

@@ -20,7 +20,7 @@ segments = Blueprint("segments", __name__)
 
 def criteria_form(criteria: dict[str, Any]) -> MultiDict:
     """Saved criteria back into form values, to show a segment in the builder."""
-    values = MultiDict()
+    values: MultiDict[str, str] = MultiDict()
     for key, value in criteria.items():
         if key in LIST_FIELDS:
             values[key] = ", ".join(value)
@@ -90,6 +90,7 @@ def save(segment_id: int | None = None) -> Any:
     try:
         with writing() as db:
             row = db.get(Segment, segment_id) if segment_id else Segment(created_by_id=g.user.id)
+            assert row is not None  # a missing segment was answered with 404 above
             row.name, row.criteria = name, criteria
             db.add(row)
             db.flush()

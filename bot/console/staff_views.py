@@ -15,10 +15,10 @@ from bot.console import commerce_panels, current_language, purchase_form, securi
 from bot.console.care_panels import care_panels, conversation_ticket
 from bot.console.customers import delivery_statuses, profile, search_customers, timeline
 from bot.console.i18n import gettext as _
+from bot.console.purchases import PurchaseError, record_purchase_outcome
 from bot.console.replies import ReplyError, add_note, send_staff_reply, set_handler
 from bot.console.views import form_text, reading, runtime, writing
 from bot.crm import tiers
-from bot.crm.purchases import PurchaseError, record_purchase_outcome
 from models import CannedReply, Conversation, utcnow
 
 staff = Blueprint("staff", __name__)

@@ -74,7 +74,9 @@ def resolve(ticket_id: int) -> Any:
     except ticket_work.TicketError as exc:
         with reading() as db:
             ticket = db.get(Ticket, ticket_id)
+            assert ticket is not None  # ticket_work.resolve found it before it refused
             conversation = db.get(Conversation, ticket.conversation_id)
+            assert conversation is not None  # a ticket's conversation is never deleted while it exists
         if exc.status == 409:
             abort(409, _(exc.text, **exc.fields))
         return customer_page(conversation.customer_id, conversation, {"reason": _(exc.text, **exc.fields)}, 400)

@@ -9,8 +9,9 @@ cannot both win, and the resolution reason kept as an internal note.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -54,9 +55,9 @@ def _open_ticket(session: Session, ticket_id: int) -> Ticket:
 def claim(session: Session, ticket_id: int, email: str) -> Ticket:
     """Take an unassigned ticket. One conditional UPDATE: of two people claiming at once, one wins
     and the other is told who has it."""
-    taken = session.execute(update(Ticket).where(Ticket.id == ticket_id, Ticket.status.in_(OPEN_STATUSES),
-                                                 or_(Ticket.assignee.is_(None), Ticket.assignee == email))
-                            .values(assignee=email).execution_options(synchronize_session=False)).rowcount
+    taken = cast("CursorResult[Any]", session.execute(update(Ticket).where(Ticket.id == ticket_id, Ticket.status.in_(OPEN_STATUSES),
+                                                                           or_(Ticket.assignee.is_(None), Ticket.assignee == email))
+                                                      .values(assignee=email).execution_options(synchronize_session=False))).rowcount
     ticket = _open_ticket(session, ticket_id)
     session.refresh(ticket)
     if taken != 1:

@@ -30,7 +30,6 @@ from models import Customer, Order, utcnow
 from models.base import UTCDateTime
 
 STAGES = ("stranger", "lead", "first_time_buyer", "repeat", "advocate")
-BUYER_STAGES = STAGES[2:]
 
 
 @dataclass(frozen=True)

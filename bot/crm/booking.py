@@ -1,4 +1,4 @@
-"""Services, free slots and seats: the booking rules the dialogue, the reminders and (later) the
+"""Services, free slots and seats: the booking rules the dialogue, the reminders and the
 console share.
 
 Slots are fixed blocks of the service's duration from each opening time (a 30-minute service
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.crm.hours import HoursError, open_intervals, parse_hours
-from handlers.common import zone
+from bot.crm.text import zone
 from models import Appointment, Service, Slot
 from models.db import conflict_insert
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.config.care import ComplaintSettings
-from handlers.common import normalise
+from bot.crm.text import normalise
 from models import ConsoleSetting, utcnow
 from models.db import conflict_insert
 

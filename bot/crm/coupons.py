@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -124,6 +125,7 @@ def issue_coupon(session: Session, customer_id: int, template_code: str, *, sour
     if template.per_customer_limit:
         held = session.scalar(select(func.count()).select_from(Coupon).where(
             Coupon.customer_id == customer_id, Coupon.template_id == template.id))
+        assert held is not None  # COUNT always has its row
         if held >= template.per_customer_limit:
             raise CouponError("limit_reached", f"customer already holds {held} of {template_code}")
     for _ in range(5):  # a code collision is astronomically rare; retry with a fresh code
@@ -180,10 +182,10 @@ def redeem(session: Session, code: str, *, request_key: str, redeemed_by: str, o
         return Redemption(coupon, prior, replay=True)
     try:
         with session.begin_nested():
-            taken = session.execute(
+            taken = cast("CursorResult[Any]", session.execute(
                 update(Coupon).where(Coupon.id == coupon.id, Coupon.uses < Coupon.max_uses,
                                      Coupon.expires_at > now, Coupon.voided_at.is_(None))
-                .values(uses=Coupon.uses + 1).execution_options(synchronize_session=False))
+                .values(uses=Coupon.uses + 1).execution_options(synchronize_session=False)))
             if taken.rowcount != 1:
                 raise _NotTaken
             redemption = CouponRedemption(coupon_id=coupon.id, request_key=request_key, order_ref=order_ref,
@@ -226,7 +228,7 @@ def customer_coupons(session: Session, customer_id: int, now: datetime, limit: i
     active = list(session.scalars(select(Coupon).where(*usable).order_by(Coupon.expires_at, Coupon.id).limit(limit)))
     active_ids = [c.id for c in active]
     others = list(session.scalars(
-        select(Coupon).where(Coupon.customer_id == customer_id, Coupon.id.not_in(active_ids) if active_ids else True)
+        select(Coupon).where(Coupon.customer_id == customer_id, Coupon.id.not_in(active_ids) if active_ids else true())
         .order_by(Coupon.issued_at.desc(), Coupon.id.desc()).limit(max(limit - len(active), 0))))
     total = session.scalar(select(func.count()).select_from(Coupon).where(Coupon.customer_id == customer_id)) or 0
     shown = active + others

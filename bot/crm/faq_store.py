@@ -8,6 +8,8 @@ answers in the console, the table is the truth and config's list is only the see
 from __future__ import annotations
 
 import types
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,7 +19,7 @@ from models import FaqAnswer
 
 
 def faq_entries(session: Session, settings: Settings) -> tuple[FaqEntry, ...]:
-    rows = session.execute(select(FaqAnswer.keywords, FaqAnswer.answer, FaqAnswer.active)
+    rows: Sequence[tuple[list[Any], dict[str, Any], bool]] = session.execute(select(FaqAnswer.keywords, FaqAnswer.answer, FaqAnswer.active)
                            .order_by(FaqAnswer.position, FaqAnswer.id)).all()
     if not rows:
         return settings.faq

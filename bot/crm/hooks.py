@@ -1,6 +1,6 @@
 """Hooks other features attach to the commerce events, without the commerce code knowing them.
 
-Why a registry: the post-purchase survey (and later e.g. a cross-sell recommendation) must run in
+Why a registry: the post-purchase survey (or any other reaction to a purchase) must run in
 the same transaction as the order it follows, but orders should not import surveys. A feature
 registers once at import time (`hooks.on_order(schedule_survey)`); `record_order` fires every
 registered callback; with none registered, an order simply enqueues nothing more.

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import CursorResult, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -149,7 +150,7 @@ def expire_points(session: Session, now: datetime) -> int:
     """Write the expiry entries due by `now`. A second run finds nothing left to expire; two runs
     racing on one day collide on the per-day key and the second writes nothing."""
     statement = text(EXPIRE_SQL).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("day"))
-    result = session.execute(statement, {"now": now, "day": now.strftime("%Y-%m-%d")})
+    result = cast("CursorResult[Any]", session.execute(statement, {"now": now, "day": now.strftime("%Y-%m-%d")}))
     return result.rowcount or 0
 
 

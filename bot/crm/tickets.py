@@ -2,7 +2,7 @@
 staff queue in the order people should work it.
 
 Why here and not in the console: the bot opens tickets, the scheduler escalates them and the
-console (another issue) works them; all three must apply the same clock rules, so the rules live
+console works them; all three must apply the same clock rules, so the rules live
 in one place that needs nothing but a session, the settings and the time.
 """
 
@@ -15,10 +15,11 @@ from sqlalchemy import ColumnElement, case, literal, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.crm.alerts import alert
 from bot.crm.hours import add_business_minutes
-from handlers.common import local_label, render, safe_excerpt, zone
-from handlers.staff import alert
-from handlers.texts.care import TEXTS
+from bot.crm.surveys import schedule_ticket_survey
+from bot.crm.text import local_label, render, safe_excerpt, zone
+from bot.i18n.texts import CARE as TEXTS
 from models import OPEN_STATUSES, Conversation, Customer, Ticket
 
 PRIORITIES = (1, 2, 3)
@@ -103,8 +104,6 @@ def record_staff_reply(session: Session, ticket_id: int, staff: str, now: dateti
 
 def resolve(session: Session, settings: Settings, ticket_id: int, staff: str, now: datetime) -> Ticket:
     """Close the ticket, give the conversation back to the bot, and schedule the CSAT question."""
-    from handlers.surveys import schedule_ticket_survey  # surveys import tickets: break the cycle here
-
     ticket = session.get(Ticket, ticket_id)
     if ticket is None:
         raise LookupError(f"ticket {ticket_id} does not exist")

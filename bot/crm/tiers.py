@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import case, distinct, exists, func, select, update
+from sqlalchemy import Row, case, distinct, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot.config import Settings
@@ -54,9 +55,9 @@ def window_start(settings: Settings, now: datetime) -> datetime:
 
 
 def window_stats(session: Session, customer_id: int, since: datetime) -> WindowStats:
-    purchases, spend = session.execute(
+    purchases, spend = cast("Row[int, Any]", session.execute(
         select(func.coalesce(func.sum(case((Order.amount > 0, 1), else_=0)), 0), func.coalesce(func.sum(Order.amount), 0))
-        .where(Order.customer_id == customer_id, Order.placed_at >= since)).one()
+        .where(Order.customer_id == customer_id, Order.placed_at >= since)).one())
     referred = aliased(Customer)
     bought = exists(select(Order.id).where(Order.customer_id == referred.id, Order.amount > 0, Order.placed_at >= since))
     referrals = session.scalar(select(func.count(distinct(referred.id))).where(referred.referred_by_id == customer_id, bought))
@@ -135,6 +136,7 @@ def notify_change(session: Session, settings: Settings, change: TierChange, now:
         change.notice = "none"
         return None
     customer = session.get(Customer, change.customer_id)
+    assert customer is not None  # a tier change belongs to a customer
     tier = settings.tiers[change.new_tier - 1]
     language, default = customer.language, settings.app.default_language
     lines = [say("tier_up", language, tier=pick(tier.name, language, default))]

@@ -1,4 +1,5 @@
-"""Reply texts in the three languages, and a cheap guess of which one a customer writes in.
+"""Reply texts in the three languages (looked up by `text`, from the gettext catalogs under
+`locales/`), and a cheap guess of which one a customer writes in.
 
 Why a guess from characters: LINE tells us no language on a text message, and a customer who
 writes "book" or "预约" expects an answer in English or Simplified Chinese. Characters that exist
@@ -11,6 +12,9 @@ import re
 from collections.abc import Mapping
 
 from bot.config import LANGUAGES
+from bot.i18n.texts import Section, text, text_of
+
+__all__ = ["Catalog", "Section", "text", "text_of", "pick", "detect_language", "language_after", "next_language"]
 
 # Common characters that exist only in the simplified or only in the traditional script.
 SIMPLIFIED_ONLY = set(
@@ -24,78 +28,14 @@ TRADITIONAL_ONLY = set(
 CJK = re.compile(r"[\u3400-\u9fff]")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
-CATALOG: dict[str, dict[str, str]] = {
-    "welcome": {
-        "zh-TW": "歡迎加入{shop}！",
-        "en": "Welcome to {shop}!",
-        "zh-CN": "欢迎加入{shop}！",
-    },
-    "welcome_back": {
-        "zh-TW": "歡迎回來{shop}！",
-        "en": "Welcome back to {shop}!",
-        "zh-CN": "欢迎回来{shop}！",
-    },
-    "group_hello": {
-        "zh-TW": "大家好，我是{shop}的小幫手。",
-        "en": "Hello everyone, I am {shop}'s assistant.",
-        "zh-CN": "大家好，我是{shop}的小帮手。",
-    },
-    "fallback": {
-        "zh-TW": "抱歉，我不太懂您的意思。您可以選擇下面的項目：",
-        "en": "Sorry, I did not understand that. Here is what I can help with:",
-        "zh-CN": "抱歉，我不太懂您的意思。您可以选择下面的项目：",
-    },
-    "fallback_again": {
-        "zh-TW": "看來我沒幫上忙。請點選下方項目，或直接輸入關鍵字，例如「營業時間」。",
-        "en": "It seems I am not helping. Tap one of the options below, or type a keyword such as \"hours\".",
-        "zh-CN": "看来我没帮上忙。请点选下方项目，或直接输入关键字，例如“营业时间”。",
-    },
-    "attachment_received": {
-        "zh-TW": "已收到您的檔案，謝謝！",
-        "en": "Thanks, we received your file.",
-        "zh-CN": "已收到您的文件，谢谢！",
-    },
-    "language_set": {
-        "zh-TW": "好的，之後會用繁體中文回覆您。",
-        "en": "OK, I will answer in English from now on.",
-        "zh-CN": "好的，之后会用简体中文回复您。",
-    },
-    "menu_language": {"zh-TW": "English", "en": "中文", "zh-CN": "繁體中文"},
-    "opted_out": {
-        "zh-TW": "已為您取消行銷訊息，之後不會再收到優惠通知。您仍可隨時傳訊息給我們。",
-        "en": "You will no longer receive marketing messages. You can still write to us any time.",
-        "zh-CN": "已为您取消营销消息，之后不会再收到优惠通知。您仍可随时发消息给我们。",
-    },
-    "help": {
-        "zh-TW": "我可以回答營業時間、地址等問題，也可以切換語言。請點選下方項目，或直接輸入您的問題。",
-        "en": "I can answer questions such as our opening hours and address, and switch languages. Tap an option or type your question.",
-        "zh-CN": "我可以回答营业时间、地址等问题，也可以切换语言。请点选下方项目，或直接输入您的问题。",
-    },
-    "processing_failed": {
-        "zh-TW": "抱歉，系統暫時無法處理您的訊息，我們會盡快處理。",
-        "en": "Sorry, we could not process your message just now. We will look into it.",
-        "zh-CN": "抱歉，系统暂时无法处理您的消息，我们会尽快处理。",
-    },
-}
-
-
-Catalog = Mapping[str, Mapping[str, str]]
-
-
-def text_of(catalog: Catalog, key: str, language: str, default_language: str = "zh-TW", **fields: object) -> str:
-    """The one lookup every reply text goes through, whichever catalog holds it (this module's,
-    `bot/i18n/commerce.py`, `handlers/texts/*.py`): the text in the customer's language, else in the
-    shop's default language, with the fields filled in. Customer-supplied field values are inserted
-    as they are, never parsed again."""
-    return pick(catalog[key], language, default_language).format(**fields)
-
-
-def translate(key: str, language: str, **fields: object) -> str:
-    return text_of(CATALOG, key, language, **fields)
+# The lookup of reply texts (gettext catalogs under locales/) lives in bot/i18n/texts.py.
+Catalog = Section  # what handlers and the domain pass to `text_of`: one feature's keys
 
 
 def pick(texts: Mapping[str, str], language: str, default_language: str = "zh-TW") -> str:
-    """The text for a language from a language map, falling back to the shop's default."""
+    """The text for a language from a language map the shop wrote itself (config.toml, the
+    console: a service's name, an FAQ answer), falling back to the shop's default. The bot's own
+    texts are in the catalogs, through `text`."""
     return texts.get(language) or texts.get(default_language) or next(iter(texts.values()), "")
 
 

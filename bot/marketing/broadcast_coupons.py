@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -102,5 +102,5 @@ def void_unsent(session: Session, broadcast_id: int, now: datetime) -> int:
 
 def void_unused(session: Session, coupon_ids: Any, now: datetime) -> int:
     """Void those of `coupon_ids` (a SELECT of ids) not used and not void yet."""
-    return session.execute(update(Coupon).where(Coupon.id.in_(coupon_ids), Coupon.uses == 0, Coupon.voided_at.is_(None))
-                           .values(voided_at=now)).rowcount or 0
+    return cast("CursorResult[Any]", session.execute(update(Coupon).where(Coupon.id.in_(coupon_ids), Coupon.uses == 0, Coupon.voided_at.is_(None))
+                                                     .values(voided_at=now))).rowcount or 0

@@ -32,7 +32,9 @@ def bulk_insert(session: Session, model: Any, rows: Sequence[dict[str, Any]]) ->
     table = model.__table__
     names = list(rows[0])
     convert = [_converter(table.columns[name].type) for name in names]
-    cursor = session.connection().connection.driver_connection.cursor()
+    driver_connection = session.connection().connection.driver_connection
+    assert driver_connection is not None  # a checked-out connection always has its driver's
+    cursor = driver_connection.cursor()
     quoted = ", ".join(f'"{name}"' for name in names)
     with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
         for row in rows:

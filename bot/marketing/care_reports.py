@@ -18,8 +18,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.config import Settings
 from bot.crm.analytics import complaint_recovery_rate
@@ -55,11 +55,11 @@ def sla_compliance(session: Session, zone: ZoneInfo, now: datetime | None = None
     now = now or utcnow()
     month = month_index(session, zone, Ticket.opened_at).label("mi")
 
-    def met(stopped: object, due: object) -> object:
-        return and_(stopped.is_not(None), stopped <= due)  # type: ignore[attr-defined]
+    def met(stopped: InstrumentedAttribute[datetime | None], due: InstrumentedAttribute[datetime]) -> ColumnElement[bool]:
+        return and_(stopped.is_not(None), stopped <= due)
 
-    def missed(stopped: object, due: object) -> object:
-        return or_(and_(stopped.is_not(None), stopped > due), and_(stopped.is_(None), due <= now))  # type: ignore[attr-defined]
+    def missed(stopped: InstrumentedAttribute[datetime | None], due: InstrumentedAttribute[datetime]) -> ColumnElement[bool]:
+        return or_(and_(stopped.is_not(None), stopped > due), and_(stopped.is_(None), due <= now))
 
     first, resolution = (Ticket.first_response_at, Ticket.first_response_due), (Ticket.resolved_at, Ticket.resolution_due)
     rows = session.execute(
@@ -92,6 +92,7 @@ def complaint_recovery(session: Session, settings: Settings, now: datetime | Non
     # per (month, customer): recovered if any complaint resolved that month was followed by a purchase in time
     outcome: dict[tuple[int, int], str] = {}
     for customer_id, resolved_at, bought_at in rows:
+        assert customer_id is not None and resolved_at is not None  # the WHERE excludes both NULLs
         local = resolved_at.astimezone(zone)
         key = (local.year * 12 + local.month - 1, customer_id)
         if bought_at is not None and bought_at - resolved_at <= window:

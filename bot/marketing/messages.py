@@ -23,10 +23,15 @@ from models import Broadcast, CouponTemplate, utcnow
 
 
 class Recipient(Protocol):
-    customer_id: int
-    name: str | None
-    tier: int | None
-    language: str
+    # Read-only (properties), so that frozen dataclasses such as planning.Target satisfy it.
+    @property
+    def customer_id(self) -> int: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def tier(self) -> int | None: ...
+    @property
+    def language(self) -> str: ...
 
 
 def text_for(broadcast: Broadcast, language: str) -> str:

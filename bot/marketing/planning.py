@@ -16,10 +16,11 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import CursorResult, and_, select, update
+from sqlalchemy.engine import Result
 from sqlalchemy.orm import Session, aliased
 
 from bot import pipeline
@@ -31,9 +32,10 @@ from bot.marketing.bulk import bulk_insert
 from bot.marketing.messages import is_personal, personal_texts, text_for
 from bot.marketing.schedule import send_slots
 from bot.marketing.segments import segment_query
+from channels import registry
 from models import Broadcast, BroadcastRecipient, ChannelIdentity, Consent, CouponTemplate, Customer, OutboxMessage, Segment
 
-POLICIES = ("preferred", "line", "telegram", "email")
+POLICIES = ("preferred", *registry.names())
 
 
 class PlanningError(Exception):
@@ -42,7 +44,6 @@ class PlanningError(Exception):
 
 @dataclass
 class PlanSummary:
-    segment_size: int = 0
     treated: int = 0
     control: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
@@ -123,7 +124,7 @@ def plan_broadcast(session: Session, broadcast: Broadcast, settings: Settings, n
     broadcast.status = "sending" if treated else "done"
     broadcast.planned_at = now
     broadcast.finished_at = None if treated else now
-    summary = PlanSummary(len(targets) + len(skipped), len(treated), len(control), {}, len(set(outbox_by_customer.values())))
+    summary = PlanSummary(len(treated), len(control), {}, len(set(outbox_by_customer.values())))
     for reason in skipped.values():
         summary.skipped[reason] = summary.skipped.get(reason, 0) + 1
     return summary
@@ -157,7 +158,7 @@ def _write_outbox(session: Session, broadcast: Broadcast, treated: list[Target],
         by_channel_text[(target.channel, "" if personal else texts[target.customer_id])].append(target)
     plan: list[tuple[str, list[Target]]] = []  # (channel, recipients of one row), in sending order
     for (channel, _), targets in sorted(by_channel_text.items()):
-        size = pipeline.MULTICAST_RECIPIENTS.get(channel, 1) if not personal else 1
+        size = registry.limits(channel).multicast_recipients if not personal else 1
         plan += [(channel, targets[i:i + size]) for i in range(0, len(targets), size)]
     slots = send_slots(now, [len(group) for _, group in plan], broadcast.rate_per_minute, quiet, zone)
     result: dict[int, int] = {}
@@ -165,7 +166,7 @@ def _write_outbox(session: Session, broadcast: Broadcast, treated: list[Target],
     message_shape = Outbound("").to_json()  # built once: asdict per row is slow at 100,000 rows
     keys = iter(retry_keys(len(treated)))
     for (channel, group), slot in zip(plan, slots, strict=True):
-        if len(group) > 1 or (pipeline.MULTICAST_RECIPIENTS.get(channel, 1) > 1 and not personal):
+        if len(group) > 1 or (registry.limits(channel).multicast_recipients > 1 and not personal):
             [row] = pipeline.enqueue_multicast(session, channel, [t.address for t in group], [Outbound(texts[group[0].customer_id])],
                                                purpose="marketing", not_before=slot)
             row.broadcast_id = broadcast.id
@@ -180,8 +181,9 @@ def _write_outbox(session: Session, broadcast: Broadcast, treated: list[Target],
     session.flush()
     if singles:
         bulk_insert(session, OutboxMessage, singles)
-        result.update(session.execute(select(OutboxMessage.customer_id, OutboxMessage.id).where(
-            OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.customer_id.is_not(None))).all())
+        # The WHERE leaves no NULL customer id.
+        result.update(cast("Result[int, int]", session.execute(select(OutboxMessage.customer_id, OutboxMessage.id).where(
+            OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.customer_id.is_not(None)))).all())
     return result
 
 
@@ -197,8 +199,9 @@ def pause(session: Session, broadcast: Broadcast) -> int:
     if broadcast.status != "sending":
         raise PlanningError(f"only a sending broadcast can be paused (this one is {broadcast.status})")
     broadcast.status = "paused"
-    return session.execute(update(OutboxMessage).where(OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.status == "pending")
-                           .values(status="paused")).rowcount or 0
+    return cast("CursorResult[Any]", session.execute(update(OutboxMessage).where(OutboxMessage.broadcast_id == broadcast.id,
+                                                                                 OutboxMessage.status == "pending")
+                                                     .values(status="paused"))).rowcount or 0
 
 
 def resume(session: Session, broadcast: Broadcast, settings: Settings, now: datetime) -> int:
@@ -222,8 +225,8 @@ def cancel(session: Session, broadcast: Broadcast, now: datetime) -> int:
         raise PlanningError(f"this broadcast is already {broadcast.status}")
     broadcast.status = "cancelled"
     broadcast.finished_at = now
-    cancelled = session.execute(update(OutboxMessage).where(OutboxMessage.broadcast_id == broadcast.id,
-                                                            OutboxMessage.status.in_(("pending", "paused")))
-                                .values(status="cancelled")).rowcount or 0
+    cancelled = cast("CursorResult[Any]", session.execute(update(OutboxMessage).where(OutboxMessage.broadcast_id == broadcast.id,
+                                                                                      OutboxMessage.status.in_(("pending", "paused")))
+                                                          .values(status="cancelled"))).rowcount or 0
     broadcast_coupons.void_unsent(session, broadcast.id, now)
     return cancelled

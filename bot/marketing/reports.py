@@ -9,13 +9,15 @@ buyers who referred someone).
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, and_, cast, exists, func, or_, select
+from sqlalchemy.engine import Result
 from sqlalchemy.orm import Session, aliased
 
 from models import Broadcast, Customer, Order, utcnow
@@ -50,8 +52,8 @@ def tier_pyramid(session: Session, names: Mapping[int, str] | None = None) -> Ta
                            .order_by(Customer.tier)).all()
     customers = sum(r[1] for r in rows) or 1
     total = float(sum(r[2] for r in rows)) or 1.0
-    by_tier = {int(r[0]): r for r in rows}
-    table = []
+    by_tier: dict[int, tuple[int, int, Any]] = {int(r[0]): r for r in rows}
+    table: list[list[Any]] = []
     for tier in range(1, 6):
         _, count, money = by_tier.get(tier, (tier, 0, 0))
         table.append([tier, int(count), round(100.0 * count / customers, 1), float(money), round(100.0 * float(money) / total, 1)])
@@ -62,10 +64,11 @@ def tier_pyramid(session: Session, names: Mapping[int, str] | None = None) -> Ta
 
 def rfm_grid(session: Session) -> Table:
     """Customers by recency (rows, 5 = most recent) and frequency (columns), with unscored ones."""
-    counts = dict(((int(r), int(f)), int(n)) for r, f, n in session.execute(
+    # The WHERE leaves no NULL score, so the columns read as int.
+    counts = dict(((int(r), int(f)), int(n)) for r, f, n in typing.cast("Result[int, int, int]", session.execute(
         select(Customer.rfm_recency, Customer.rfm_frequency, func.count())
         .where(Customer.rfm_recency.is_not(None), Customer.rfm_frequency.is_not(None))
-        .group_by(Customer.rfm_recency, Customer.rfm_frequency)))
+        .group_by(Customer.rfm_recency, Customer.rfm_frequency))))
     rows = [[f"R{r}", *[counts.get((r, f), 0) for f in range(1, 6)]] for r in range(5, 0, -1)]
     unscored = session.scalar(select(func.count()).select_from(Customer).where(
         or_(Customer.rfm_recency.is_(None), Customer.rfm_frequency.is_(None)))) or 0
@@ -79,7 +82,7 @@ def month_index(session: Session, zone: ZoneInfo, column: Any = None) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         local = func.timezone(zone.key, func.timezone("UTC", column))
         return func.extract("year", local) * 12 + func.extract("month", local) - 1
-    offset = int((utcnow().astimezone(zone).utcoffset() or 0).total_seconds() // 60)  # SQLite: the zone's offset now
+    offset = int((utcnow().astimezone(zone).utcoffset() or timedelta(0)).total_seconds() // 60)  # SQLite: the zone's offset now
     modifier = f"{offset:+d} minutes"
     year = cast(func.strftime("%Y", column, modifier), Integer)
     month = cast(func.strftime("%m", column, modifier), Integer)
@@ -95,12 +98,15 @@ def retention(session: Session, zone: ZoneInfo, months: int = 12) -> Table:
     month = month_index(session, zone).label("mi")
     active = select(Order.customer_id, month).where(Order.amount > 0).distinct().subquery()
     before = aliased(active)
-    per_month = dict((int(m), int(n)) for m, n in session.execute(select(active.c.mi, func.count()).group_by(active.c.mi)))
-    kept = dict((int(m), int(n)) for m, n in session.execute(
+    # A subquery's columns are untyped (Any): say what the rows hold.
+    per_month = dict((int(m), int(n)) for m, n in typing.cast("Result[Any, int]", session.execute(
+        select(active.c.mi, func.count()).group_by(active.c.mi))))
+    kept = dict((int(m), int(n)) for m, n in typing.cast("Result[Any, int]", session.execute(
         select(active.c.mi, func.count()).join(before, and_(before.c.customer_id == active.c.customer_id, before.c.mi == active.c.mi - 1))
-        .group_by(active.c.mi)))
+        .group_by(active.c.mi))))
     firsts = select(active.c.customer_id, func.min(active.c.mi).label("first")).group_by(active.c.customer_id).subquery()
-    new = dict((int(m), int(n)) for m, n in session.execute(select(firsts.c.first, func.count()).group_by(firsts.c.first)))
+    new = dict((int(m), int(n)) for m, n in typing.cast("Result[Any, int]", session.execute(
+        select(firsts.c.first, func.count()).group_by(firsts.c.first))))
     rows = []
     for index in sorted(per_month)[-months:]:
         previous = per_month.get(index - 1, 0)
@@ -120,6 +126,7 @@ def campaign_lift(session: Session, window_days: int | None = None) -> Table:
         if lift is None:
             continue
         interval = lift.interval
+        assert broadcast.planned_at is not None  # the query asks for planned broadcasts only
         rows.append([broadcast.id, broadcast.name, _date(broadcast.planned_at), lift.treated_n, round(100 * lift.treated_rate, 2),
                      lift.control_n, round(100 * lift.control_rate, 2), round(100 * lift.difference, 2),
                      round(100 * interval[0], 2) if interval else None, round(100 * interval[1], 2) if interval else None])

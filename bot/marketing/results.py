@@ -49,7 +49,7 @@ class Progress:
 
 def progress(session: Session, broadcast_id: int) -> Progress:
     status = recipient_status()
-    statuses = dict(session.execute(
+    statuses: dict[str, int] = dict(session.execute(
         select(status, func.count(BroadcastRecipient.id))
         .join(OutboxMessage, OutboxMessage.id == BroadcastRecipient.outbox_id)
         .where(BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.group == "treated")

@@ -14,11 +14,12 @@ from sqlalchemy import ARRAY, Select, Text, and_, exists, func, literal, not_, o
 from sqlalchemy.orm import Session
 
 from bot.forms import FormErrors, int_field
+from channels import registry
 from models import ChannelIdentity, Consent, Customer, Order, utcnow
 
 KNOWN_STAGES = ("stranger", "visitor", "lead", "customer", "repeat", "advocate")
 TIERS = (1, 2, 3, 4, 5)
-CHANNELS = ("line", "telegram", "email")
+CHANNELS = registry.names()
 RFM_FIELDS = {"r": Customer.rfm_recency, "f": Customer.rfm_frequency, "m": Customer.rfm_monetary}
 LIST_FIELDS = ("tags", "regions", "interests", "age_groups")
 SAMPLE_SIZE = 10
@@ -93,9 +94,9 @@ def segment_query(session: Session, criteria: dict[str, Any], now: datetime | No
         conditions.append(Customer.region.in_(criteria["regions"]))
     if criteria.get("age_groups"):
         conditions.append(Customer.age_group.in_(criteria["age_groups"]))
-    for key, column in (("tags", Customer.tags), ("interests", Customer.interests)):
+    for key, list_column in (("tags", Customer.tags), ("interests", Customer.interests)):
         if criteria.get(key):
-            conditions.append(_json_list_has_any(column, criteria[key], dialect))
+            conditions.append(_json_list_has_any(list_column, criteria[key], dialect))
     channel = criteria.get("channel")
     if channel:
         conditions.append(exists().where(ChannelIdentity.customer_id == Customer.id, ChannelIdentity.channel == channel,

@@ -153,7 +153,7 @@ class WorkerMetricsServer:
         self.host, self.port = settings.web.host, settings.metrics.worker_port
         self._access_settings = settings.metrics
         self._metrics = ProcessMetrics(sessions)
-        self._server = GracefulServer(self._wsgi, host=self.host, port=self.port, threads=2, grace_seconds=2.0)
+        self._server = GracefulServer(self._wsgi, host=self.host, port=self.port, threads=2, grace_seconds=2.0)  # type: ignore[misc]  # see _wsgi
         self._thread = threading.Thread(target=self._server.run, name="worker-metrics", daemon=True)
 
     def start(self) -> None:
@@ -163,8 +163,10 @@ class WorkerMetricsServer:
         self._server.request_stop()
         self._thread.join(10)
 
-    @Request.application  # werkzeug turns this into a WSGI callable (self, environ, start_response)
-    def _wsgi(self, request: Request) -> Response:
+    # werkzeug turns this into a WSGI callable (self, environ, start_response). Its docs and code support
+    # methods, but Request.application is typed for plain functions only: hence the two ignores here.
+    @Request.application  # type: ignore[arg-type]
+    def _wsgi(self, request: Request) -> Response:  # type: ignore[misc]
         if request.path != "/metrics":
             return _json_error("not found", 404)
         if request.method not in ("GET", "HEAD"):

@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from bot.events import Outbound
 from channels.base import Delivery, DeliveryError, SendResult
+from channels.email.limits import LIMITS
 from channels.email.tokens import return_path as signed_return_path
 from channels.email.tokens import signing_secret, thread_token, unsubscribe_token
 
@@ -36,7 +37,7 @@ TRANSIENT = (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError, OSEr
 
 class EmailChannel:
     name = "email"
-    max_messages_per_request = 20
+    max_messages_per_request = LIMITS.messages_per_request
 
     def __init__(self, *, from_address: str, from_name: str, reply_domain: str, reply_local_part: str,
                  smtp_host: str, smtp_port: int, starttls: bool = True, username: str = "", password: str = "",

@@ -36,9 +36,10 @@ from bot.events import Inbound, Outbound
 from channels import webhook_json
 from channels.base import Delivery, DeliveryError, SendResult, WebhookRejected
 from channels.line.events import read_event
+from channels.line.limits import LIMITS
 
-MAX_MESSAGES_PER_REQUEST = 5
-MAX_MULTICAST_RECIPIENTS = 500
+MAX_MESSAGES_PER_REQUEST = LIMITS.messages_per_request
+MAX_MULTICAST_RECIPIENTS = LIMITS.multicast_recipients
 BUTTONS_TEXT_LIMIT = 160
 QUICK_REPLY_LIMIT = 13
 

@@ -35,6 +35,7 @@ from channels import webhook_json
 from channels.base import Delivery, DeliveryError, RateLimit, SendResult, WebhookRejected
 from channels.telegram.async_loop import AsyncLoop
 from channels.telegram.events import CALLBACK_DATA_MAX_BYTES, read_update, usable_update_id
+from channels.telegram.limits import LIMITS
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -52,7 +53,7 @@ BOT_CATCH_UP_MESSAGES = 3
 
 class TelegramChannel:
     name = "telegram"
-    max_messages_per_request = 1
+    max_messages_per_request = LIMITS.messages_per_request
 
     def __init__(self, token: str, webhook_secret: str, api_base: str, *, connect_timeout: float = 3.0,
                  read_timeout: float = 10.0, messages_per_second: float = 30.0, chat_interval_seconds: float = 1.0,

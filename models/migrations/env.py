@@ -16,7 +16,9 @@ def run_migrations() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    assert url is not None  # models.migrate sets it whenever it passes no connection
+    engine = make_engine(url)
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import smtplib
 import time
 from email.message import EmailMessage
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
+from bot.cli import cli
+from bot.cli.base import CliState
+from bot.config import load_settings
 from models import InboxEvent
 from models.db import make_engine, make_session_factory
-from tests.channels.conftest import TELEGRAM_SECRET, TELEGRAM_TOKEN
+from tests.channels.conftest import TELEGRAM_SECRET, TELEGRAM_TOKEN, telegram_env
 from tests.pg import free_port
 from tests.test_cli import run_bot, start_bot, stop, wait_healthy
 
@@ -61,6 +66,18 @@ def test_telegram_commands_explain_what_is_wrong(telegram, args, env_extra, mess
            "BOT_TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET if env_extra else "", "BOT_TELEGRAM_API_BASE": telegram.url}
     result = run_bot("telegram", *args, env=env)
     assert result.returncode == 2 and message in result.stderr
+
+
+def test_telegram_commands_in_process_register_the_webhook_and_show_it_without_the_secret(telegram, tmp_path):
+    settings = load_settings(environ={"BOT_APP_ENV": "test", "BOT_APP_DATA_DIR": str(tmp_path),
+                                      **telegram_env(telegram.url)})
+    url = "https://bot.shop.example/webhooks/telegram"
+    registered = CliRunner().invoke(cli, ["telegram", "set-webhook", url], obj=CliState(settings=settings))
+    assert registered.exit_code == 0, registered.stderr
+    assert registered.stdout == f"webhook set: {url} (secret token and update types registered)\n"
+    info = CliRunner().invoke(cli, ["telegram", "info"], obj=CliState(settings=settings))
+    assert info.exit_code == 0 and json.loads(info.stdout)["webhook"]["url"] == url
+    assert TELEGRAM_SECRET not in info.stdout and TELEGRAM_TOKEN not in info.stdout
 
 
 def test_the_email_receiver_command_stores_mail_for_our_domains_only(tmp_path):

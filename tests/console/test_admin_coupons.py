@@ -206,7 +206,7 @@ def test_an_edited_config_template_survives_the_start_up_sync_and_an_untouched_o
     changed = tuple(dataclasses.replace(t, value=t.value + 1, validity_days=7) for t in settings.coupon_templates)
     new_entry = dataclasses.replace(settings.coupon_templates[0], code="SORRY20", value=99, name={"zh-TW": "設定檔"})
     with caplog.at_level(logging.WARNING, logger="bot.crm.coupons"), runtime.sessions.begin() as session:
-        sync_templates(session, dataclasses.replace(settings, coupon_templates=(*changed, new_entry)))
+        sync_templates(session, settings.replace(coupon_templates=(*changed, new_entry)))
     assert (template(db, "SORRY15").value, template(db, "SORRY15").validity_days) == (Decimal("25.00"), 60)
     assert template(db, "GOLD300").active is False  # a retirement in the console is not undone
     assert (template(db, "SORRY20").value, template(db, "SORRY20").name["zh-TW"]) == (Decimal("20.00"), "誠意補償券")
@@ -217,7 +217,7 @@ def test_an_edited_config_template_survives_the_start_up_sync_and_an_untouched_o
     assert "WELCOME10" not in warnings[0]
     # config drops every entry: config's own templates retire, the console's stay as they are
     with runtime.sessions.begin() as session:
-        sync_templates(session, dataclasses.replace(settings, coupon_templates=()))
+        sync_templates(session, settings.replace(coupon_templates=()))
     assert template(db, "WELCOME10").active is False
     assert template(db, "SORRY15").active is True and template(db, "SORRY20").active is True
     page = admin.get(PAGE).text.split('id="template-SORRY15"')[1].split("</details>")[0]

@@ -9,7 +9,7 @@ import re
 
 from sqlalchemy import select
 
-from bot.console.catalog import ZH_TW
+from bot.console.i18n import ZH_TW
 from bot.crm.complaint_phrases import LIST_MAX_PHRASES, MESSAGES, PHRASE_MAX_LENGTH, check_phrase_lists, parse_phrases, phrase_lists
 from models import ConsoleSetting, ConsoleUser, Ticket
 from tests.care_helpers import to_customer

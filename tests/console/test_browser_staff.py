@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers.surveys import send_due_surveys
+from bot.crm.surveys import send_due_surveys
 from models import CannedReply, Conversation, Order, Survey, Ticket, utcnow
 from tests.console.conftest import PASSWORDS, screenshot, sign_in
 

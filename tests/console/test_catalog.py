@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 from bot.console import SCRIPT_WORDS
-from bot.console.catalog import ZH_TW
 from bot.console.commerce_panels import COUPON_STATUS, PANEL_TITLES, POINT_KIND_WORDS
+from bot.console.i18n import ZH_TW
 from bot.marketing.planning import POLICIES
 from models import ROLES
 
@@ -44,3 +44,7 @@ def test_words_shown_through_variables_have_translations(runtime):
 def test_placeholders_match_between_languages():
     for english, chinese in ZH_TW.items():
         assert set(re.findall(r"\{(\w+)\}", english)) == set(re.findall(r"\{(\w+)\}", chinese)), english
+
+
+def test_no_translation_is_empty():
+    assert sorted(english for english, chinese in ZH_TW.items() if not chinese.strip()) == []

@@ -1,4 +1,4 @@
-"""record_purchase: one order per idempotency key, clear refusals, hooks in the same transaction;
+"""record_purchase: one order per idempotency key, clear refusals, order hooks in the same transaction;
 and the staff form that uses it."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot.crm.purchases import PurchaseError, record_purchase
+from bot.console.purchases import PurchaseError, record_purchase
+from bot.crm import hooks
 from models import Customer, Order
 
 
@@ -24,13 +25,20 @@ def customer_id(runtime) -> int:
 def test_one_order_per_key_and_hooks_run(runtime):
     cid = customer_id(runtime)
     seen = []
-    with runtime.sessions.begin() as session:
-        order, created = record_purchase(session, runtime.settings, cid, "1,250.50", ["book"], "console", "k-1",
-                                         hooks=[lambda s, o: seen.append(o.id)])
-        assert created and order.amount == Decimal("1250.50")
-    with runtime.sessions.begin() as session:
-        again, created = record_purchase(session, runtime.settings, cid, "1250.5", ["book"], "console", "k-1", hooks=[lambda s, o: seen.append(o.id)])
-        assert not created and again.id == order.id
+
+    def hook(event: hooks.OrderPlaced) -> None:
+        seen.append(event.order.id)
+
+    hooks.on_order(hook)
+    try:
+        with runtime.sessions.begin() as session:
+            order, created = record_purchase(session, runtime.settings, cid, "1,250.50", ["book"], "console", "k-1")
+            assert created and order.amount == Decimal("1250.50")
+        with runtime.sessions.begin() as session:
+            again, created = record_purchase(session, runtime.settings, cid, "1250.5", ["book"], "console", "k-1")
+            assert not created and again.id == order.id
+    finally:
+        hooks.remove_order_callback(hook)
     assert seen == [order.id]
     with runtime.sessions.begin() as session:
         with pytest.raises(PurchaseError, match="already used"):
@@ -52,11 +60,15 @@ def test_unknown_customer_and_a_failing_hook_leave_nothing(runtime, db):
         record_purchase(session, runtime.settings, 999, "10", [], "console", None)
     cid = customer_id(runtime)
 
-    def broken(session, order):
+    def broken(event: hooks.OrderPlaced) -> None:
         raise RuntimeError("points engine down")
 
-    with pytest.raises(RuntimeError), runtime.sessions.begin() as session:
-        record_purchase(session, runtime.settings, cid, "10", [], "console", "k-2", hooks=[broken])
+    hooks.on_order(broken)
+    try:
+        with pytest.raises(RuntimeError), runtime.sessions.begin() as session:
+            record_purchase(session, runtime.settings, cid, "10", [], "console", "k-2")
+    finally:
+        hooks.remove_order_callback(broken)
     assert db.all(select(Order)) == []  # the order rolled back with the hook
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.console.catalog import ZH_TW
+from bot.console.i18n import ZH_TW
 from bot.console.privacy import RequestError
 from bot.console.ticket_work import MESSAGES
-from handlers.surveys import send_due_surveys
+from bot.crm.surveys import send_due_surveys
 from models import Conversation, InternalNote, Survey, Ticket, utcnow
 from tests.care_helpers import button_data, to_customer
 from tests.conftest import make_settings

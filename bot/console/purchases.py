@@ -1,14 +1,15 @@
-"""Recording a purchase: the one function every source of orders goes through (the console's form
-now; the shop's REST API later), so that what follows a purchase happens in one place.
+"""A purchase typed into the console: the form's values checked field by field, then recorded
+through `bot.crm.orders.record_order`, the one entry point every source of orders goes through.
 
-Why hooks: the loyalty engine (points, stamps, tiers) and the lifecycle stage react to purchases,
-but live in other modules. They register here, in a visible order, and run in the same
-transaction as the order, so an order never exists without its points or the other way round.
+Why a form layer here: staff type amounts such as "1,250.50" and may double-click; the console
+needs each refusal on its field (`PurchaseError`) and a resubmitted form answered with the first
+order. What follows a purchase (points, stamps, stage, tier, the hooks such as the survey) is the
+domain's and happens in `record_order` alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -22,10 +23,6 @@ from bot.config import Settings
 from bot.crm.orders import OrderError, record_order
 from models import Coupon, Customer, Order, utcnow
 
-PurchaseHook = Callable[[Session, Order], None]
-# Called after each new order, in order; e.g. the loyalty engine's points at integration:
-# `PURCHASE_HOOKS.append(loyalty.on_purchase)` (wired where the router is built).
-PURCHASE_HOOKS: list[PurchaseHook] = []
 MAX_AMOUNT = Decimal("9999999999.99")
 MAX_ORDER_ID = 2**31 - 1  # the largest id the orders table can hold on every database
 
@@ -66,10 +63,10 @@ def parse_refund_of(value: Any) -> int | None:
 
 def record_purchase(session: Session, settings: Settings, customer_id: int, amount: Any, items: Sequence[Any], source: str,
                     idempotency_key: str | None, *, placed_at: datetime | None = None,
-                    hooks: Sequence[PurchaseHook] | None = None, refund_of: Any = None) -> tuple[Order, bool]:
+                    refund_of: Any = None) -> tuple[Order, bool]:
     """`record_purchase_outcome` without what the order earned: (order, created)."""
     result = record_purchase_outcome(session, settings, customer_id, amount, items, source, idempotency_key,
-                                     placed_at=placed_at, hooks=hooks, refund_of=refund_of)
+                                     placed_at=placed_at, refund_of=refund_of)
     return result.order, result.created
 
 
@@ -82,10 +79,10 @@ class PurchaseResult:
 
 def record_purchase_outcome(session: Session, settings: Settings, customer_id: int, amount: Any, items: Sequence[Any],
                             source: str, idempotency_key: str | None, *, placed_at: datetime | None = None,
-                            hooks: Sequence[PurchaseHook] | None = None, refund_of: Any = None) -> PurchaseResult:
+                            refund_of: Any = None) -> PurchaseResult:
     """Create an order (a negative amount is a refund) through `bot.crm.orders.record_order`, so a
     purchase typed in the console earns points, stamps, stage and survey exactly like one from the
-    shop API, then run the console's own purchase hooks.
+    shop API.
 
     Returns the order, whether it is new, and the tier gift coupon it issued (so the console can say
     so: the customer was told in the chat, the staff member at the till should know too). The same
@@ -126,8 +123,6 @@ def record_purchase_outcome(session: Session, settings: Settings, customer_id: i
         if existing is None:
             raise
         return PurchaseResult(existing, False)
-    for hook in PURCHASE_HOOKS if hooks is None else hooks:
-        hook(session, order)
     return PurchaseResult(order, True, outcome.tier_coupon)
 
 

@@ -1,0 +1,79 @@
+"""`telegram set-webhook URL` / `telegram info`: what Telegram knows about our bot."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import click
+
+from bot.cli.base import BotGroup, with_settings
+from bot.config import Settings
+
+if TYPE_CHECKING:
+    from channels.telegram.adapter import TelegramChannel
+
+
+@click.group("telegram", cls=BotGroup, short_help="register the Telegram webhook or show its state",
+             help="set-webhook URL: register URL with the secret token and our update types; "
+                  "info: show the bot and the webhook Telegram has.")
+def telegram_group() -> None:
+    pass
+
+
+@telegram_group.command("set-webhook", short_help="register our webhook URL with Telegram",
+                        help="Register URL (https://<your host>/webhooks/telegram) with the secret token and "
+                             "our update types.")
+@click.argument("url", required=False)
+@with_settings
+def set_webhook_command(settings: Settings, url: str | None) -> int:
+    if not _configured(settings):
+        return 2
+    if not (url or "").startswith("https://"):
+        print("error: Telegram only calls https:// webhook URLs, e.g. https://bot.example.com/webhooks/telegram",
+              file=sys.stderr)
+        return 2
+    assert url is not None
+
+    def register(channel: TelegramChannel) -> None:
+        channel.set_webhook(url)
+        print(f"webhook set: {url} (secret token and update types registered)")
+
+    return _ask_telegram(settings, register)
+
+
+@telegram_group.command("info", short_help="show the bot and the webhook Telegram has",
+                        help="Show the bot and the webhook Telegram has (pending updates, last error).")
+@with_settings
+def info_command(settings: Settings) -> int:
+    if not _configured(settings):
+        return 2
+    return _ask_telegram(settings, lambda channel: print(
+        json.dumps(channel.info(), ensure_ascii=False, indent=2, default=str)))
+
+
+def _configured(settings: Settings) -> bool:
+    if not settings.telegram_configured:
+        print("error: set BOT_TELEGRAM_TOKEN and BOT_TELEGRAM_WEBHOOK_SECRET first", file=sys.stderr)
+    return bool(settings.telegram_configured)
+
+
+def _ask_telegram(settings: Settings, request: Callable[[TelegramChannel], None]) -> int:
+    """Call Telegram through our adapter; a refusal is reported in one line with exit code 1."""
+    from telegram.error import TelegramError
+
+    from channels import registry
+    from channels.telegram.adapter import TelegramChannel
+
+    channel = registry.get("telegram").build(settings)
+    assert isinstance(channel, TelegramChannel)  # set_webhook, info and close are Telegram's own
+    try:
+        request(channel)
+    except TelegramError as exc:
+        print(f"error: Telegram answered: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        channel.close()
+    return 0

@@ -1,0 +1,54 @@
+"""Text and time helpers the domain shares with the dialogue: how typed words are compared, how a
+moment reads in the shop's time zone, how customer text is shortened for staff, and how a reply
+text is looked up with the shop's name filled in.
+
+Why in the domain and not in `handlers/`: tickets, bookings, complaint phrases and the jobs apply
+the same rules as the dialogue, and the domain may not import handlers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.config import Settings
+from bot.i18n import Catalog, text_of
+
+PUNCTUATION = " \t\r\n.,!?;:。，！？；：、~～"
+WEEKDAYS = {
+    "zh-TW": "一二三四五六日",
+    "zh-CN": "一二三四五六日",
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+
+
+def render(texts: Catalog, key: str, language: str, settings: Settings, **fields: object) -> str:
+    """A text in a language; customer-supplied `fields` are inserted as they are, never re-parsed."""
+    return text_of(texts, key, language, settings.app.default_language, shop=settings.shop.name, **fields)
+
+
+def normalise(text: str) -> str:
+    """Full-width to half-width, lower case, collapsed spaces, no surrounding punctuation."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return re.sub(r"\s+", " ", folded).strip(PUNCTUATION)
+
+
+def zone(settings: Settings) -> ZoneInfo:
+    return ZoneInfo(settings.app.timezone)
+
+
+def local_label(moment: datetime, language: str, settings: Settings, *, with_time: bool = True) -> str:
+    """"3/3（二）14:00" or "Tue 3/3 14:00" in the shop's time zone."""
+    local = moment.astimezone(zone(settings))
+    weekday = WEEKDAYS.get(language, WEEKDAYS["zh-TW"])[local.weekday()]
+    day = f"{weekday} {local.month}/{local.day}" if language == "en" else f"{local.month}/{local.day}（{weekday}）"
+    return f"{day} {local:%H:%M}" if with_time else day
+
+
+def safe_excerpt(text: str | None, limit: int = 200) -> str:
+    """Customer text for a staff alert: control characters removed, one line, bounded."""
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in (text or ""))
+    cleaned = re.sub(r"\s+", " ", cleaned).strip()
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
