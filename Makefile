@@ -25,6 +25,8 @@ run: $(VENV)/.installed
 ## Install what the tests need and run the whole suite (SQLite and PostgreSQL) and the linter.
 test: $(VENV)/.test-installed
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 ## Extract the texts the code uses into the catalogs under locales/ (then translate the empty ones).

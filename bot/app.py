@@ -11,7 +11,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.api import api
 from bot.config import Settings, load_settings
-from bot.console import console_error_page, persistent_secret_key, register_console
+from bot.console import persistent_secret_key, register_console
+from bot.console.base import console_error_page
 from bot.runtime import Runtime, build_runtime
 from bot.web.metrics import REFUSED, AppMetrics
 from bot.web.metrics import access as metrics_access

@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.events import Inbound, Outbound
 from bot.i18n import language_after, text
 from bot.safe_text import clean_text
+from channels import registry
 from models import ChannelIdentity, Conversation, Customer, DialogueState, InboxEvent, Message, utcnow
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,8 @@ class Context:
     def language(self) -> str:
         return self.customer.language if self.customer else self.settings.app.default_language
 
-    def t(self, key: str, **fields: object) -> str:
-        return text(key, self.language, shop=self.settings.shop.name, **fields)
+    def t(self, key: str, n: int | None = None, **fields: object) -> str:
+        return text(key, self.language, self.settings.app.default_language, n=n, shop=self.settings.shop.name, **fields)
 
     @property
     def text(self) -> str:
@@ -60,6 +61,15 @@ class Context:
 
 
 HandlerFn = Callable[[Context], Sequence[Outbound] | None]
+
+
+def channel_labels() -> dict[str, str]:
+    """Each channel's own name as customers know it ("LINE"), by channel.
+
+    Why here: handlers name no channel module (the layers contract in pyproject.toml), and the
+    engine, whose outbox already reads `channels.registry`, answers for the registry instead.
+    """
+    return registry.labels()
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.crm.alerts import alert
 from bot.engine import Context
@@ -129,7 +130,7 @@ def my_data(ctx: Context) -> Outbound:
             ctx, TEXTS, "consent_unset" if i.channel not in consents else "consent_on" if consents[i.channel] else "consent_off"))
         for i in identities)
 
-    def count(model: type, column: object) -> int:
+    def count(model: type, column: InstrumentedAttribute[int] | InstrumentedAttribute[int | None]) -> int:
         return session.scalar(select(func.count()).select_from(model).where(column == customer.id)) or 0
 
     messages = session.scalar(select(func.count()).select_from(Message).join(Conversation)

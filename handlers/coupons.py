@@ -56,6 +56,7 @@ def _is_code_attempt(token: str) -> bool:
 
 
 def _list(ctx: Context) -> list[Outbound]:
+    assert ctx.customer is not None  # on_coupons answers only a known customer
     coupons, more = customer_coupons(ctx.session, ctx.customer.id, ctx.now, ctx.settings.coupons.list_limit)
     if not coupons:
         return [Outbound(say("coupons_none", ctx.language), quick_replies=menu_buttons(ctx))]

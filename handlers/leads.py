@@ -206,6 +206,7 @@ def _answer_code(ctx: Context, data: str) -> list[Outbound]:
         update_flow(ctx, step="email")
         return [fields.prompt(ctx, "email")]
     if data == "lead:resend" or is_command(ctx.text, RESEND_WORDS):
+        assert owner_id is not None  # _send_code stores link_to with pending_email; both are cleared together
         return _send_code(ctx, email, owner_id)
     typed = re.sub(r"\s", "", ctx.text)
     if not re.fullmatch(r"\d{6}", typed):

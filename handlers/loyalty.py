@@ -65,6 +65,7 @@ def on_points(ctx: Context) -> Sequence[Outbound] | None:
 
 
 def _stamp_card(ctx: Context) -> list[str]:
+    assert ctx.customer is not None  # on_points answers only a known customer
     settings, language = ctx.settings, ctx.language
     template = next((t for t in settings.coupon_templates if t.code == settings.loyalty.stamp_reward_template), None)
     if template is None:

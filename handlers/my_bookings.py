@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.config import Settings
 from bot.crm import booking
 from bot.crm.text import local_label
 from bot.engine import Context
 from bot.events import Button, Outbound
 from bot.i18n.texts import BOOKING as TEXTS
 from handlers.appointments import FLOW, ask_day, said, service_name
-from handlers.common import render, say, start_flow
+from handlers.common import say, start_flow
 from handlers.faq import menu_buttons
 from models import Appointment, Service
 
@@ -40,17 +39,12 @@ def my_bookings(ctx: Context) -> Outbound:
     lines, buttons = [say(ctx, TEXTS, "upcoming")], []
     for number, item in enumerate(items[:6], 1):
         service = ctx.session.get(Service, item.service_id)
+        assert service is not None  # a non-null foreign key, deleted with its service
         lines.append(f"{number}. " + say(ctx, TEXTS, "item", service=service_name(ctx, service),
                                          when=local_label(item.starts_at, ctx.language, ctx.settings)))
         buttons += [Button(f"{number} {say(ctx, TEXTS, 'move_button')}", f"appt:move:{item.id}"),
                     Button(f"{number} {say(ctx, TEXTS, 'cancel_button')}", f"appt:cancel:{item.id}")]
     return Outbound("\n".join(lines), quick_replies=tuple(buttons[:13]))
-
-
-def reminder_buttons(language: str, settings: Settings, appointment_id: int) -> tuple[Button, ...]:
-    """I'll be there / reschedule / cancel, as on every reminder."""
-    return tuple(Button(render(TEXTS, f"{action}_button", language, settings), f"appt:{action}:{appointment_id}")
-                 for action in ("keep", "move", "cancel"))
 
 
 def _appointment_action(ctx: Context, data: str) -> Outbound:
@@ -62,6 +56,7 @@ def _appointment_action(ctx: Context, data: str) -> Outbound:
             or appointment.starts_at <= ctx.now):
         return Outbound(say(ctx, TEXTS, "not_found"), quick_replies=menu_buttons(ctx))
     service = ctx.session.get(Service, appointment.service_id)
+    assert service is not None  # a non-null foreign key, deleted with its service
     when = local_label(appointment.starts_at, ctx.language, ctx.settings)
     if action == "cancel":
         booking.cancel(ctx.session, appointment, ctx.now)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.engine import Context
+from bot.engine import Context, channel_labels
 from bot.i18n import pick
 from bot.i18n.texts import CONSENT as TEXTS
-from channels import registry
 from handlers.common import say
 from models import LeadCampaign
 
-CHANNEL_NAMES = registry.labels()
+CHANNEL_NAMES = channel_labels()
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
              "November", "December")
 

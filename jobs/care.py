@@ -17,7 +17,6 @@ from bot.crm.customers import customer_language
 from bot.crm.text import local_label, render
 from bot.events import Outbound
 from bot.i18n.texts import BOOKING as TEXTS
-from handlers.my_bookings import reminder_buttons
 from jobs.runs import claim_notice
 from models import Appointment, Service
 
@@ -66,7 +65,7 @@ def send_reminders(session: Session, settings: Settings, now: datetime) -> int:
         name = (service.name.get(language) or service.name.get(settings.app.default_language) or service.code) if service else ""
         text = render(TEXTS, "reminder", language, settings, service=name,
                       when=local_label(appointment.starts_at, language, settings))
-        message = Outbound(text, buttons=reminder_buttons(language, settings, appointment.id))
+        message = Outbound(text, buttons=booking.reminder_buttons(language, settings, appointment.id))
         sent += outreach.send_to_customer(session, appointment.customer_id, [message], purpose="reminder", marketing=False,
                                           to=(appointment.channel, appointment.address))
     return sent

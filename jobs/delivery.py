@@ -16,11 +16,10 @@ import logging
 import random
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import CursorResult, and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot import pipeline
@@ -29,21 +28,13 @@ from bot.events import Inbound, Outbound
 from bot.web.metrics import DELIVERY
 from channels.base import Channel, Deferred, Delivery, DeliveryError, SendResult, rate_limits_of
 from jobs import marketing_gate
+from jobs.claimed import Claimed
 from jobs.ratelimit import Limiter, MemoryLimiter
 from models import OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
 # Send a reply handle only while there is time left for the request itself.
 REPLY_SAFETY_MARGIN = timedelta(seconds=2)
-
-
-@dataclass(frozen=True)
-class Claimed:
-    id: int
-    channel: str
-    delivery: Delivery
-    attempts: int
-    queued_at: datetime | None = None  # when the row was queued: the metrics' delivery latency
 
 
 def claim_due(sessions: sessionmaker[Session], owner: str, *, limit: int, lease_seconds: float,
@@ -202,7 +193,7 @@ def _finish(sessions: sessionmaker[Session], row_id: int, owner: str, *, events:
         with sessions.kw["bind"].begin() as connection:
             return connection.execute(statement).rowcount == 1
     with sessions.begin() as session:
-        finished = session.execute(statement).rowcount == 1
+        finished = cast("CursorResult[Any]", session.execute(statement)).rowcount == 1
         if finished:
             pipeline.accept(session, events)
         return finished

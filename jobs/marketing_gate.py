@@ -13,16 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.marketing.broadcast_coupons import void_unused
+from jobs.claimed import Claimed
 from models import BroadcastRecipient, ChannelIdentity, Consent, OutboxMessage, utcnow
-
-if TYPE_CHECKING:
-    from jobs.delivery import Claimed
 
 WITHHELD_NOTE = "not sent: marketing consent withdrawn or the account unreachable since planning"
 

@@ -136,8 +136,9 @@ def _run_in_own_transactions(sessions: sessionmaker[Session], settings: Settings
         log.exception("job %s for %s failed", spec.name, due_at.isoformat())
         status, text = "failed", f"{type(exc).__name__}: {exc}"[:500]
     with sessions.begin() as session:
-        run = session.get(JobRun, run_id)
-        run.status, run.result, run.finished_at = status, text, utcnow()
+        finished = session.get(JobRun, run_id)
+        assert finished is not None  # inserted and committed above
+        finished.status, finished.result, finished.finished_at = status, text, utcnow()
     return status
 
 

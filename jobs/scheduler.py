@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
@@ -36,9 +37,9 @@ def purge_old_inbox(sessions: sessionmaker[Session], retention_days: int) -> int
 
 def purge_inbox(session: Session, retention_days: int, now: datetime) -> int:
     cutoff = now - timedelta(days=retention_days)
-    result = session.execute(
+    result = cast("CursorResult[Any]", session.execute(
         delete(InboxEvent).where(InboxEvent.status.in_(("done", "ignored", "rejected")), InboxEvent.received_at < cutoff)
-    )
+    ))
     return result.rowcount or 0
 
 

@@ -183,3 +183,41 @@ def clock(worker: Worker) -> ManualClock:
 def scheduler(runtime: Runtime, clock: ManualClock) -> LeaderScheduler:
     """The scheduler's jobs, run by hand with `scheduler.run_interval_jobs()` at the clock's time."""
     return LeaderScheduler(runtime.settings, runtime.sessions, "test-scheduler", clock)
+
+
+# Markers, so a developer can run a fast subset: `pytest -m "not browser and not postgres and not slow"`.
+# `make test` runs everything. They are set here from what a test uses, not by hand in each file.
+
+# Tests that start real `python -m bot ...` processes, or take two seconds or more on SQLite alone
+# (measured with `pytest --durations`): whole files, or single tests as `file::name`, under tests/.
+TESTS = Path(__file__).resolve().parent
+SLOW = frozenset({
+    "cli/test_cli.py",
+    "channels/test_channels_cli.py",
+    "spine/test_crash.py",
+    "spine/test_serve_stop.py",
+    "web/test_worker_metrics.py",
+    "api/test_api.py::test_cli_adds_a_key_that_works_once_printed",
+    "config/test_config.py::test_the_cli_stops_with_one_line_naming_the_key",
+    "jobs/test_scheduler.py::test_a_second_scheduler_process_waits_and_takes_over_when_the_leader_dies",
+    "channels/telegram/test_telegram_delivery.py::test_the_worker_holds_every_limit_with_no_429",
+    "console/test_users.py::test_cli_user_add_generates_and_prints_a_password",
+    "console/test_zh_tw_walk.py::test_every_console_page_in_zh_tw_shows_no_internal_code",
+    "console/test_proxy_logins.py::test_without_trusted_proxies_a_forged_header_does_not_escape_the_limit",
+    "console/test_proxy_logins.py::test_behind_one_proxy_each_client_address_is_limited_on_its_own",
+    "console/test_planning.py::test_control_group_is_drawn_at_random_stored_and_never_sent",
+    "console/test_login_concurrency.py::test_a_burst_of_wrong_passwords_checks_at_most_the_limit",
+})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        if (callspec is not None and callspec.params.get("db_url") == "postgresql") or fixtures & {"pg_server", "pg_template"}:
+            item.add_marker(pytest.mark.postgres)
+        if "browser" in fixtures:  # tests/console/conftest.py's Playwright browser (and `page_for` built on it)
+            item.add_marker(pytest.mark.browser)
+        path = item.path.relative_to(TESTS).as_posix()
+        if path in SLOW or f"{path}::{getattr(item, 'originalname', item.name)}" in SLOW:
+            item.add_marker(pytest.mark.slow)

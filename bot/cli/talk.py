@@ -36,7 +36,8 @@ class ChatRequest:
 
 
 def chat_line(settings: Settings, request: ChatRequest) -> int:
-    from bot.devtools.chat import DEFAULT_USER, last_seq, line_event, post_events, render_for_terminal, wait_for_replies
+    from bot.devtools.chat import DEFAULT_USER, line_event, post_events, render_for_terminal, wait_for_replies
+    from bot.devtools.standin_poll import last_seq
 
     sandbox = _sandbox_part(settings, "line")
     if sandbox is None:
@@ -73,12 +74,12 @@ def chat_telegram(settings: Settings, request: ChatRequest) -> int:
     from bot.devtools.chat_telegram import (
         DEFAULT_TELEGRAM_USER,
         callback_update,
-        last_seq,
         post_update,
         render_for_terminal,
         text_update,
         wait_for_replies,
     )
+    from bot.devtools.standin_poll import last_seq
 
     sandbox = _sandbox_part(settings, "telegram")
     if sandbox is None:

@@ -54,6 +54,7 @@ from bot.config.service import (
 )
 from bot.config.shop import FaqEntry, ShopSettings
 from bot.config.sources import EnvironmentSource, file_source, refuse_secrets_in_file
+from channels import registry
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.toml"
@@ -143,9 +144,10 @@ class Settings(BaseSettings):
     def _across_sections(self) -> Settings:
         """Rules that tie one section to another, or to production."""
         if self.production:
-            for name in ("line", "telegram"):
-                if urlparse(getattr(self, name).api_base).scheme != "https":
-                    raise ConfigError(f"{name}.api_base: must use https in production")
+            for record in registry.records():  # each platform whose section names an API to call
+                api_base = getattr(getattr(self, record.section), "api_base", None)
+                if api_base is not None and urlparse(api_base).scheme != "https":
+                    raise ConfigError(f"{record.section}.api_base: must use https in production")
         if self.metrics.worker_port == self.web.port:
             # Both bind on [web] host: a worker next to the web tier would fail to start.
             raise ConfigError(f"metrics.worker_port: must differ from web.port ({self.web.port})")

@@ -10,8 +10,9 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, model_validator
 
 from bot.config.errors import ConfigError
-from bot.config.fields import Int, IntList, LanguageText, TextList, at_least, problem, rule, section
-from bot.crm.hours import HoursError, WeeklyHours, parse_holidays, parse_hours
+from bot.config.fields import Int, IntList, LanguageText, TextList, at_least, codes_once, problem, rule, section
+from bot.config.hours import HoursError, WeeklyHours, parse_holidays, parse_hours
+from channels import registry
 
 LEAD_FIELDS = ("name", "email", "phone", "birthday_month", "region", "interests")
 
@@ -121,16 +122,7 @@ class ServiceSettings:
     hours: Hours = ()
 
 
-def _codes_once(services: tuple[ServiceSettings, ...]) -> tuple[ServiceSettings, ...]:
-    seen: set[str] = set()
-    for index, service in enumerate(services):
-        if service.code in seen:
-            raise ConfigError(f"services[{index}].code: {service.code!r} is used twice")
-        seen.add(service.code)
-    return services
-
-
-Services = Annotated[tuple[ServiceSettings, ...], AfterValidator(_codes_once)]
+Services = Annotated[tuple[ServiceSettings, ...], AfterValidator(codes_once("services", "is used twice"))]
 
 
 @section
@@ -169,9 +161,17 @@ def _addresses(addresses: tuple[str, ...]) -> tuple[str, ...]:
 Addresses = Annotated[TextList, AfterValidator(_addresses)]
 
 
+def _staff_alert_channel(channel: str) -> str:
+    """One of the platforms whose record says it may carry staff alerts (`channels.registry`)."""
+    names = registry.staff_alert_names()
+    if channel not in names:
+        raise problem(f"must be {' or '.join(names)}")
+    return channel
+
+
 @section
 class StaffSettings:
-    alert_channel: Annotated[str, rule(lambda channel: channel in ("line", "telegram"), "must be line or telegram")] = "line"
+    alert_channel: Annotated[str, AfterValidator(_staff_alert_channel)] = "line"
     alert_address: str = ""
     alert_emails: Addresses = ()
     supervisor: str = "supervisor"

@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from bot.config.errors import ConfigError
-from bot.config.fields import NOT_NEGATIVE, Float, Int, LanguageText, at_least, problem, rule, section
+from bot.config.fields import NOT_NEGATIVE, Float, Int, LanguageText, at_least, codes_once, problem, rule, section
 
 COUPON_KINDS = ("percent", "amount", "free_item")
 TIER_LEVELS = (1, 2, 3, 4, 5)
@@ -63,16 +63,7 @@ class CouponTemplateEntry:
         return item
 
 
-def _codes_once(templates: tuple[CouponTemplateEntry, ...]) -> tuple[CouponTemplateEntry, ...]:
-    seen: set[str] = set()
-    for index, template in enumerate(templates):
-        if template.code in seen:
-            raise ConfigError(f"coupon_templates[{index}].code: {template.code!r} is defined twice")
-        seen.add(template.code)
-    return templates
-
-
-CouponTemplates = Annotated[tuple[CouponTemplateEntry, ...], AfterValidator(_codes_once)]
+CouponTemplates = Annotated[tuple[CouponTemplateEntry, ...], AfterValidator(codes_once("coupon_templates", "is defined twice"))]
 
 
 @section

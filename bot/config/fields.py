@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, Strict
 from pydantic.dataclasses import dataclass
 from pydantic_core import PydanticCustomError
 from typing_extensions import dataclass_transform
+
+from bot.config.errors import ConfigError
 
 LANGUAGES = ("zh-TW", "en", "zh-CN")
 
@@ -77,3 +79,28 @@ def _language_map(value: Any) -> Any:
 
 
 LanguageText = Annotated[Mapping[str, str], BeforeValidator(_language_map), AfterValidator(types.MappingProxyType)]
+
+
+class Coded(Protocol):
+    @property
+    def code(self) -> str: ...
+
+
+EntryT = TypeVar("EntryT", bound=Coded)
+
+
+def codes_once(list_key: str, verb: str) -> Callable[[tuple[EntryT, ...]], tuple[EntryT, ...]]:
+    """A rule for a `[[list]]` whose entries are found by `code`: each code may appear once (a
+    second entry with the same code would silently win over the first wherever it is looked up)."""
+
+    def check(entries: tuple[EntryT, ...]) -> tuple[EntryT, ...]:
+        seen: set[str] = set()
+        for index, entry in enumerate(entries):
+            code = entry.code
+            if code in seen:
+                raise ConfigError(f"{list_key}[{index}].code: {code!r} {verb}")
+            seen.add(code)
+        return entries
+
+    return check
+

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from bot.config import LANGUAGES, Settings
 from bot.console import coupon_template_form as template_form
-from bot.console import current_language, security
+from bot.console import security
+from bot.console.base import current_language
 from bot.console.i18n import gettext as _
 from bot.console.views import reading, runtime, save_coded_row, writing
 from bot.forms import FormErrors

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from bot.console import current_language, security
+from bot.console import security
+from bot.console.base import current_language
 from bot.console.calendar import calendar, week_of
 from bot.console.i18n import gettext as _
 from bot.console.views import next_url, reading, runtime, writing

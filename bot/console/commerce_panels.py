@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.console import current_language
+from bot.console.base import current_language
 from bot.console.i18n import gettext as _
 from bot.console.labels import ledger_note
 from bot.console.views import runtime

@@ -100,7 +100,7 @@ TEMPLATE_HELPERS = {"channel_label": channel_label, "language_label": language_l
 
 def service_name(service: Any) -> str:
     """A service's name in the reader's language (the shop's default language, else its code)."""
-    from bot.console import current_language
+    from bot.console.base import current_language
     from bot.console.views import runtime
 
     return pick(service.name or {}, current_language(), runtime().settings.app.default_language) or service.code

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, render_template
 from sqlalchemy.orm import Session
 
-from bot.console import current_language, security
+from bot.console import security
+from bot.console.base import current_language
 from bot.console.views import reading, runtime
 from bot.crm import tiers
 from bot.marketing import care_reports as care

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import LANGUAGES
-from bot.crm.hours import HoursError, parse_hours
+from bot.config.hours import HoursError, parse_hours
 from bot.forms import FormErrors, int_field
 from models import Service
 

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from bot.console import commerce_panels, current_language, purchase_form, security, ticket_work
+from bot.console import commerce_panels, purchase_form, security, ticket_work
+from bot.console.base import current_language
 from bot.console.care_panels import care_panels, conversation_ticket
 from bot.console.customers import delivery_statuses, profile, search_customers, timeline
 from bot.console.i18n import gettext as _

@@ -14,15 +14,15 @@ so equal values get equal scores (NTILE would split ties at random) and 5 is the
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, String, bindparam, column, distinct, exists, func, select, table, text
+from sqlalchemy import Integer, SelectBase, String, bindparam, column, distinct, exists, func, select, table, text
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql import Selectable
 
 from bot.config import Settings
 from bot.crm.tiers import tier_case_sql, window_start
@@ -184,7 +184,9 @@ class MonthlyRetention:
 def monthly_retention(session: Session, settings: Settings, start: datetime, end: datetime) -> list[MonthlyRetention]:
     """Retention and churn per month over orders placed in [start, end): of the customers who
     bought in month M-1, the share who bought in month M (and the rest, churned)."""
-    offset = int(ZoneInfo(settings.app.timezone).utcoffset(end.replace(tzinfo=None)).total_seconds())
+    utc_offset = ZoneInfo(settings.app.timezone).utcoffset(end.replace(tzinfo=None))
+    assert utc_offset is not None  # a ZoneInfo has an offset for every naive datetime
+    offset = int(utc_offset.total_seconds())
     if session.get_bind().dialect.name == "postgresql":
         local = f"(placed_at + make_interval(secs => {offset}))"
         month = f"CAST(EXTRACT(YEAR FROM {local}) * 12 + EXTRACT(MONTH FROM {local}) - 1 AS INTEGER)"
@@ -203,7 +205,8 @@ def monthly_retention(session: Session, settings: Settings, start: datetime, end
     last_month = (end - timedelta(microseconds=1)).astimezone(ZoneInfo(settings.app.timezone))
     last_index = last_month.year * 12 + last_month.month - 1
     results = []
-    for month_index, base, retained in session.execute(statement, {"start": start, "end": end}):
+    rows: Iterable[tuple[int, int, int]] = session.execute(statement, {"start": start, "end": end})
+    for month_index, base, retained in rows:
         if month_index > last_index:  # the month after the range: nobody could have come back yet
             continue
         rate = retained / base
@@ -220,18 +223,18 @@ class RecoveryRate:
 
 
 # The complaints module's tickets, as far as this report needs them. A different source (another
-# table, a filtered query) can be passed to `complaint_recovery_rate` as any selectable with the
+# table, a filtered query) can be passed to `complaint_recovery_rate` as any SELECT with the
 # columns customer_id and resolved_at.
 TICKETS = table("tickets", column("customer_id", Integer), column("resolved_at", UTCDateTime()), column("category", String))
 
 
-def resolved_complaints() -> Selectable:
+def resolved_complaints() -> SelectBase:
     return select(TICKETS.c.customer_id, TICKETS.c.resolved_at).where(
         TICKETS.c.resolved_at.is_not(None), TICKETS.c.category == "complaint")
 
 
 def complaint_recovery_rate(session: Session, settings: Settings, now: datetime | None = None, *,
-                            resolved: Selectable | None = None, mature_only: bool = True) -> RecoveryRate:
+                            resolved: SelectBase | None = None, mature_only: bool = True) -> RecoveryRate:
     """Customers with a resolved complaint who bought again within the window after it (seed 003:
     "resolve a complaint quickly and ~70% buy again"). `mature_only` counts only complaints
     resolved at least a whole window ago, so recent ones do not pull the rate down unfairly."""
@@ -277,7 +280,9 @@ def churn_candidates(session: Session, settings: Settings, now: datetime | None 
         HAVING COUNT(*) >= :min_orders AND {current} >= :min_gap AND {current} > :factor * {usual}
         ORDER BY c.id
     """).bindparams(bindparam("now", type_=UTCDateTime())).columns(last_order=UTCDateTime())
-    rows = session.execute(statement, {"now": now, "gold": a.gold_max_tier, "min_orders": a.churn_min_orders,
-                                       "min_gap": a.churn_min_gap_days, "factor": a.churn_gap_factor})
+    # the gaps are floats on SQLite and Decimals on PostgreSQL
+    rows: Iterable[tuple[int, int, float | Decimal, float | Decimal, datetime]] = session.execute(
+        statement, {"now": now, "gold": a.gold_max_tier, "min_orders": a.churn_min_orders,
+                    "min_gap": a.churn_min_gap_days, "factor": a.churn_gap_factor})
     return [ChurnRisk(cid, int(n), round(float(Decimal(str(u))), 2), round(float(Decimal(str(g))), 2), last)
             for cid, n, u, g, last in rows]

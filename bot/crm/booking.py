@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import CursorResult, and_, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.crm.hours import HoursError, open_intervals, parse_hours
-from bot.crm.text import zone
+from bot.config.hours import HoursError, parse_hours
+from bot.crm.hours import open_intervals
+from bot.crm.text import render, zone
+from bot.events import Button
+from bot.i18n.texts import BOOKING as TEXTS
 from models import Appointment, Service, Slot
 from models.db import conflict_insert
 
@@ -99,7 +103,8 @@ def open_days(session: Session, service: Service, settings: Settings, now: datet
     """The next local days with at least one free slot."""
     today = now.astimezone(zone(settings)).date()
     _, last_day = bookable_window(settings, now)
-    days, day = [], today
+    days: list[date] = []
+    day = today
     while day <= last_day and len(days) < limit:
         if free_slots(session, service, day, settings, now):
             days.append(day)
@@ -116,8 +121,9 @@ def is_slot_start(service: Service, starts_at: datetime, settings: Settings, now
 def take_seat(session: Session, service: Service, starts_at: datetime) -> bool:
     """Atomically take one seat; False when the slot is full."""
     session.execute(conflict_insert(session)(Slot).values(service_id=service.id, starts_at=starts_at, booked=0).on_conflict_do_nothing())
-    taken = session.execute(update(Slot).where(Slot.service_id == service.id, Slot.starts_at == starts_at,
-                                               Slot.booked < service.capacity).values(booked=Slot.booked + 1))
+    # an UPDATE gives a CursorResult; Session.execute's signature only says Result
+    taken = cast("CursorResult[Any]", session.execute(update(Slot).where(
+        Slot.service_id == service.id, Slot.starts_at == starts_at, Slot.booked < service.capacity).values(booked=Slot.booked + 1)))
     return taken.rowcount == 1
 
 
@@ -182,9 +188,9 @@ def mark_no_shows(session: Session, settings: Settings, now: datetime) -> int:
     minutes = settings.appointments.no_show_after_minutes
     if not minutes:
         return 0
-    result = session.execute(update(Appointment).where(and_(
+    result = cast("CursorResult[Any]", session.execute(update(Appointment).where(and_(
         Appointment.status == "booked", Appointment.ends_at <= now - timedelta(minutes=minutes)))
-        .values(status="no_show", no_show_at=now))
+        .values(status="no_show", no_show_at=now)))
     return result.rowcount or 0
 
 
@@ -192,3 +198,13 @@ def upcoming(session: Session, customer_id: int, now: datetime) -> list[Appointm
     return list(session.scalars(select(Appointment).where(
         Appointment.customer_id == customer_id, Appointment.status == "booked", Appointment.starts_at > now)
         .order_by(Appointment.starts_at)))
+
+
+def reminder_buttons(language: str, settings: Settings, appointment_id: int) -> tuple[Button, ...]:
+    """I'll be there / reschedule / cancel, as on every reminder and on "my bookings".
+
+    Why in the domain: the reminder job sends them and the dialogue answers them (`appt:<action>:<id>`);
+    jobs may not import handlers, so both take them from here.
+    """
+    return tuple(Button(render(TEXTS, f"{action}_button", language, settings), f"appt:{action}:{appointment_id}")
+                 for action in ("keep", "move", "cancel"))

@@ -93,9 +93,9 @@ def from_value(value: Mapping[str, Any], fallback: ComplaintSettings) -> Complai
     """A stored value as settings; a key missing from it (a row written by an older version) keeps config's."""
     lists = {name: tuple(str(p) for p in value[name]) for name in LISTS if isinstance(value.get(name), list)}
     threshold = value.get("tone_threshold")
-    if isinstance(threshold, int) and not isinstance(threshold, bool) and threshold >= 1:
-        lists["tone_threshold"] = threshold
-    return dataclasses.replace(fallback, **lists)
+    if not (isinstance(threshold, int) and not isinstance(threshold, bool) and threshold >= 1):
+        threshold = fallback.tone_threshold
+    return dataclasses.replace(fallback, tone_threshold=threshold, **lists)
 
 
 def parse_phrases(text: str) -> list[str]:

@@ -11,8 +11,9 @@ ticket survey reopens the ticket for a supervisor.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -102,8 +103,9 @@ def send_due_surveys(session: Session, settings: Settings, now: datetime) -> int
                                 .values(status="skipped"))
                 continue
             reachable = is_reachable(session, survey.channel or "", survey.address or "")
-            claimed = session.execute(update(Survey).where(Survey.id == survey.id, Survey.status == "scheduled")
-                                      .values(status="sent" if reachable else "unreachable", sent_at=now if reachable else None))
+            claimed = cast("CursorResult[Any]", session.execute(
+                update(Survey).where(Survey.id == survey.id, Survey.status == "scheduled")
+                .values(status="sent" if reachable else "unreachable", sent_at=now if reachable else None)))
             if claimed.rowcount != 1 or not reachable:
                 continue
             language = customer_language(session, survey.customer_id, settings)

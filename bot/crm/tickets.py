@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, literal, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from bot.config import Settings
 from bot.crm.alerts import alert
@@ -81,7 +81,7 @@ def running_due() -> ColumnElement[datetime]:
     return case((Ticket.first_response_at.is_(None), Ticket.first_response_due), else_=Ticket.resolution_due)
 
 
-def queue_order() -> tuple[ColumnElement[Any], ...]:
+def queue_order() -> tuple[ColumnElement[Any] | QueryableAttribute[Any], ...]:
     """The order people should work open tickets in (the console's queue uses it too)."""
     return (running_due(), Ticket.priority, Ticket.opened_at, Ticket.id)
 
@@ -156,6 +156,7 @@ def escalate_breaches(session: Session, settings: Settings, now: datetime) -> in
             .returning(Ticket.id)).all()
         for ticket_id in sorted(ids):
             ticket = session.get(Ticket, ticket_id)
+            assert ticket is not None  # the UPDATE above just returned its id
             deadline = ticket.first_response_due if name == "first_response" else ticket.resolution_due
             text = _staff_text(f"breach_{name}", settings, id=ticket_id, supervisor=settings.staff.supervisor,
                                due=local_label(deadline, settings.app.default_language, settings))

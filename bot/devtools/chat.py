@@ -14,6 +14,7 @@ from typing import Any
 
 import requests
 
+from bot.devtools.standin_poll import wait_for_messages
 from channels.line.adapter import sign
 
 DEFAULT_USER = "U" + hashlib.md5(b"sandbox-newcomer").hexdigest()
@@ -49,22 +50,9 @@ def post_events(webhook_url: str, secret: str, events: list[dict[str, Any]], tim
                          headers={"Content-Type": "application/json", "X-Line-Signature": sign(secret, body)})
 
 
-def last_seq(api_base: str) -> int:
-    return int(requests.get(f"{api_base}/__sandbox/stats", timeout=5).json()["deliveries"])
-
-
 def wait_for_replies(api_base: str, user: str, reply_token: str, after: int, timeout: float) -> list[dict[str, Any]]:
     """Poll the stand-in until the bot's messages for this event arrived (by reply or push)."""
-    params = {"to": user, "reply_token": reply_token, "after": after}
-    deadline = time.monotonic() + timeout
-    found: list[dict[str, Any]] = []
-    while time.monotonic() < deadline and not found:
-        found = requests.get(f"{api_base}/__sandbox/messages", params=params, timeout=5).json()["messages"]
-        time.sleep(0.1)
-    if found:
-        time.sleep(0.3)  # a long answer may come as a second request
-        found = requests.get(f"{api_base}/__sandbox/messages", params=params, timeout=5).json()["messages"]
-    return found
+    return wait_for_messages(api_base, {"to": user, "reply_token": reply_token, "after": after}, timeout, settle=0.3)
 
 
 def render_for_terminal(delivery: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 
+from bot.devtools.standin_poll import wait_for_messages
 from channels.telegram.adapter import SECRET_HEADER
 
 DEFAULT_TELEGRAM_USER = 700000001
@@ -77,22 +78,9 @@ def post_update(webhook_url: str, secret: str | None, update: dict[str, Any], ti
     return requests.post(webhook_url, json=update, headers=headers, timeout=timeout)
 
 
-def last_seq(api_base: str) -> int:
-    return int(requests.get(f"{api_base}/__sandbox/stats", timeout=5).json()["deliveries"])
-
-
 def wait_for_replies(api_base: str, chat_id: int, after: int, timeout: float) -> list[dict[str, Any]]:
-    """Poll the stand-in until the bot's messages to this chat arrived (several come a second apart)."""
-    params = {"chat_id": str(chat_id), "after": after}
-    deadline = time.monotonic() + timeout
-    found: list[dict[str, Any]] = []
-    while time.monotonic() < deadline and not found:
-        found = requests.get(f"{api_base}/__sandbox/messages", params=params, timeout=5).json()["messages"]
-        time.sleep(0.1)
-    if found:
-        time.sleep(1.3)  # Telegram allows one message per second per chat: a second one may follow
-        found = requests.get(f"{api_base}/__sandbox/messages", params=params, timeout=5).json()["messages"]
-    return found
+    """Poll the stand-in until the bot's messages to this chat arrived (one per second per chat, so wait for a second)."""
+    return wait_for_messages(api_base, {"chat_id": str(chat_id), "after": after}, timeout, settle=1.3)
 
 
 def render_for_terminal(delivery: dict[str, Any]) -> str:

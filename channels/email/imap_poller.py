@@ -43,7 +43,7 @@ class ImapPoller:
             status, _ = client.select(_quote(self._folder))
             if status != "OK":
                 raise imaplib.IMAP4.error(f"cannot select folder {self._folder!r}")
-            status, data = client.uid("SEARCH", None, "UNSEEN")
+            status, data = client.uid("SEARCH", "UNSEEN")  # no charset (imaplib skips a None argument anyway)
             uids = data[0].split() if status == "OK" and data and data[0] else []
             stored = 0
             for uid in uids[:FETCH_BATCH]:
@@ -55,7 +55,7 @@ class ImapPoller:
                 except Exception:  # stays unseen: the next poll tries again
                     log.warning("IMAP message not stored; it stays unseen", extra={"uid": uid.decode()})
                     continue
-                client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
+                client.uid("STORE", uid.decode(), "+FLAGS", "(\\Seen)")
                 stored += 1
             return stored
         finally:
@@ -66,7 +66,7 @@ class ImapPoller:
 
     @staticmethod
     def _fetch(client: imaplib.IMAP4, uid: bytes) -> bytes | None:
-        status, data = client.uid("FETCH", uid, "(BODY.PEEK[])")
+        status, data = client.uid("FETCH", uid.decode(), "(BODY.PEEK[])")
         if status != "OK":
             return None
         for item in data:

@@ -42,7 +42,7 @@ def read_event(event: Any) -> Inbound:
             reason = str(exc) or type(exc).__name__
     kept = record(event)
     source = event.get("source") if isinstance(event, Mapping) else None
-    chat_id = next((source.get(k) for k in SOURCE_IDS if isinstance(source, Mapping) and source.get(k)), "")
+    chat_id = next((source[k] for k in SOURCE_IDS if isinstance(source, Mapping) and source.get(k)), "")
     return rejected_event("line", event_id(kept if isinstance(kept, Mapping) else {"event": kept}),
                           f"malformed event: {reason}", kept, chat_id=chat_id)
 

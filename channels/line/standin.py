@@ -101,6 +101,7 @@ class LineStandin(StandinServer):
                 problem = "Size must be between 1 and 500"
             if problem:
                 return _error(400, problem)
+            assert isinstance(to, list)  # checked above
             return self._with_retry_key(lambda: (self._record("multicast", list(to), body["messages"]), {})[1])
 
         @app.get("/v2/bot/profile/<user_id>")

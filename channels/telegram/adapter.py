@@ -204,9 +204,9 @@ def render_markup(message: Outbound, *, private: bool) -> Any:
     request never outlives the question that needed it."""
     buttons = [*message.buttons, *message.quick_replies]
     if any(b.data == REQUEST_PHONE for b in buttons):
-        rows = [[KeyboardButton(b.label, request_contact=True)] if b.data == REQUEST_PHONE else [KeyboardButton(b.text or b.label)]
-                for b in buttons]
-        return ReplyKeyboardMarkup(rows, one_time_keyboard=True, resize_keyboard=True)
+        keyboard = [[KeyboardButton(b.label, request_contact=True)] if b.data == REQUEST_PHONE else [KeyboardButton(b.text or b.label)]
+                    for b in buttons]
+        return ReplyKeyboardMarkup(keyboard, one_time_keyboard=True, resize_keyboard=True)
     rows = [[_inline(b)] for b in message.buttons if _fits(b)]
     quick = [_inline(b) for b in message.quick_replies if _fits(b)]
     rows += [quick[i:i + QUICK_REPLIES_PER_ROW] for i in range(0, len(quick), QUICK_REPLIES_PER_ROW)]

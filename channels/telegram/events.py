@@ -120,9 +120,8 @@ def _base(event_id: str, message: Message, **fields: Any) -> Inbound:
 
 def _message(event_id: str, message: Message) -> Inbound:
     if message.migrate_to_chat_id or message.migrate_from_chat_id:
-        old = message.migrate_from_chat_id or message.chat.id
-        new = message.migrate_to_chat_id or message.chat.id
-        old, new = _id(old, "migrate_from_chat_id"), _id(new, "migrate_to_chat_id")
+        old = _id(message.migrate_from_chat_id or message.chat.id, "migrate_from_chat_id")
+        new = _id(message.migrate_to_chat_id or message.chat.id, "migrate_to_chat_id")
         return _base(event_id, message, kind="migrated", chat_id=old, chat_type="group",
                      payload={"from_chat_id": old, "to_chat_id": new})
     if message.text is not None:

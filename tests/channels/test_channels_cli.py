@@ -17,8 +17,8 @@ from bot.config import load_settings
 from models import InboxEvent
 from models.db import make_engine, make_session_factory
 from tests.channels.conftest import TELEGRAM_SECRET, TELEGRAM_TOKEN, telegram_env
+from tests.cli.test_cli import run_bot, start_bot, stop, wait_healthy
 from tests.pg import free_port
-from tests.test_cli import run_bot, start_bot, stop, wait_healthy
 
 
 def test_a_newcomer_can_chat_on_telegram_and_by_email_in_the_sandbox(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.console import SCRIPT_WORDS
+from bot.console.base import SCRIPT_WORDS
 from bot.console.commerce_panels import COUPON_STATUS, PANEL_TITLES, POINT_KIND_WORDS
 from bot.console.i18n import ZH_TW
 from bot.marketing.planning import POLICIES

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from bot.crm import loyalty
 from models import Order
+from tests.api.test_api import Api
 from tests.commerce import add_customer, api_key
-from tests.test_api import Api
 
 
 def record(staff: Any, customer: int, amount: str, refund_of: int | str = "") -> Any:

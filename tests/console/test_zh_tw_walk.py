@@ -19,7 +19,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from bot.app import create_app
-from bot.console import CONSOLE_PREFIX, SCRIPT_WORDS
+from bot.console.base import CONSOLE_PREFIX, SCRIPT_WORDS
 from bot.console.commerce_panels import COUPON_STATUS
 from bot.crm import booking
 from bot.crm.analytics import STAGES

@@ -20,7 +20,7 @@ from bot.events import Outbound
 from models import InboxEvent, OutboxMessage
 from tests.conftest import service_environ
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_worker(db_url: str, api_base: str, tmp_path: Path, **overrides: str) -> subprocess.Popen:

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.cli.test_cli import start_bot, wait_healthy
 from tests.pg import free_port
-from tests.test_cli import start_bot, wait_healthy
 
 STOP_WITHIN = 8.0  # seconds: the grace period (5 s) is a ceiling, an idle server stops at once
 

@@ -22,7 +22,7 @@ from models.db import make_engine, make_session_factory
 from tests.conftest import make_settings
 from tests.pg import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = {"init": "migrations", "serve": "one process", "web": "gunicorn", "worker": "engine and delivery",
             "scheduler": "exactly one active", "chat": "Sign a LINE webhook"}
 

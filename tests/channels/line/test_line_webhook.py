@@ -20,8 +20,8 @@ from models import InboxEvent, Message, OutboxMessage
 from tests.chat import texts
 from tests.conftest import CHANNEL_SECRET
 
-PEER_BODY = Path(__file__).resolve().parents[2] / "shared" / "peer-data" / "line-bot-sdk-python.webhook.json"
-OWN_BODY = Path(__file__).resolve().parent / "fixtures" / "line_webhook_all_kinds.json"
+PEER_BODY = Path(__file__).resolve().parents[4] / "shared" / "peer-data" / "line-bot-sdk-python.webhook.json"
+OWN_BODY = Path(__file__).resolve().parents[2] / "fixtures" / "line_webhook_all_kinds.json"
 LINE_TYPE_TO_KIND = {
     "message/text": "text", "message/image": "image", "message/video": "attachment", "message/audio": "attachment",
     "message/file": "attachment", "message/location": "location", "message/sticker": "sticker", "follow": "follow",

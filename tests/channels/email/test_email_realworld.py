@@ -16,7 +16,7 @@ from bot.safe_text import has_unstorable
 from channels.email.parse import parse_email
 from models import ChannelIdentity, InboxEvent, Message
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 # corpus file, envelope sender, (address answered, display name, subject, what the customer wrote)
 REAL_WORLD = [

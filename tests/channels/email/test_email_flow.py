@@ -18,7 +18,7 @@ from models.db import make_engine, make_session_factory
 from tests.channels.conftest import CUSTOMER, body, mail, send_mail
 from tests.pg import free_port
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
 def inbox_count(db) -> int:

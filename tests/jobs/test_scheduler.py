@@ -26,7 +26,7 @@ from jobs.scheduler import DAILY_JOBS, LeaderScheduler
 from models import Appointment, ChannelIdentity, Consent, Customer, JobRun, OutboxMessage, Service, utcnow
 from tests.conftest import ACCESS_TOKEN, CHANNEL_SECRET
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DUE = datetime(2026, 3, 3, 1, 0, tzinfo=UTC)
 
 

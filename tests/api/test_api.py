@@ -22,7 +22,7 @@ from bot.crm.coupons import issue_coupon
 from models import ApiKey, Customer, Order, PointsEntry
 from tests.commerce import add_customer, api_key, followed_customer, pushed_texts
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Api:

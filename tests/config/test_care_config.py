@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import DEFAULT_CONFIG_PATH, ConfigError, load_settings
-from bot.crm.hours import HoursError, add_business_minutes, parse_holidays, parse_hours
+from bot.config.hours import HoursError, parse_holidays, parse_hours
+from bot.crm.hours import add_business_minutes
 from jobs.runs import daily_due, interval_due
 
 TAIPEI = ZoneInfo("Asia/Taipei")

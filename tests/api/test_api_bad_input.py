@@ -15,8 +15,8 @@ import requests
 from sqlalchemy import func, select
 
 from models import ApiRequest, Order, PointsEntry
+from tests.api.test_api import Api
 from tests.commerce import add_customer, api_key
-from tests.test_api import Api
 
 MARK = "\x01BAD\x01"  # stands where the raw bad JSON goes; json.dumps writes it as one string token
 MARK_JSON = json.dumps(MARK)

@@ -17,7 +17,7 @@ from channels.email.tokens import return_path, signing_secret
 from models import ChannelIdentity, Consent, InboxEvent
 from tests.channels.conftest import mail
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 GONE = "gone.customer@hinet.example"
 OTHER = "still.here@hinet.example"
 ANNOYED = "annoyed@isp.example"

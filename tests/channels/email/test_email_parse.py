@@ -11,7 +11,7 @@ import pytest
 from channels.email.parse import parse_email
 from channels.email.text import decode_bytes, decode_header_value, decode_unlabelled, html_to_text, strip_quoted
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
 def corpus(name: str) -> bytes:

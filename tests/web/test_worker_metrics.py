@@ -16,9 +16,9 @@ from bot.config import ConfigError, load_settings
 from bot.events import Outbound
 from models import OutboxMessage
 from models.db import make_engine, make_session_factory
+from tests.cli.test_cli import start_bot, stop
 from tests.conftest import service_environ
 from tests.pg import free_port
-from tests.test_cli import start_bot, stop
 
 TOKEN = "worker-metrics-token-52c8e1a90d"
 
