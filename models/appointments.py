@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, utcnow
+from models.base import Base, partial_index, utcnow
 
 
 class Service(Base):
@@ -51,8 +51,8 @@ class Appointment(Base):
     __tablename__ = "appointments"
     __table_args__ = (
         Index("ix_appointments_status_starts", "status", "starts_at"),
-        Index("uq_appointments_one_seat_each", "customer_id", "service_id", "starts_at", unique=True,
-              postgresql_where=text("status = 'booked'"), sqlite_where=text("status = 'booked'")),
+        partial_index("uq_appointments_one_seat_each", "customer_id", "service_id", "starts_at", unique=True,
+                      where="status = 'booked'"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

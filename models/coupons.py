@@ -11,10 +11,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, utcnow
+from models.base import Base, partial_index, utcnow
 
 
 class CouponTemplate(Base):
@@ -45,8 +45,7 @@ class Coupon(Base):
     __tablename__ = "coupons"
     __table_args__ = (
         Index("ix_coupons_customer_template", "customer_id", "template_id"),
-        Index("ix_coupons_reminder_due", "expires_at",
-              postgresql_where=text("reminder_sent_at IS NULL"), sqlite_where=text("reminder_sent_at IS NULL")),
+        partial_index("ix_coupons_reminder_due", "expires_at", where="reminder_sent_at IS NULL"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

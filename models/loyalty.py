@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, utcnow
+from models.base import Base, partial_index, utcnow
 
 # earn: a purchase; referral: the referred customer's first purchase; campaign: a marketing action;
 # spend: redeemed by the customer; expire: earned points past their validity; refund: a returned purchase;
@@ -52,8 +52,7 @@ class TierChange(Base):
 
     __tablename__ = "tier_changes"
     __table_args__ = (
-        Index("ix_tier_changes_unnotified", "id",
-              postgresql_where=text("notified_at IS NULL"), sqlite_where=text("notified_at IS NULL")),
+        partial_index("ix_tier_changes_unnotified", "id", where="notified_at IS NULL"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String, Text, UniqueConstraint, text
+from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, utcnow
+from models.base import Base, partial_index, utcnow
 
 
 class InboxEvent(Base):
@@ -22,13 +22,7 @@ class InboxEvent(Base):
     __tablename__ = "inbox_events"
     __table_args__ = (
         UniqueConstraint("channel", "event_id"),
-        Index(
-            "ix_inbox_events_pending",
-            "lane_key",
-            "occurred_at",
-            postgresql_where=text("status = 'pending'"),
-            sqlite_where=text("status = 'pending'"),
-        ),
+        partial_index("ix_inbox_events_pending", "lane_key", "occurred_at", where="status = 'pending'"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,20 +57,8 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index(
-            "ix_outbox_due",
-            "next_attempt_at",
-            postgresql_where=text("status = 'pending'"),
-            sqlite_where=text("status = 'pending'"),
-        ),
-        Index(
-            "ix_outbox_address_pending",
-            "channel",
-            "address",
-            "id",
-            postgresql_where=text("status = 'pending'"),
-            sqlite_where=text("status = 'pending'"),
-        ),
+        partial_index("ix_outbox_due", "next_attempt_at", where="status = 'pending'"),
+        partial_index("ix_outbox_address_pending", "channel", "address", "id", where="status = 'pending'"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, utcnow
+from models.base import Base, partial_index, utcnow
 
 OPEN_STATUSES = ("open", "reopened")
 
@@ -23,8 +23,8 @@ class Ticket(Base):
         Index("ix_tickets_status_first_due", "status", "first_response_due"),
         Index("ix_tickets_status_resolution_due", "status", "resolution_due"),
         # one live ticket per conversation: the bot apologises once, staff see one item
-        Index("uq_tickets_one_open_per_conversation", "conversation_id", unique=True,
-              postgresql_where=text("status IN ('open', 'reopened')"), sqlite_where=text("status IN ('open', 'reopened')")),
+        partial_index("uq_tickets_one_open_per_conversation", "conversation_id", unique=True,
+                      where="status IN ('open', 'reopened')"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -36,9 +36,7 @@ def get_coupon(call: Call, code: str) -> Result:
 @api.post("/coupons/redeem")
 @endpoint("coupons:redeem")
 def redeem_coupon(call: Call) -> Result:
-    body = check.body_object(json_body())
-    check.unknown_fields(body, FIELDS)
-    key = check.idempotency_key(body, request.headers.get("Idempotency-Key"))
+    body, key = check.keyed_body(json_body(), FIELDS, request.headers.get("Idempotency-Key"))
     code = _code(check.text(body, "code", required=True, max_length=40), "code")
     order_ref = check.text(body, "order_ref", max_length=100)
     customer_id = check.positive_int(body, "customer_id")

@@ -21,9 +21,7 @@ FIELDS = {"customer", "amount", "currency", "items", "placed_at", "idempotency_k
 @api.post("/orders")
 @endpoint("orders:write")
 def post_order(call: Call) -> Result:
-    body = check.body_object(json_body())
-    check.unknown_fields(body, FIELDS)
-    key = check.idempotency_key(body, request.headers.get("Idempotency-Key"))
+    body, key = check.keyed_body(json_body(), FIELDS, request.headers.get("Idempotency-Key"))
     ref = customer_ref(body.get("customer"))
     amount = check.amount(body)
     currency = check.text(body, "currency", max_length=3) or "TWD"

@@ -8,6 +8,7 @@ import mailbox
 import smtplib
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -35,9 +36,26 @@ class ChatRequest:
     timeout: float = 10.0
 
 
+def _post_to_webhook(webhook_url: str, api_base: str, post: Callable[[], requests.Response]) -> tuple[int, int]:
+    """Hand one event to the running bot: (exit code, the stand-in's delivery count before it). Exit
+    code 0 means the bot took it and its replies come after that count; otherwise the reason is
+    printed in the same words whichever platform's chat was asked."""
+    from bot.devtools.standin_poll import last_seq
+
+    try:
+        after = last_seq(api_base)
+        response = post()
+    except requests.ConnectionError:
+        print(f"error: cannot reach {webhook_url}; is `make run` still running?", file=sys.stderr)
+        return 2, 0
+    if response.status_code != 200:
+        print(f"error: the webhook answered {response.status_code}: {response.text}", file=sys.stderr)
+        return 1, 0
+    return 0, after
+
+
 def chat_line(settings: Settings, request: ChatRequest) -> int:
     from bot.devtools.chat import DEFAULT_USER, line_event, post_events, render_for_terminal, wait_for_replies
-    from bot.devtools.standin_poll import last_seq
 
     sandbox = _sandbox_part(settings, "line")
     if sandbox is None:
@@ -52,15 +70,10 @@ def chat_line(settings: Settings, request: ChatRequest) -> int:
     else:
         print("error: say something: chat \"TEXT\", --follow or --postback DATA", file=sys.stderr)
         return 2
-    try:
-        after = last_seq(sandbox["line_api_base"])
-        response = post_events(sandbox["webhook_url"], sandbox["channel_secret"], [event])
-    except requests.ConnectionError:
-        print(f"error: cannot reach {sandbox['webhook_url']}; is `make run` still running?", file=sys.stderr)
-        return 2
-    if response.status_code != 200:
-        print(f"error: the webhook answered {response.status_code}: {response.text}", file=sys.stderr)
-        return 1
+    failed, after = _post_to_webhook(sandbox["webhook_url"], sandbox["line_api_base"],
+                                     lambda: post_events(sandbox["webhook_url"], sandbox["channel_secret"], [event]))
+    if failed:
+        return failed
     try:
         replies = wait_for_replies(sandbox["line_api_base"], user, event["replyToken"], after, request.timeout)
     except requests.RequestException:
@@ -79,7 +92,6 @@ def chat_telegram(settings: Settings, request: ChatRequest) -> int:
         text_update,
         wait_for_replies,
     )
-    from bot.devtools.standin_poll import last_seq
 
     sandbox = _sandbox_part(settings, "telegram")
     if sandbox is None:
@@ -95,15 +107,10 @@ def chat_telegram(settings: Settings, request: ChatRequest) -> int:
         print('error: say something: chat --channel telegram "TEXT", --follow, --start PAYLOAD or --postback DATA',
               file=sys.stderr)
         return 2
-    try:
-        after = last_seq(sandbox["api_base"])
-        response = post_update(sandbox["webhook_url"], sandbox["webhook_secret"], update)
-    except requests.ConnectionError:
-        print(f"error: cannot reach {sandbox['webhook_url']}; is `make run` still running?", file=sys.stderr)
-        return 2
-    if response.status_code != 200:
-        print(f"error: the webhook answered {response.status_code}: {response.text}", file=sys.stderr)
-        return 1
+    failed, after = _post_to_webhook(sandbox["webhook_url"], sandbox["api_base"],
+                                     lambda: post_update(sandbox["webhook_url"], sandbox["webhook_secret"], update))
+    if failed:
+        return failed
     replies = wait_for_replies(sandbox["api_base"], user, after, request.timeout)
     return _print_replies([render_for_terminal(delivery) for delivery in replies], request.timeout)
 

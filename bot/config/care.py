@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, model_validator
 
 from bot.config.errors import ConfigError
-from bot.config.fields import Int, IntList, LanguageText, TextList, at_least, codes_once, problem, rule, section
+from bot.config.fields import Int, IntList, LanguageText, TextList, at_least, codes_once, each, problem, rule, section
 from bot.config.hours import HoursError, WeeklyHours, parse_holidays, parse_hours
 from channels import registry
 
@@ -50,14 +50,8 @@ class BusinessSettings:
         return parse_holidays(self.holidays)
 
 
-def _lead_fields(fields: tuple[str, ...]) -> tuple[str, ...]:
-    bad = [name for name in fields if name not in LEAD_FIELDS]
-    if bad:
-        raise problem(f"unknown field {bad[0]!r} (use {', '.join(LEAD_FIELDS)})")
-    return fields
-
-
-LeadFields = Annotated[TextList, AfterValidator(_lead_fields)]
+LeadFields = Annotated[TextList, each(lambda name: name in LEAD_FIELDS,
+                                     "unknown field {value!r} (use " + ", ".join(LEAD_FIELDS) + ")")]
 
 
 @section
@@ -151,14 +145,7 @@ class SlaSettings:
         return self
 
 
-def _addresses(addresses: tuple[str, ...]) -> tuple[str, ...]:
-    bad = [address for address in addresses if "@" not in address]
-    if bad:
-        raise problem(f"{bad[0]!r} is not an email address")
-    return addresses
-
-
-Addresses = Annotated[TextList, AfterValidator(_addresses)]
+Addresses = Annotated[TextList, each(lambda address: "@" in address, "{value!r} is not an email address")]
 
 
 def _staff_alert_channel(channel: str) -> str:

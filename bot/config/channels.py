@@ -8,8 +8,7 @@ from urllib.parse import urlparse
 
 from pydantic import AfterValidator, model_validator
 
-from bot.config.errors import ConfigError
-from bot.config.fields import POSITIVE, Bool, Float, Int, at_least, problem, rule, section
+from bot.config.fields import POSITIVE, Bool, Float, Int, at_least, both_or_neither, problem, rule, section
 
 TELEGRAM_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$|^localhost$")
@@ -51,8 +50,8 @@ class TelegramSettings:
 
     @model_validator(mode="after")
     def _token_and_secret_together(self) -> TelegramSettings:
-        if bool(self.token) != bool(self.webhook_secret):
-            raise ConfigError("telegram.webhook_secret: set both BOT_TELEGRAM_TOKEN and BOT_TELEGRAM_WEBHOOK_SECRET, or neither")
+        both_or_neither(self.token, self.webhook_secret, "telegram.webhook_secret",
+                        ("BOT_TELEGRAM_TOKEN", "BOT_TELEGRAM_WEBHOOK_SECRET"))
         return self
 
 
@@ -97,6 +96,6 @@ class EmailSettings:
 
     @model_validator(mode="after")
     def _certificate_and_key_together(self) -> EmailSettings:
-        if bool(self.receiver_tls_cert) != bool(self.receiver_tls_key):
-            raise ConfigError("email.receiver_tls_key: set both receiver_tls_cert and receiver_tls_key, or neither")
+        both_or_neither(self.receiver_tls_cert, self.receiver_tls_key, "email.receiver_tls_key",
+                        ("receiver_tls_cert", "receiver_tls_key"))
         return self

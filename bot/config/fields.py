@@ -54,6 +54,19 @@ def rule(holds: Callable[[Any], bool], message: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def each(holds: Callable[[Any], bool], message: str) -> AfterValidator:
+    """A check on every item of a list; the error names the first item that fails, as `{value}` in
+    `message`, so the admin sees which entry to fix rather than only that one is wrong."""
+
+    def check(items: tuple[Any, ...]) -> tuple[Any, ...]:
+        bad = [item for item in items if not holds(item)]
+        if bad:
+            raise problem(message.format(value=bad[0]))
+        return items
+
+    return AfterValidator(check)
+
+
 def at_least(low: float) -> AfterValidator:
     return rule(lambda value: value >= low, f"must be at least {low}")
 
@@ -64,6 +77,13 @@ def between(low: int, high: int) -> AfterValidator:
 
 POSITIVE = rule(lambda value: value > 0, "must be greater than 0")
 NOT_NEGATIVE = rule(lambda value: value >= 0, "must not be negative")
+
+
+def both_or_neither(first: object, second: object, where: str, names: tuple[str, str]) -> None:
+    """Refuse a half-configured pair (a token without its secret, a certificate without its key):
+    either alone would start a feature that fails on its first use instead of at startup."""
+    if bool(first) != bool(second):
+        raise ConfigError(f"{where}: set both {names[0]} and {names[1]}, or neither")
 
 
 def _language_map(value: Any) -> Any:

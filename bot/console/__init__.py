@@ -13,14 +13,14 @@ import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request
 
 from bot.config import Settings
 from bot.console import labels, security
 from bot.console.base import CONSOLE_PREFIX, current_language, status_labels
-from bot.console.i18n import CONSOLE_LANGUAGES, gettext, install
+from bot.console.i18n import CONSOLE_LANGUAGES, gettext, install, ngettext, reader_locale
+from bot.i18n.formats import DATE_TIME, local_datetime
 
 
 def blueprints() -> list[Any]:
@@ -78,7 +78,6 @@ def register_console(app: Flask, settings: Settings) -> None:
     for blueprint in blueprints():
         app.register_blueprint(blueprint, url_prefix=CONSOLE_PREFIX)
         names.add(blueprint.name)
-    zone = ZoneInfo(settings.app.timezone)
 
     @app.before_request
     def _console_request() -> None:
@@ -92,13 +91,14 @@ def register_console(app: Flask, settings: Settings) -> None:
     def _template_helpers() -> dict[str, Any]:
         if request.blueprint not in names and not request.path.startswith(CONSOLE_PREFIX):
             return {}
-        return {"_": gettext, "csrf_token": security.csrf_token, "can": security.can, "user": g.get("user"),
+        return {"_": gettext, "ngettext": ngettext, "csrf_token": security.csrf_token, "can": security.can, "user": g.get("user"),
                 "lang": current_language(), "languages": CONSOLE_LANGUAGES, "shop_name": settings.shop.name,
                 "status_labels": status_labels, **labels.TEMPLATE_HELPERS}
 
     @app.template_filter("local")
-    def _local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        return value.astimezone(zone).strftime(fmt) if value else ""
+    def _local(value: datetime | None, pattern: str = DATE_TIME) -> str:
+        """A moment in the shop's time zone, by Babel in the console's language ("yyyy-MM-dd HH:mm", "HH:mm")."""
+        return local_datetime(value, settings.app.timezone, reader_locale(), pattern) if value else ""
 
     @app.template_filter("iso")
     def _iso(value: datetime | None) -> str:

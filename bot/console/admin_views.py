@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.config import LANGUAGES
 from bot.console import security
@@ -80,6 +81,29 @@ def change_user(user_id: int) -> Any:
     return redirect(url_for("admin.users"))
 
 
+# --- rows kept in an admin-ordered list (canned replies, FAQ answers) ----------------------------
+
+ListedRow = TypeVar("ListedRow", CannedReply, FaqAnswer)
+
+
+def _delete(model: type[CannedReply | FaqAnswer], row_id: int) -> None:
+    """Delete one row; a row already gone is no error, since a second click on Delete lands here too."""
+    with writing() as db:
+        row = db.get(model, row_id)
+        if row is not None:
+            db.delete(row)
+
+
+def _row_to_save(db: Session, model: type[ListedRow], row_id: int | None, what: str) -> ListedRow:
+    """The row an edit form saves into: the one its URL names (404 if deleted meanwhile) or a new one,
+    placed where the form's position says, so both lists order and edit the same way."""
+    row = db.get(model, row_id) if row_id else model()
+    if row is None:
+        abort(404, f"no such {what}")
+    row.position = request.form.get("position", type=int) or 0
+    return row
+
+
 # --- canned replies ---------------------------------------------------------------------------
 
 @admin.get("/admin/canned")
@@ -95,10 +119,7 @@ def canned(errors: dict[str, str] | None = None, status: int = 200) -> Any:
 @security.allow("admin")
 def save_canned(reply_id: int | None = None) -> Any:
     if request.form.get("action") == "delete" and reply_id:
-        with writing() as db:
-            row = db.get(CannedReply, reply_id)
-            if row is not None:
-                db.delete(row)
+        _delete(CannedReply, reply_id)
         flash(_("Canned reply deleted."))
         return redirect(url_for("admin.canned"))
     title, text = form_text("title", 100), form_text("text", 5000)
@@ -106,11 +127,8 @@ def save_canned(reply_id: int | None = None) -> Any:
     if errors:
         return canned(errors, 400)
     with writing() as db:
-        row = db.get(CannedReply, reply_id) if reply_id else CannedReply()
-        if row is None:
-            abort(404, "no such canned reply")
+        row = _row_to_save(db, CannedReply, reply_id, "canned reply")
         row.title, row.text = title, text
-        row.position = request.form.get("position", type=int) or 0
         db.add(row)
     flash(_("Canned reply saved."))
     return redirect(url_for("admin.canned"))
@@ -133,10 +151,7 @@ def faq(errors: dict[str, str] | None = None, status: int = 200) -> Any:
 @security.allow("admin")
 def save_faq(answer_id: int | None = None) -> Any:
     if request.form.get("action") == "delete" and answer_id:
-        with writing() as db:
-            row = db.get(FaqAnswer, answer_id)
-            if row is not None:
-                db.delete(row)
+        _delete(FaqAnswer, answer_id)
         flash(_("FAQ answer deleted."))
         return redirect(url_for("admin.faq"))
     keywords = parse_keywords(form_text("keywords", 2000))
@@ -149,11 +164,8 @@ def save_faq(answer_id: int | None = None) -> Any:
     if errors:
         return faq(errors, 400)
     with writing() as db:
-        row = db.get(FaqAnswer, answer_id) if answer_id else FaqAnswer()
-        if row is None:
-            abort(404, "no such FAQ answer")
+        row = _row_to_save(db, FaqAnswer, answer_id, "FAQ answer")
         row.keywords, row.answer = keywords, answer
-        row.position = request.form.get("position", type=int) or 0
         row.active = request.form.get("active", "on") == "on"
         db.add(row)
     flash(_("FAQ answer saved."))

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 
 from bot.console import security
-from bot.console.i18n import CONSOLE_LANGUAGES
+from bot.console.i18n import CONSOLE_LANGUAGES, ngettext
 from bot.console.i18n import gettext as _
 from bot.console.passwords import verify_password
 from bot.console.users import UserError, authenticate, set_password
@@ -42,7 +42,8 @@ def login() -> Any:
     time.sleep(FAILED_LOGIN_DELAY)
     if result.locked_for is not None:
         minutes = max(int(result.locked_for.total_seconds() // 60) + 1, 1)
-        message = _("Too many wrong passwords. Try again in {minutes} minutes.", minutes=minutes)
+        message = ngettext("Too many wrong passwords. Try again in {minutes} minute.",
+                           "Too many wrong passwords. Try again in {minutes} minutes.", minutes, minutes=minutes)
         return render_template("console/login.html", error=message, email=email), 429
     return render_template("console/login.html", error=_("Wrong email or password."), email=email), 401
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.console.base import current_language
 from bot.console.i18n import gettext as _
+from bot.console.i18n import ngettext
 from bot.console.labels import ledger_note
 from bot.console.views import runtime
 from bot.crm import coupons, loyalty, outreach, tiers
@@ -44,7 +45,8 @@ def profile_panels(session: Session, customer: Customer) -> list[ProfilePanel]:
     coupons list says which codes the customer can still use. Lines are plain text: the template escapes them."""
     settings = runtime().settings
     now = utcnow()
-    points = [_("Balance: {points} points", points=loyalty.balance(session, customer.id))]
+    balance = loyalty.balance(session, customer.id)
+    points = [ngettext("Balance: {points} point", "Balance: {points} points", balance, points=balance)]
     entries = session.scalars(select(PointsEntry).where(PointsEntry.customer_id == customer.id)
                               .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc()).limit(LEDGER_LINES))
     points += [_ledger_line(e) for e in entries]

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.console import security
 from bot.console.i18n import gettext as _
+from bot.console.i18n import ngettext
 from bot.console.staff_views import _back, customer_page
 from bot.console.views import form_text, reading, writing
 from bot.crm import coupons, loyalty
@@ -64,7 +65,8 @@ def adjust_points(customer_id: int) -> Any:
     if not reason:
         return _refused(customer_id, "reason_points", _("Say why the points change."))
     if len(reason) > REASON_LENGTH:
-        return _refused(customer_id, "reason_points", _("At most {count} characters.", count=REASON_LENGTH))
+        return _refused(customer_id, "reason_points", ngettext("At most {count} character.", "At most {count} characters.", REASON_LENGTH,
+                                                                    count=REASON_LENGTH))
     key = form_text("request_key", 100)
     try:
         with writing() as db:
@@ -77,7 +79,9 @@ def adjust_points(customer_id: int) -> Any:
             raise
         with reading() as db:
             available = loyalty.balance(db, customer_id)
-        return _refused(customer_id, "points", _("The balance is {points} points; it cannot go below zero.", points=available))
+        return _refused(customer_id, "points", ngettext(
+            "The balance is {points} point; it cannot go below zero.", "The balance is {points} points; it cannot go below zero.",
+            available, points=available))
     except IntegrityError:  # the customer was erased while the form was open
         abort(404, "no such customer")
     flash(_("Points adjusted by {points}.", points=f"{points:+d}"))

@@ -50,10 +50,29 @@ def gettext(text: str, **fields: object) -> str:
     return translated.format(**fields) if fields else translated
 
 
+def ngettext(singular: str, plural: str, n: int, **fields: object) -> str:
+    """The console's plural `_`: the form for `n` in the reader's language, `{n}` and the fields filled in.
+
+    English falls back on the msgids ("1 seat per slot", "2 seats per slot"); zh-TW has one form.
+    """
+    translated = translations(DOMAIN, reader_locale()).ngettext(singular, plural, n)
+    return translated.format(**{"n": n, **fields})
+
+
 def catalog(language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
-    """English msgid -> translation, as the console's `.po` of a language holds it (for checks)."""
+    """English msgid -> translation, as the console's `.po` of a language holds it (for checks).
+
+    A plural entry appears under its singular and its plural msgid, each with the first form.
+    """
     found = parsed_catalog(DOMAIN, language)
-    return {str(m.id): str(m.string) for m in found if m.id} if found is not None else {}
+    words: dict[str, str] = {}
+    for message in found or ():
+        if isinstance(message.id, tuple | list):
+            forms = [str(form) for form in message.string] if isinstance(message.string, tuple | list) else [str(message.string)]
+            words.update({str(english): forms[0] for english in message.id})
+        elif message.id:
+            words[str(message.id)] = str(message.string)
+    return words
 
 
 ZH_TW = catalog("zh-TW")  # what the tests check every console string against

@@ -6,10 +6,12 @@ Everything it lists comes from `queue_source.open_tickets`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, g, jsonify, render_template, request
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.console import security
 from bot.console.queue_source import PRIORITIES, open_ticket_count, open_tickets, serialise
@@ -29,14 +31,18 @@ def _filters() -> dict[str, Any]:
             "assignee": assignee, "me": g.user.email}
 
 
+def _listed(db: Session, filters: dict[str, Any], now: datetime) -> tuple[list[dict[str, Any]], int]:
+    """The rows shown and the count of all that match: the page and its polling endpoint must agree."""
+    return open_tickets(db, filters, now), open_ticket_count(db, filters)
+
+
 @queue.get("/queue")
 @security.allow("queue")
 def page() -> Any:
     filters = _filters()
     now = utcnow()
     with reading() as db:
-        tickets = open_tickets(db, filters, now)
-        total = open_ticket_count(db, filters)
+        tickets, total = _listed(db, filters, now)
         people = assignable(db, runtime().settings)
         requests = list(db.scalars(select(DataRequest).where(DataRequest.status == "pending").order_by(DataRequest.requested_at)
                                    .limit(20))) if security.can("privacy") else []
@@ -51,6 +57,5 @@ def data() -> Any:
     filters = _filters()
     now = utcnow()
     with reading() as db:
-        tickets = open_tickets(db, filters, now)
-        total = open_ticket_count(db, filters)
+        tickets, total = _listed(db, filters, now)
     return jsonify(now=now.isoformat(), total=total, tickets=[serialise(t, now) for t in tickets])

@@ -13,15 +13,15 @@ import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+
 from bot.config import Settings
 from bot.i18n import Catalog, text_of
+from bot.i18n.catalogs import locale_of
 
 PUNCTUATION = " \t\r\n.,!?;:。，！？；：、~～"
-WEEKDAYS = {
-    "zh-TW": "一二三四五六日",
-    "zh-CN": "一二三四五六日",
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
+DAY_PATTERNS = {"en": "EEE M/d", "zh-CN": "M/d（EEEEE）"}  # Babel: "Tue 3/3", "3/3（二）" (narrow weekday)
+DAY_PATTERN = "M/d（EEEEE）"  # zh-TW, and any other language
 
 
 def render(texts: Catalog, key: str, language: str, settings: Settings, **fields: object) -> str:
@@ -41,10 +41,9 @@ def zone(settings: Settings) -> ZoneInfo:
 
 def local_label(moment: datetime, language: str, settings: Settings, *, with_time: bool = True) -> str:
     """"3/3（二）14:00" or "Tue 3/3 14:00" in the shop's time zone."""
-    local = moment.astimezone(zone(settings))
-    weekday = WEEKDAYS.get(language, WEEKDAYS["zh-TW"])[local.weekday()]
-    day = f"{weekday} {local.month}/{local.day}" if language == "en" else f"{local.month}/{local.day}（{weekday}）"
-    return f"{day} {local:%H:%M}" if with_time else day
+    pattern = DAY_PATTERNS.get(language, DAY_PATTERN) + (" HH:mm" if with_time else "")
+    locale = locale_of(language if language in DAY_PATTERNS else "zh-TW")
+    return format_datetime(moment, pattern, tzinfo=zone(settings), locale=locale)
 
 
 def safe_excerpt(text: str | None, limit: int = 200) -> str:

@@ -11,13 +11,14 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 
 from bot.i18n.catalogs import locale_of
 
 WHOLE, CENTS = "NT$#,##0", "NT$#,##0.00"
 DATE = "yyyy-MM-dd"
+DATE_TIME = "yyyy-MM-dd HH:mm"
 
 
 def money(amount: Decimal | float | int, language: str = "zh-TW") -> str:
@@ -30,3 +31,8 @@ def money(amount: Decimal | float | int, language: str = "zh-TW") -> str:
 def local_date(moment: datetime, timezone: str, language: str = "zh-TW") -> str:
     """The day of a moment in the shop's time zone, "2026-03-31"."""
     return format_date(moment.astimezone(ZoneInfo(timezone)).date(), DATE, locale=locale_of(language))
+
+
+def local_datetime(moment: datetime, timezone: str, language: str = "zh-TW", pattern: str = DATE_TIME) -> str:
+    """A moment in the shop's time zone, "2026-03-31 14:00" (or another Babel pattern, e.g. "HH:mm")."""
+    return format_datetime(moment, pattern, tzinfo=ZoneInfo(timezone), locale=locale_of(language))
