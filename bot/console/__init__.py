@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from bot.config import Settings
 from bot.console import labels, security
 from bot.console.base import CONSOLE_PREFIX, current_language, status_labels
 from bot.console.i18n import CONSOLE_LANGUAGES, gettext, install, ngettext, reader_locale
-from bot.i18n.formats import DATE_TIME, local_datetime
+from bot.i18n.formats import DATE_TIME, amount_figure, local_datetime
 
 
 def blueprints() -> list[Any]:
@@ -99,6 +100,11 @@ def register_console(app: Flask, settings: Settings) -> None:
     def _local(value: datetime | None, pattern: str = DATE_TIME) -> str:
         """A moment in the shop's time zone, by Babel in the console's language ("yyyy-MM-dd HH:mm", "HH:mm")."""
         return local_datetime(value, settings.app.timezone, reader_locale(), pattern) if value else ""
+
+    @app.template_filter("figure")
+    def _figure(value: Decimal | int | None) -> str:
+        """An amount's figure by Babel in the console's language, the precision it was recorded with."""
+        return amount_figure(value, reader_locale()) if value is not None else ""
 
     @app.template_filter("iso")
     def _iso(value: datetime | None) -> str:

@@ -17,8 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.console.i18n import gettext as _
+from bot.console.i18n import reader_locale
 from bot.console.purchases import PurchaseError, parse_refund_of
 from bot.crm.orders import refundable
+from bot.i18n.formats import amount_figure
 from models import Order
 
 RECENT_PURCHASES = 30  # the newest purchases offered; older ones are refunded through the shop API
@@ -61,4 +63,4 @@ def _left(session: Session, refund_of: str | None) -> str:
     """What is left of the purchase the refused refund named (read again: it is only shown)."""
     order_id = parse_refund_of(refund_of)
     purchase = session.get(Order, order_id) if order_id else None
-    return f"{refundable(session, purchase):.2f}" if purchase is not None else "?"
+    return amount_figure(refundable(session, purchase).quantize(Decimal("0.01")), reader_locale()) if purchase is not None else "?"

@@ -16,10 +16,12 @@ from bot.console.base import current_language
 from bot.console.care_panels import care_panels, conversation_ticket
 from bot.console.customers import delivery_statuses, profile, search_customers, timeline
 from bot.console.i18n import gettext as _
+from bot.console.i18n import reader_locale
 from bot.console.purchases import PurchaseError, record_purchase_outcome
 from bot.console.replies import ReplyError, add_note, send_staff_reply, set_handler
 from bot.console.views import form_text, reading, runtime, writing
 from bot.crm import tiers
+from bot.i18n.formats import amount_figure
 from models import CannedReply, Conversation, utcnow
 
 staff = Blueprint("staff", __name__)
@@ -161,7 +163,8 @@ def purchase(customer_id: int) -> Any:
     if not created:
         flash(_("This purchase was already recorded."))
     else:
-        flash(_("Purchase of NT${amount} recorded.", amount=amount) if amount > 0 else _("Refund of NT${amount} recorded.", amount=-amount))
+        flash(_("Purchase of NT${amount} recorded.", amount=amount_figure(amount, reader_locale())) if amount > 0
+              else _("Refund of NT${amount} recorded.", amount=amount_figure(-amount, reader_locale())))
     if gift:
         flash(gift)
     return redirect(_back(customer_id, conversation_id))

@@ -12,7 +12,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 from bot.i18n.catalogs import locale_of
 
@@ -26,6 +26,14 @@ def money(amount: Decimal | float | int, language: str = "zh-TW") -> str:
     value = Decimal(str(amount))
     pattern = WHOLE if value == value.to_integral_value() else CENTS
     return format_currency(value, "TWD", format=pattern, locale=locale_of(language), currency_digits=False)
+
+
+def amount_figure(amount: Decimal | float | int, language: str = "zh-TW") -> str:
+    """The figure of an amount as staff typed or the ledger holds it ("1000.00", "400"), with the
+    locale's digits and decimal sign: the console writes a record's own precision back, not a price."""
+    value = Decimal(str(amount))
+    places = max(0, -int(value.as_tuple().exponent))
+    return format_decimal(value, "0." + "0" * places if places else "0", locale=locale_of(language))
 
 
 def local_date(moment: datetime, timezone: str, language: str = "zh-TW") -> str:
