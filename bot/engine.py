@@ -230,7 +230,7 @@ def _context(session: Session, event: Inbound, settings: Settings, now: datetime
         identity.last_seen_at = utcnow()
     conversation = _get_or_create_conversation(session, event, customer)
     if customer is not None and event.kind == "text":
-        switched = language_after(event.text or "", customer.language, _previous_text(session, conversation, event))
+        switched = language_after(event.text or "", customer.language, lambda: _previous_text(session, conversation, event))
         if switched:
             customer.language = switched
     conversation.last_message_at = event.occurred_at

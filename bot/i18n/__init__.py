@@ -9,7 +9,7 @@ only in one script decide; text that could be either keeps the customer's curren
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from bot.config import LANGUAGES
 from bot.i18n.texts import Section, text, text_of
@@ -59,7 +59,7 @@ LOANWORDS = frozenset({"ok", "okay", "okey", "hi", "hello", "hey", "thanks", "th
 SENTENCE_WORDS = 2  # this many words (not counting the loanwords above) make an English sentence
 
 
-def language_after(text: str, current: str, previous: str | None) -> str | None:
+def language_after(text: str, current: str, previous: str | None | Callable[[], str | None]) -> str | None:
     """The customer's language after this message, or None to keep `current`.
 
     Why a rule and not the last message's guess: "ok" or "hello" inside a Chinese conversation is
@@ -71,7 +71,9 @@ def language_after(text: str, current: str, previous: str | None) -> str | None:
       English message (two in a row), or any English as the customer's first message here
       (`previous` is None: nothing yet says they read Chinese). The language button is handled
       by the menu, not here.
-    `previous` is the customer's previous text message in this conversation ("" when unknown).
+    `previous` is the customer's previous text message in this conversation ("" when unknown), or a
+    function that reads it: it is only needed for a short English message, so the worker does not
+    query it for every text.
     """
     detected = detect_language(text)
     if detected is None or detected == current:
@@ -79,7 +81,11 @@ def language_after(text: str, current: str, previous: str | None) -> str | None:
     if detected != "en":
         return detected
     words = [w for w in (m.lower() for m in LATIN_WORD.findall(text)) if w not in LOANWORDS]
-    if len(words) >= SENTENCE_WORDS or previous is None:
+    if len(words) >= SENTENCE_WORDS:
+        return "en"
+    if callable(previous):
+        previous = previous()
+    if previous is None:
         return "en"
     if words and detect_language(previous) == "en":
         return "en"

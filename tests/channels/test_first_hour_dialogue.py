@@ -76,6 +76,19 @@ def test_the_language_rule():
     assert language_after("你好", "en", "hello") is None  # could be either script: no change
 
 
+def test_the_previous_message_is_read_only_when_a_short_english_message_needs_it():
+    reads: list[str] = []
+
+    def previous() -> str:
+        reads.append("read")
+        return "points"
+
+    assert language_after("請問營業時間", "zh-TW", previous) is None  # same language: nothing to decide
+    assert language_after("What are your opening hours?", "zh-TW", previous) == "en"  # a sentence decides alone
+    assert reads == []
+    assert language_after("book", "zh-TW", previous) == "en" and reads == ["read"]
+
+
 def test_one_english_word_in_a_chinese_conversation_keeps_chinese(chat, db):
     assert chat.say("你好")[0].startswith("您好！我是青田書店的小幫手")
     assert chat.say("ok")[0].startswith("抱歉，我不太懂您的意思")
