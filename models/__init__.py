@@ -14,6 +14,7 @@ from models.pipeline import InboxEvent, InboxLane, Lease, OutboxMessage
 from models.ratelimits import RateSlot
 from models.staff import ROLES, CannedReply, ConsoleSession, ConsoleSetting, ConsoleUser, FaqAnswer, InternalNote, LoginFailure
 from models.surveys import Survey
+from models.tags import Tag, TagChange
 from models.tasks import StaffTask
 from models.tickets import OPEN_STATUSES, Ticket
 
@@ -61,6 +62,8 @@ __all__ = [
     "StaffTask",
     "Stamp",
     "Survey",
+    "Tag",
+    "TagChange",
     "Ticket",
     "TierChange",
     "utcnow",

@@ -49,3 +49,41 @@ def remove_order_callback(callback: OrderCallback) -> None:
 def fire_order(event: OrderPlaced) -> None:
     for callback in list(_order_callbacks):
         callback(event)
+
+
+@dataclass(frozen=True)
+class CustomerSignal:
+    """Something happened to a customer that automations may react to ("tag_added", ...).
+
+    Why a second, generic registry: the things journeys start from (a tag added, a lead captured,
+    a ticket resolved) happen all over the domain; each fires one named signal in its own
+    transaction, and whoever listens (the journeys) writes in the same session, so the reaction
+    commits or rolls back with the change that caused it.
+    """
+
+    session: Session
+    customer: Customer
+    name: str
+    properties: dict[str, object]
+    now: datetime
+
+
+SignalCallback = Callable[[CustomerSignal], None]
+_signal_callbacks: list[SignalCallback] = []
+
+
+def on_signal(callback: SignalCallback) -> SignalCallback:
+    """Register a callback for every customer signal. Registering twice is an error."""
+    if callback in _signal_callbacks:
+        raise ValueError(f"{callback!r} is already registered for signals")
+    _signal_callbacks.append(callback)
+    return callback
+
+
+def remove_signal_callback(callback: SignalCallback) -> None:
+    _signal_callbacks.remove(callback)
+
+
+def fire_signal(event: CustomerSignal) -> None:
+    for callback in list(_signal_callbacks):
+        callback(event)
