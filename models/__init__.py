@@ -11,6 +11,7 @@ from models.loyalty import PointsEntry, Stamp, TierChange
 from models.marketing import Broadcast, BroadcastRecipient, LeadCampaign, Segment
 from models.orders import Order
 from models.pipeline import InboxEvent, InboxLane, Lease, OutboxMessage
+from models.products import DemoRow, OrderLine, Product
 from models.ratelimits import RateSlot
 from models.staff import ROLES, CannedReply, ConsoleSession, ConsoleSetting, ConsoleUser, FaqAnswer, InternalNote, LoginFailure
 from models.surveys import Survey
@@ -37,6 +38,7 @@ __all__ = [
     "CouponTemplate",
     "Customer",
     "DataRequest",
+    "DemoRow",
     "DialogueState",
     "EmailVerification",
     "FaqAnswer",
@@ -50,8 +52,10 @@ __all__ = [
     "Message",
     "OPEN_STATUSES",
     "Order",
+    "OrderLine",
     "OutboxMessage",
     "PointsEntry",
+    "Product",
     "ROLES",
     "RateSlot",
     "ReferralCode",

@@ -27,6 +27,8 @@ class Customer(Base):
     age_group: Mapped[str | None] = mapped_column(String(20))
     interests: Mapped[list[Any]] = mapped_column(default=list)
     tags: Mapped[list[Any]] = mapped_column(default=list)
+    # A shop's own membership number (from its POS or loyalty card), matched on import.
+    member_code: Mapped[str | None] = mapped_column(String(50), unique=True)
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
     # Derived values, recomputed by jobs (crm-domain section 3): value tier 1 (key) .. 5 (potential)
     # and RFM scores 1..5. Stored so segments and the queue can filter on them cheaply.

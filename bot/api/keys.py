@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from models import ApiKey, utcnow
 from models.api import API_ROLES
 
-# What each role may do. Both shop systems report orders and redeem; readonly only looks up.
+# What each role may do. Both shop systems report orders, redeem and keep the catalogue; readonly only looks up.
 ROLE_PERMISSIONS = {
-    "pos": frozenset({"orders:write", "coupons:redeem", "read"}),
-    "eshop": frozenset({"orders:write", "coupons:redeem", "read"}),
+    "pos": frozenset({"orders:write", "coupons:redeem", "products:write", "read"}),
+    "eshop": frozenset({"orders:write", "coupons:redeem", "products:write", "read"}),
     "readonly": frozenset({"read"}),
 }
 LAST_USED_RESOLUTION = timedelta(minutes=5)

@@ -53,6 +53,7 @@ def post_order(call: Call) -> Result:
             "stamps": stamps_json(call.settings, outcome.stamps),
             "coupons_issued": [coupon_json(c, now) for c in (outcome.stamp_reward, outcome.tier_coupon) if c is not None],
             "referral_bonus": outcome.referral_bonus,
+            "unknown_skus": list(outcome.unknown_skus),
         }
 
     return idempotent(call, "orders", key, body, work)

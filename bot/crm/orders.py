@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.crm import hooks, loyalty, outreach
+from bot.crm import hooks, loyalty, outreach, products
 from bot.crm.analytics import refresh_stage
 from bot.crm.tiers import notify_change, refresh_customer_tier
 from bot.events import Outbound
@@ -50,6 +50,8 @@ class OrderOutcome:
     stage: str
     tier: int
     tier_coupon: Coupon | None = None  # the gift of a tier the customer has just moved up to
+    # SKUs of the order's items that the product catalogue does not know: kept, and reported back.
+    unknown_skus: tuple[str, ...] = ()
 
 
 def record_order(session: Session, settings: Settings, customer_id: int, *, amount: Decimal, items: list[Any],
@@ -74,6 +76,7 @@ def record_order(session: Session, settings: Settings, customer_id: int, *, amou
                   source=source[:50], idempotency_key=idempotency_key, created_at=now, refund_of_id=refund_of)
     session.add(order)
     session.flush()
+    unknown_skus = tuple(products.record_lines(session, order))
 
     points = _points(session, settings, order)
     stamps = loyalty.stamp_count(session, customer_id)
@@ -102,7 +105,7 @@ def record_order(session: Session, settings: Settings, customer_id: int, *, amou
         _announce_reward(session, settings, customer, reward)
     hooks.fire_order(hooks.OrderPlaced(session, settings, order, customer, first_purchase, now))
     return OrderOutcome(order, first_purchase, points, loyalty.balance(session, customer_id), stamps, reward,
-                        referral_bonus, stage, customer.tier, tier_coupon)
+                        referral_bonus, stage, customer.tier, tier_coupon, unknown_skus)
 
 
 def refundable(session: Session, purchase: Order) -> Decimal:
