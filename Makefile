@@ -20,6 +20,7 @@ venv: $(VENV)/.installed
 ## Install, migrate the SQLite database, and start the service in the sandbox.
 run: $(VENV)/.installed
 	$(PY) -m bot init
+	$(PY) -m bot demo --if-empty
 	$(PY) -m bot serve
 
 ## Install what the tests need and run the whole suite (SQLite and PostgreSQL) and the linter.

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from bot.console import security
 from bot.console.i18n import gettext as _
 from bot.console.views import form_text, reading, writing
+from bot.crm import products
 from bot.marketing.segments import CHANNELS, LIST_FIELDS, TIERS, count_and_sample, describe, parse_criteria, stage_choices
 from models import Segment
 
@@ -38,8 +39,10 @@ def _builder(segment: Segment | None, form: MultiDict, errors: dict[str, str], s
         count, sample = count_and_sample(db, criteria) if not _errors else (0, [])
         saved = list(db.scalars(select(Segment).order_by(Segment.name)))
         stages = stage_choices(db)
+        categories = products.categories(db)
     return render_template("console/segments.html", segment=segment, form=form, errors=errors, count=count, sample=sample,
-                           saved=saved, stages=stages, tiers=TIERS, channels=CHANNELS, describe=describe), status
+                           saved=saved, stages=stages, tiers=TIERS, channels=CHANNELS, describe=describe,
+                           categories=categories), status
 
 
 @segments.get("/segments")

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from bot.console import commerce_panels, purchase_form, security, ticket_work
+from bot.console import commerce_panels, product_panels, purchase_form, security, ticket_work
 from bot.console.base import current_language
 from bot.console.care_panels import care_panels, conversation_ticket
 from bot.console.customers import delivery_statuses, profile, search_customers, timeline
@@ -62,6 +62,7 @@ def customer_page(customer_id: int | None, conversation: Conversation | None, er
         entries, more = (timeline(db, customer_id, conversation.id if conversation else None, before_id=before)
                          if security.can("conversations") else ([], False))  # marketers see the profile, not the chat
         panels = commerce_panels.profile_panels(db, info.customer) if info else []
+        panels += [product_panels.bought_panel(db, info.customer.id)] if info else []
         settings = runtime().settings
         care = care_panels(db, info.customer.id, current_language(), settings.app.default_language, utcnow()) if info else None
         ticket = conversation_ticket(db, conversation.id) if conversation else None

@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 
 from bot.forms import FormErrors, int_field
 from channels import registry
-from models import ChannelIdentity, Consent, Customer, Order, utcnow
+from models import ChannelIdentity, Consent, Customer, Order, OrderLine, Product, utcnow
 
 KNOWN_STAGES = ("stranger", "visitor", "lead", "customer", "repeat", "advocate")
 TIERS = (1, 2, 3, 4, 5)
 CHANNELS = registry.names()
 RFM_FIELDS = {"r": Customer.rfm_recency, "f": Customer.rfm_frequency, "m": Customer.rfm_monetary}
-LIST_FIELDS = ("tags", "regions", "interests", "age_groups")
+LIST_FIELDS = ("tags", "regions", "interests", "age_groups", "categories")
 SAMPLE_SIZE = 10
 
 
@@ -97,6 +97,9 @@ def segment_query(session: Session, criteria: dict[str, Any], now: datetime | No
     for key, list_column in (("tags", Customer.tags), ("interests", Customer.interests)):
         if criteria.get(key):
             conditions.append(_json_list_has_any(list_column, criteria[key], dialect))
+    if criteria.get("categories"):  # bought at least one product of one of these catalogue categories
+        conditions.append(exists().where(OrderLine.customer_id == Customer.id, OrderLine.sku == Product.sku,
+                                         Product.category.in_(criteria["categories"])))
     channel = criteria.get("channel")
     if channel:
         conditions.append(exists().where(ChannelIdentity.customer_id == Customer.id, ChannelIdentity.channel == channel,
