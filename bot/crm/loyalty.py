@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.crm.bulk import insert_rows
 from bot.crm.coupons import CouponError, issue_coupon
 from models import Coupon, Customer, PointsEntry, Stamp, utcnow
 from models.base import UTCDateTime
@@ -189,3 +190,28 @@ def card_state(stamps: int, size: int) -> tuple[int, str]:
     """Stamps on the current card and the card drawn with filled and empty circles."""
     filled = stamps % size
     return filled, "●" * filled + "○" * (size - filled)
+
+
+def opening_key(customer_id: int) -> str:
+    """The one opening entry a customer can have: points carried over from the shop's old system."""
+    return f"opening:{customer_id}"
+
+
+def open_balances(session: Session, balances: dict[int, int], *, note: str, now: datetime,
+                  valid_days: int = 0) -> tuple[int, list[int]]:
+    """One opening ledger entry (kind "adjustment") per customer with a positive balance, written
+    in bulk; a customer who has one already keeps it (an import run twice adds nothing). Returns
+    how many were written and the customers who already had one."""
+    wanted = {cid: points for cid, points in balances.items() if points > 0}
+    keys = {opening_key(cid): cid for cid in wanted}
+    existing: set[str] = set()
+    key_list = list(keys)
+    for start in range(0, len(key_list), 1000):
+        existing |= set(session.scalars(select(PointsEntry.idempotency_key).where(
+            PointsEntry.idempotency_key.in_(key_list[start:start + 1000]))))
+    expires = now + timedelta(days=valid_days) if valid_days else None
+    rows = [{"customer_id": cid, "kind": "adjustment", "points": points, "order_id": None, "note": note,
+             "idempotency_key": opening_key(cid), "created_at": now, "expires_at": expires}
+            for cid, points in wanted.items() if opening_key(cid) not in existing]
+    insert_rows(session, PointsEntry, rows)
+    return len(rows), sorted(keys[key] for key in existing)

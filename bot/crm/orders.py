@@ -56,9 +56,13 @@ class OrderOutcome:
 
 def record_order(session: Session, settings: Settings, customer_id: int, *, amount: Decimal, items: list[Any],
                  placed_at: datetime, source: str, idempotency_key: str | None = None, currency: str = "TWD",
-                 now: datetime | None = None, refund_of: int | None = None) -> OrderOutcome:
+                 now: datetime | None = None, refund_of: int | None = None, quiet: bool = False) -> OrderOutcome:
     """Record one order (a negative amount is a refund; `refund_of` names the purchase it takes
-    back, and then it may not exceed what is left of that purchase). Raises OrderError."""
+    back, and then it may not exceed what is left of that purchase). Raises OrderError.
+
+    `quiet` is for orders from the past (an import of the shop's history): points, stamps, stage
+    and tier are recorded as for any order, but nobody is messaged (no stamp reward notice, no tier
+    congratulation, now or later) and the order hooks (the post-purchase survey) do not fire."""
     now = now or utcnow()
     customer = session.scalar(select(Customer).where(Customer.id == customer_id).with_for_update())
     if customer is None:
@@ -98,12 +102,15 @@ def record_order(session: Session, settings: Settings, customer_id: int, *, amou
         if someone != customer_id:
             refresh_stage(session, someone)
         change = refresh_customer_tier(session, settings, someone, now)
-        if change is not None:
+        if change is not None and quiet:
+            change.notified_at, change.notice = now, "none"
+        elif change is not None:
             gift = notify_change(session, settings, change, now)
             tier_coupon = gift if someone == customer_id else tier_coupon
-    if reward is not None:
+    if reward is not None and not quiet:
         _announce_reward(session, settings, customer, reward)
-    hooks.fire_order(hooks.OrderPlaced(session, settings, order, customer, first_purchase, now))
+    if not quiet:
+        hooks.fire_order(hooks.OrderPlaced(session, settings, order, customer, first_purchase, now))
     return OrderOutcome(order, first_purchase, points, loyalty.balance(session, customer_id), stamps, reward,
                         referral_bonus, stage, customer.tier, tier_coupon, unknown_skus)
 

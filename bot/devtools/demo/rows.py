@@ -1,8 +1,8 @@
-"""Bulk writing for the demo: many rows per INSERT, ids back in order, roots registered as demo.
+"""Bulk writing for the demo (`bot.crm.bulk`), counting what it made and registering roots as demo.
 
 Why register only some tables: deleting a demo customer deletes their orders, points, coupons,
 appointments... through ON DELETE CASCADE, so the registry needs only the rows nothing else owns
-(customers, conversations, products, broadcasts, segments, campaigns, services, coupon templates).
+(customers, conversations, products, broadcasts, segments, campaigns).
 """
 
 from __future__ import annotations
@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from bot.crm.bulk import insert_rows
 from models import DemoRow
-
-CHUNK = 2000
 
 
 class Rows:
@@ -29,14 +27,7 @@ class Rows:
             return []
         table = model.__tablename__
         self.counts[table] = self.counts.get(table, 0) + len(rows)
-        if not (ids or register):
-            for start in range(0, len(rows), CHUNK):
-                self.session.execute(insert(model), list(rows[start:start + CHUNK]))
-            return []
-        made: list[int] = []
-        for start in range(0, len(rows), CHUNK):
-            statement = insert(model).returning(model.id, sort_by_parameter_order=True)
-            made += list(self.session.scalars(statement, list(rows[start:start + CHUNK])))
+        made = insert_rows(self.session, model, rows, ids=ids or register)
         if register:
-            self.session.execute(insert(DemoRow), [{"table_name": table, "row_id": row_id} for row_id in made])
+            insert_rows(self.session, DemoRow, [{"table_name": table, "row_id": row_id} for row_id in made])
         return made

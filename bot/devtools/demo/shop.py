@@ -50,7 +50,7 @@ from models import Broadcast as BroadcastRow
 
 # Deleted in this order (a conversation's tickets and messages go with it; a customer's orders,
 # points, coupons, appointments, surveys and broadcast recipients with them).
-CLEAR_ORDER = [BroadcastRow, Segment, Conversation, Customer, Product, LeadCampaign]
+CLEAR_ORDER: list[Any] = [BroadcastRow, Segment, Conversation, Customer, Product, LeadCampaign]
 
 
 SEATED = ("booked", "attended", "no_show")  # appointments that hold a seat in their slot
@@ -114,7 +114,7 @@ def generate(session: Session, settings: Settings, *, seed: int = 15, customers:
     _care(session, settings, rng, rows, folks, orders, now)
     analytics.recompute_scores(session, settings, now)  # tiers, RFM scores and stages, as the nightly job would
     demo_customers = select(DemoRow.row_id).where(DemoRow.table_name == Customer.__tablename__)
-    session.execute(TierChange.__table__.update().where(TierChange.customer_id.in_(demo_customers))
+    session.execute(update(TierChange).where(TierChange.customer_id.in_(demo_customers))
                     .values(notified_at=now, notice="demo"))  # history: no congratulations to send today
     return DemoSummary(seed, time.perf_counter() - started, dict(rows.counts))
 
@@ -158,7 +158,8 @@ def clear(session: Session) -> dict[str, int]:
         ids = select(DemoRow.row_id).where(DemoRow.table_name == table)
         if model is Customer:
             _free_seats(session, ids)
-        count = session.execute(delete(model).where(model.id.in_(ids))).rowcount or 0
+        result: Any = session.execute(delete(model).where(model.id.in_(ids)))
+        count = result.rowcount or 0
         if count:
             removed[table] = count
     session.execute(delete(DemoRow))

@@ -1,0 +1,136 @@
+"""`import orders`: the shop's order history, each row recorded through `bot.crm.orders.record_order`
+(the one entry for orders: points, stamps, stage and tier follow), quietly (nobody is messaged
+about a purchase of last year), once: the external id is the order's idempotency key, so the same
+file twice records nothing new.
+
+Why not bulk like customers: every order's effects depend on the ones before it (stamps fill a
+card, the tier moves), which `record_order` keeps right; bulk would mean a second copy of them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.crm import products
+from bot.crm.imports import values
+from bot.crm.imports.columns import ORDER_COLUMNS, cell_of, map_header
+from bot.crm.imports.customers import Existing, Row, report_conflict
+from bot.crm.imports.reading import Table
+from bot.crm.imports.report import Progress, Report
+from bot.crm.orders import OrderError, record_order
+from models import Order
+
+REFERENCES = ("email", "phone", "member_code")
+KEY_PREFIX = "import:"
+
+
+def order_key(external_id: str) -> str:
+    return f"{KEY_PREFIX}{external_id}"[:100]
+
+
+def import_orders(session: Session, settings: Settings, table: Table, *, dry_run: bool, now: datetime,
+                  progress: Progress | None = None) -> Report:
+    report = Report("orders", dry_run, encoding=table.encoding, rows=len(table.rows), header=table.header)
+    mapping = map_header(table.header, ORDER_COLUMNS)
+    report.notes += [f"column not imported: {name}" for name in mapping.unknown]
+    missing = [c.name for c in ORDER_COLUMNS if c.required and c.name not in mapping.index]
+    if missing or not set(REFERENCES) & set(mapping.index):
+        report.fail(0, "header", "the header needs external_id, placed_at, amount and one of email, phone, member_code; "
+                    "missing: {columns}", columns=", ".join(missing or REFERENCES))
+        return report
+    zone = ZoneInfo(settings.app.timezone)
+    existing = Existing.load(session)
+    seen: dict[str, int] = {}
+    total = len(table.rows)
+    unknown_skus: set[str] = set()
+    for done, (line, cells) in enumerate(table.rows, 1):
+        checked = _check(line, cells, mapping.index, zone, now, existing, seen, report)
+        if checked is not None:
+            external, customer_id, placed_at, amount, items = checked
+            seen[external] = line
+            if session.scalar(select(Order.id).where(Order.idempotency_key == order_key(external))) is not None:
+                report.unchanged += 1
+            elif dry_run:
+                report.created += 1
+            else:
+                try:
+                    with session.begin_nested():
+                        outcome = record_order(session, settings, customer_id, amount=amount, items=items,
+                                               placed_at=placed_at, source="import", idempotency_key=order_key(external),
+                                               now=now, quiet=True)
+                    unknown_skus.update(outcome.unknown_skus)
+                    report.created += 1
+                except OrderError as exc:
+                    report.fail(line, exc.field or "row", str(exc), cells)
+        if progress and done % 100 == 0:
+            progress(done, total)
+    if unknown_skus:
+        report.notes.append(f"{len(unknown_skus)} SKUs are not in the catalogue (kept on the orders): "
+                            + ", ".join(sorted(unknown_skus)[:20]))
+    if progress:
+        progress(total, total)
+    return report
+
+
+def _check(line: int, cells: list[str], index: dict[str, int], zone: ZoneInfo, now: datetime, existing: Existing,
+           seen: dict[str, int], report: Report) -> tuple[str, int, datetime, Decimal, list[dict[str, Any]]] | None:
+    """One row checked: (external id, customer id, time, amount, items), or None with its problems reported."""
+    before = len(report.problems)
+
+    def cell(name: str) -> str:
+        return cell_of(cells, index, name)
+
+    def fail(column: str, message: str, **params: Any) -> None:
+        report.fail(line, column, message, cells, **params)
+
+    external = values.clean(cell("external_id"))[:90]
+    if not external:
+        fail("external_id", "is required")
+    elif external in seen:
+        fail("external_id", "duplicate of line {other}", other=seen[external])
+    row = Row(line, cells)
+    for name, parse in (("email", values.parse_email), ("phone", values.parse_phone),
+                        ("member_code", lambda c: values.parse_text(c, 50))):
+        if values.clean(cell(name)):
+            try:
+                row.keys[name] = parse(cell(name))
+            except values.CellError as error:
+                fail(name, error.message, **error.params)
+    placed_at = amount = None
+    try:
+        day, (hour, minute, second) = values.parse_moment(cell("placed_at"))
+        placed_at = datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=zone)
+        if placed_at > now:
+            fail("placed_at", "is in the future")
+    except values.CellError as error:
+        fail("placed_at", error.message, **error.params)
+    try:
+        amount = values.parse_amount(cell("amount"))
+        if amount < 0:
+            fail("amount", "a refund is not imported: record it in the console or through the API, with the order it refunds")
+    except values.CellError as error:
+        fail("amount", error.message, **error.params)
+    items: list[dict[str, Any]] = []
+    try:
+        items = values.parse_items(cell("items"), products.valid_sku)
+    except values.CellError as error:
+        fail("items", error.message, **error.params)
+    found = existing.matches(row)
+    if len(report.problems) == before:
+        if not row.keys:
+            fail("email", "no customer reference: give the customer's email, phone or member code")
+        elif not found:
+            key = next(iter(row.keys))
+            fail(key, "no customer has this {key}; import the customers first", key=key)
+        elif len(found) > 1:
+            report_conflict(report, line, cells, found)
+    if len(report.problems) != before or placed_at is None or amount is None:
+        return None
+    return external, next(iter(found)), placed_at, amount, items
