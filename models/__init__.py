@@ -11,7 +11,7 @@ from models.loyalty import PointsEntry, Stamp, TierChange
 from models.marketing import Broadcast, BroadcastRecipient, LeadCampaign, Segment
 from models.orders import Order
 from models.pipeline import InboxEvent, InboxLane, Lease, OutboxMessage
-from models.products import DemoRow, OrderLine, Product
+from models.products import DemoRow, ExportRecord, ImportRun, OrderLine, Product
 from models.ratelimits import RateSlot
 from models.staff import ROLES, CannedReply, ConsoleSession, ConsoleSetting, ConsoleUser, FaqAnswer, InternalNote, LoginFailure
 from models.surveys import Survey
@@ -41,7 +41,9 @@ __all__ = [
     "DemoRow",
     "DialogueState",
     "EmailVerification",
+    "ExportRecord",
     "FaqAnswer",
+    "ImportRun",
     "InboxEvent",
     "InboxLane",
     "InternalNote",

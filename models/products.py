@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -58,3 +58,36 @@ class DemoRow(Base):
 
     table_name: Mapped[str] = mapped_column(String(50), primary_key=True)
     row_id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class ImportRun(Base):
+    """One import started from the console: who, what, and its report once done (the CSV of the
+    refused rows too, for the admin to download, fix and import again)."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # customers | orders
+    dry_run: Mapped[bool] = mapped_column(default=False)
+    filename: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running | done | failed
+    summary: Mapped[str | None] = mapped_column(Text)
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict)  # problems (the first 1,000) and notes
+    bad_rows_csv: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("console_users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
+class ExportRecord(Base):
+    """The audit of an export: who took which customers out, when, and how many rows."""
+
+    __tablename__ = "export_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_email: Mapped[str] = mapped_column(String(320))
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="SET NULL"))
+    what: Mapped[str] = mapped_column(String(300))  # the segment's name, or the search words
+    target: Mapped[str] = mapped_column(String(20), default="csv")  # csv | line_audience
+    rows: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

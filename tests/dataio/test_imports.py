@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli.imports import run_file_import
+from bot.console.i18n import ZH_TW
 from bot.crm.imports.reading import ReadError, read_table
 from bot.crm.imports.run import run_import, template_csv
 from models import ChannelIdentity, Consent, Customer, Order, OrderLine, PointsEntry, Product, TagChange
@@ -67,6 +68,7 @@ def test_a_big5_member_list_with_every_mistake(runtime):
     assert problems[(6, "email")] == "duplicate of line 2"
     assert problems[(7, "birthday")].startswith("not a date that exists")
     assert "consent is imported only with its date and its source" in problems[(7, "consent_date")]
+    assert sorted({p.message for p in dry.problems} - set(ZH_TW)) == []  # the console shows them translated
     assert problems[(8, "member_code")] == f"belongs to customer #{other + 1}, but the email matches customer #{other}; " \
                                            "not merged: fix one of them"
 
@@ -147,6 +149,7 @@ def test_orders_with_roc_dates_items_and_a_second_run(runtime):
     assert problems[(5, "external_id")] == "duplicate of line 2"
     assert problems[(6, "email")] == "no customer has this email; import the customers first"
     assert {(7, "placed_at"), (7, "amount"), (7, "items"), (8, "placed_at"), (8, "amount")} <= set(problems)
+    assert sorted({p.message for p in report.problems} - set(ZH_TW)) == []
     assert any("ZZ-404" in note for note in report.notes)  # kept on the order, reported
     with runtime.sessions() as s:
         placed = s.scalar(select(Order.placed_at).where(Order.idempotency_key == "import:T-1"))

@@ -230,3 +230,21 @@
   });
   window.consoleCsrf = csrf;
 })();
+
+// --- an import's progress: ask once a second until it is done, then show the report -----------
+(function () {
+  const box = document.getElementById("import-run");
+  if (!box || box.dataset.status !== "running") return;
+  const bar = document.getElementById("import-progress"), count = document.getElementById("import-count");
+  function poll() {
+    fetch(box.dataset.progressUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then((response) => response.json())
+      .then((body) => {
+        if (body.status !== "running") { window.location.reload(); return; }
+        if (body.total) { bar.value = Math.round((100 * body.done) / body.total); count.textContent = body.done + " / " + body.total; }
+        window.setTimeout(poll, 1000);
+      })
+      .catch(() => window.setTimeout(poll, 3000));
+  }
+  poll();
+})();

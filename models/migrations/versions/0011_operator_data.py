@@ -1,4 +1,4 @@
-"""A shop's own data: the product catalogue, order lines, demo rows, member codes.
+"""A shop's own data: the product catalogue, order lines, demo rows, member codes, import runs, export audit.
 
 Revision ID: 0011_operator_data
 Revises: 0010_tags
@@ -37,6 +37,32 @@ def upgrade() -> None:
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_products_category'), ['category'], unique=False)
 
+    op.create_table('import_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('dry_run', sa.Boolean(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=True),
+    sa.Column('report', models.base.JSONType, nullable=False),
+    sa.Column('bad_rows_csv', sa.Text(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(), nullable=False),
+    sa.Column('finished_at', models.base.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['console_users.id'], name=op.f('fk_import_runs_created_by_id_console_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_runs'))
+    )
+    op.create_table('export_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_email', sa.String(length=320), nullable=False),
+    sa.Column('segment_id', sa.Integer(), nullable=True),
+    sa.Column('what', sa.String(length=300), nullable=False),
+    sa.Column('target', sa.String(length=20), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['segment_id'], ['segments.id'], name=op.f('fk_export_records_segment_id_segments'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_export_records'))
+    )
     op.create_table('order_lines',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -73,6 +99,8 @@ def downgrade() -> None:
         batch_op.drop_index('ix_order_lines_customer_sku')
 
     op.drop_table('order_lines')
+    op.drop_table('export_records')
+    op.drop_table('import_runs')
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_products_category'))
 

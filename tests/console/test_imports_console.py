@@ -1,0 +1,48 @@
+"""The admin's import page: upload, the import runs beside the request with its progress, the
+report per row (in the reader's language) and the refused rows to download; roles and CSRF."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from models import Customer, ImportRun
+from tests.dataio.test_imports import MEMBERS, csv_bytes
+
+
+def finish(run_id: int) -> None:
+    """Wait for the import's thread (no sleeping: join it)."""
+    for thread in threading.enumerate():
+        if thread.name == f"import-{run_id}":
+            thread.join(timeout=60)
+
+
+def test_upload_dry_run_then_import_with_report(console, runtime, db):
+    for role in ("staff", "marketer"):
+        assert console(role).get("/console/admin/imports").status_code == 403
+    admin = console("admin")
+    assert "name,email,phone" in admin.get("/console/admin/imports/template/customers.csv").text
+    refused = admin.post("/console/admin/imports", {"kind": "customers"}, csrf=False,
+                         files={"file": ("m.csv", csv_bytes(MEMBERS, "cp950"))})
+    assert refused.status_code in (400, 403) and db.scalar(select(func.count()).select_from(ImportRun)) == 0
+    assert admin.post("/console/admin/imports", {"kind": "customers"}).status_code == 400  # no file
+    dry = admin.post("/console/admin/imports", {"kind": "customers", "dry_run": "on"},
+                     files={"file": ("members.csv", csv_bytes(MEMBERS, "cp950"))})
+    run_id = int(dry.url.rsplit("/", 1)[1])
+    finish(run_id)
+    assert admin.get(f"/console/admin/imports/{run_id}.json").json()["status"] == "done"
+    page = admin.get(f"/console/admin/imports/{run_id}").text
+    assert "不是電子郵件地址" in page and "與第 2 行重複" in page and "新增 4" in page
+    assert db.scalar(select(func.count()).select_from(Customer)) == 0
+    real = admin.post("/console/admin/imports", {"kind": "customers"}, files={"file": ("members.csv", csv_bytes(MEMBERS, "cp950"))})
+    run_id = int(real.url.rsplit("/", 1)[1])
+    finish(run_id)
+    assert db.scalar(select(func.count()).select_from(Customer)) == 4
+    bad = admin.get(f"/console/admin/imports/{run_id}/bad-rows.csv")
+    assert bad.status_code == 200 and bad.content.decode("utf-8-sig").count("\n") == 4
+    binary = admin.post("/console/admin/imports", {"kind": "orders"}, files={"file": ("x.csv", b"\x00\x01binary")})
+    run_id = int(binary.url.rsplit("/", 1)[1])
+    finish(run_id)
+    assert "NUL bytes" in admin.get(f"/console/admin/imports/{run_id}").text
+    assert db.scalar(select(ImportRun.status).where(ImportRun.id == run_id)) == "failed"
