@@ -34,6 +34,7 @@ def blueprints() -> list[Any]:
     from bot.console.broadcast_views import broadcasts
     from bot.console.campaign_views import campaigns
     from bot.console.commerce_views import commerce
+    from bot.console.export_views import exports
     from bot.console.import_views import imports
     from bot.console.product_views import products
     from bot.console.queue_views import queue
@@ -44,7 +45,7 @@ def blueprints() -> list[Any]:
     from bot.console.ticket_views import tickets
 
     return [auth, queue, staff, commerce, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care, admin_coupons, tasks,
-            products, imports]
+            products, imports, exports]
 
 
 def persistent_secret_key(settings: Settings) -> str:

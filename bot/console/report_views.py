@@ -15,6 +15,7 @@ from bot.console import security
 from bot.console.base import current_language
 from bot.console.views import reading, runtime
 from bot.crm import tiers
+from bot.crm.exports import csv_safe
 from bot.marketing import care_reports as care
 from bot.marketing import reports as compute
 from bot.marketing.reports import Table
@@ -68,6 +69,4 @@ def download(name: str) -> Any:
 
 def _csv_safe(cell: Any) -> Any:
     """Text that a spreadsheet would run as a formula gets a leading quote (CSV injection)."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + cell
-    return "" if cell is None else cell
+    return csv_safe(cell)

@@ -136,7 +136,7 @@ def _check_consent(row: Row, cell: Callable[[str], str], report: Report) -> None
     except values.CellError as error:
         report.fail(row.line, "consent_date", error.message, row.cells, **error.params)
         return
-    row.consent = (granted, moment, f"{SOURCE}:{source}"[:100])
+    row.consent = (granted, moment, (source if source.startswith(f"{SOURCE}:") else f"{SOURCE}:{source}")[:100])
 
 
 @dataclass
