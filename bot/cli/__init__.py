@@ -1,5 +1,5 @@
 """`python -m bot <command>`: init, serve, web, worker, scheduler, email-receiver, telegram, chat,
-user, apikey, demo, import; one click group, the commands in small modules by area.
+user, apikey, demo, import, backup, restore; one click group, the commands in small modules by area.
 
 Every command loads the settings first, so a bad setting stops it with one line naming the key;
 a bad command line stops with one line and exit code 2.
@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from bot.cli.accounts import apikey_group, user_group
+from bot.cli.backup import backup_command, restore_command
 from bot.cli.base import BotGroup, CliState
 from bot.cli.channels import telegram_group
 from bot.cli.chat import chat_command
@@ -29,7 +30,8 @@ def cli(ctx: click.Context, config: str | None) -> None:
 
 
 for command in (init_command, serve_command, web_command, worker_command, scheduler_command, email_receiver_command,
-                telegram_group, chat_command, user_group, apikey_group, demo_command, import_group):
+                telegram_group, chat_command, user_group, apikey_group, demo_command, import_group,
+                backup_command, restore_command):
     cli.add_command(command)
 
 
