@@ -2,6 +2,7 @@
 
 from models.api import ApiKey, ApiRequest
 from models.appointments import Appointment, Service, Slot
+from models.audiences import LineAudience
 from models.base import Base, utcnow
 from models.care import DataRequest, EmailVerification, JobRun, ReferralCode, SentNotice
 from models.conversations import Conversation, DialogueState, Message
@@ -49,6 +50,7 @@ __all__ = [
     "InternalNote",
     "JobRun",
     "LeadCampaign",
+    "LineAudience",
     "Lease",
     "LoginFailure",
     "Message",

@@ -30,6 +30,7 @@ def blueprints() -> list[Any]:
     from bot.console.admin_coupon_views import admin_coupons
     from bot.console.admin_views import admin
     from bot.console.appointment_views import appointments
+    from bot.console.audience_views import audiences
     from bot.console.auth_views import auth
     from bot.console.broadcast_views import broadcasts
     from bot.console.campaign_views import campaigns
@@ -45,7 +46,7 @@ def blueprints() -> list[Any]:
     from bot.console.ticket_views import tickets
 
     return [auth, queue, staff, commerce, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care, admin_coupons, tasks,
-            products, imports, exports]
+            products, imports, exports, audiences]
 
 
 def persistent_secret_key(settings: Settings) -> str:

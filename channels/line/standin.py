@@ -2,7 +2,7 @@
 
 Why it exists: a newcomer can chat with the bot without LINE credentials, and the tests and
 benchmarks drive the real line-bot-sdk client against it. It behaves as LINE does where our
-guarantees depend on it: reply tokens work once, a repeated `X-Line-Retry-Key` gets 409, requests
+guarantees depend on it: reply tokens work once, audience uploads are checked as LINE checks them, a repeated `X-Line-Retry-Key` gets 409, requests
 are limited to 5 messages and 500 multicast recipients, and the bearer token is checked.
 Faults (a status code, a delay) can be injected per path through `/__sandbox/faults`.
 """
@@ -35,6 +35,7 @@ class LineStandin(StandinServer):
         self.requests: list[dict[str, Any]] = []
         self._used_tokens: set[str] = set()
         self._retry_keys: dict[str, str] = {}
+        self.audiences: dict[int, dict[str, Any]] = {}  # audience group id -> the group, with its user ids
         self.faults = FaultTable()
         self.app = self._build_app()
 
@@ -55,6 +56,7 @@ class LineStandin(StandinServer):
             self.faults.clear()
             self._used_tokens.clear()
             self._retry_keys.clear()
+            self.audiences.clear()
 
     # --- the HTTP side ---------------------------------------------------------------------------
 
@@ -103,6 +105,52 @@ class LineStandin(StandinServer):
                 return _error(400, problem)
             assert isinstance(to, list)  # checked above
             return self._with_retry_key(lambda: (self._record("multicast", list(to), body["messages"]), {})[1])
+
+        @app.post("/v2/bot/audienceGroup/upload")
+        def audience_create() -> Any:
+            body: Any = request.get_json(silent=True)
+            problem = _check_audience(body, creating=True)
+            if problem:
+                return _error(400, problem)
+            with self._lock:
+                group_id = next(self._ids)
+                ids = {a["id"] for a in body["audiences"]}
+                self.audiences[group_id] = {"audienceGroupId": group_id, "type": "UPLOAD", "description": body["description"],
+                                            "status": "IN_PROGRESS", "audienceCount": len(ids), "created": int(time.time()),
+                                            "permission": "READ_WRITE", "createRoute": "MESSAGING_API",
+                                            "isIfaAudience": False, "user_ids": ids}
+            answer = jsonify(audienceGroupId=group_id, type="UPLOAD", description=body["description"],
+                             created=int(time.time()), permission="READ_WRITE", createRoute="MESSAGING_API", isIfaAudience=False)
+            answer.status_code = 202  # LINE accepts the upload and matches the ids afterwards
+            return answer
+
+        @app.put("/v2/bot/audienceGroup/upload")
+        def audience_add() -> Any:
+            body: Any = request.get_json(silent=True)
+            problem = _check_audience(body, creating=False)
+            if problem:
+                return _error(400, problem)
+            with self._lock:
+                group = self.audiences.get(body["audienceGroupId"])
+                if group is None:
+                    return _error(400, "audience group not found")
+                if group["status"] not in ("IN_PROGRESS", "READY"):
+                    return _error(400, f"audience group status is {group['status']}")
+                group["user_ids"] |= {a["id"] for a in body["audiences"]}
+                group["audienceCount"] = len(group["user_ids"])
+            accepted = jsonify({})
+            accepted.status_code = 202
+            return accepted
+
+        @app.get("/v2/bot/audienceGroup/<int:group_id>")
+        def audience_get(group_id: int) -> Any:
+            with self._lock:
+                group = self.audiences.get(group_id)
+                if group is None:
+                    return _error(404, "audience group not found")
+                shown = {k: v for k, v in group.items() if k != "user_ids"}
+                group["status"] = "READY"  # LINE matches the ids in the background; here by the next look
+            return jsonify(audienceGroup=shown, jobs=[])
 
         @app.get("/v2/bot/profile/<user_id>")
         def profile(user_id: str) -> Any:
@@ -166,6 +214,34 @@ def _check_messages(body: dict[str, Any]) -> str | None:
         return "Size must be between 1 and 5"
     if not all(isinstance(m, dict) and m.get("type") for m in messages):
         return "The property, 'messages[0].type', in the request body is invalid"
+    return None
+
+
+AUDIENCE_MAX_IDS = 10000  # user ids per upload request, as LINE allows
+USER_ID_RE = re.compile(r"^U[0-9a-f]{32}$")
+
+
+def _check_audience(body: Any, *, creating: bool) -> str | None:
+    """What LINE refuses in an audience upload by user ids (JSON): the words of its 400 answers."""
+    if not isinstance(body, dict):
+        return "The request body is invalid"
+    if creating:
+        description = body.get("description")
+        if not isinstance(description, str) or not 1 <= len(description) <= 120:
+            return "The property, 'description', in the request body is invalid (1 to 120 characters)"
+        if body.get("isIfaAudience", False) is not False:
+            return "The property, 'isIfaAudience', must be false for user ids"
+    elif isinstance(body.get("audienceGroupId"), bool) or not isinstance(body.get("audienceGroupId"), int):
+        return "The property, 'audienceGroupId', in the request body is invalid"
+    upload = body.get("uploadDescription")
+    if upload is not None and (not isinstance(upload, str) or len(upload) > 300):
+        return "The property, 'uploadDescription', in the request body is invalid"
+    audiences = body.get("audiences")
+    if not isinstance(audiences, list) or not 1 <= len(audiences) <= AUDIENCE_MAX_IDS:
+        return f"Size must be between 1 and {AUDIENCE_MAX_IDS}"
+    for index, audience in enumerate(audiences):
+        if not isinstance(audience, dict) or not isinstance(audience.get("id"), str) or not USER_ID_RE.match(audience["id"]):
+            return f"The property, 'audiences[{index}].id', in the request body is invalid"
     return None
 
 

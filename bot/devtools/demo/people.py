@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.devtools.demo.catalogue import CATEGORIES
+from channels import registry
 
 SURNAMES = "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周"
 GIVEN = ["怡君", "雅婷", "志明", "家豪", "淑芬", "俊傑", "佳穎", "宗翰", "詩涵", "冠宇", "欣怡", "承恩", "美玲", "建宏",
@@ -25,6 +26,7 @@ CAMPAIGNS = [("fb-autumn", "FB 秋季書展廣告", "留下 Email 即送 9 折�
              ("store-qr", "門市 QR code", "加 LINE 好友送咖啡", 22), ("book-fair", "台北國際書展攤位", "現場加入送帆布袋", 8),
              ("newsletter", "電子報訂閱", "訂閱送電子書試讀", 10)]
 DEMO_SOURCE = "demo"
+CHANNEL_WEIGHTS = [60, 15, 25]  # in the registry's order (LINE, Telegram, email): a Taiwanese shop lives on LINE
 
 
 @dataclass
@@ -56,13 +58,15 @@ def build(rng: random.Random, count: int, now: datetime, months: int, seed: int)
     start = now - timedelta(days=30 * months)
     span = (now - start).total_seconds()
     interests = list(CATEGORIES)
+    names = list(registry.names())
     people = []
     for n in range(count):
         joined = start + timedelta(seconds=span * (rng.random() ** 0.8))  # growth: more joined lately
         language = rng.choices(["zh-TW", "en", "zh-CN"], weights=[85, 10, 5])[0]
         name = rng.choice(ENGLISH) + " " + rng.choice(SURNAMES) if language == "en" else rng.choice(SURNAMES) + rng.choice(GIVEN)
-        roll = rng.random()
-        channels = ["line"] if roll < 0.55 else ["telegram"] if roll < 0.7 else ["email"] if roll < 0.9 else ["line", "email"]
+        channels = [rng.choices(names, weights=CHANNEL_WEIGHTS[:len(names)])[0]]
+        if channels[0] != "email" and "email" in names and rng.random() < 0.1:
+            channels.append("email")  # some also left an email address for the newsletter
         campaign = rng.choices([c[0] for c in CAMPAIGNS] + [None], weights=[c[3] for c in CAMPAIGNS] + [30])[0]
         email = f"reader{seed}-{n + 1}@demo.example" if "email" in channels or rng.random() < 0.3 else None
         people.append(DemoCustomer(

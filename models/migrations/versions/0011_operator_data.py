@@ -63,6 +63,24 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['segment_id'], ['segments.id'], name=op.f('fk_export_records_segment_id_segments'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_export_records'))
     )
+    op.create_table('line_audiences',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('segment_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.String(length=120), nullable=False),
+    sa.Column('audience_group_id', sa.BigInteger(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('user_count', sa.Integer(), nullable=False),
+    sa.Column('audience_count', sa.Integer(), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('created_by', sa.String(length=320), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['segment_id'], ['segments.id'], name=op.f('fk_line_audiences_segment_id_segments'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_line_audiences'))
+    )
+    with op.batch_alter_table('line_audiences', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_line_audiences_segment_id'), ['segment_id'], unique=False)
+
     op.create_table('order_lines',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -99,6 +117,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_order_lines_customer_sku')
 
     op.drop_table('order_lines')
+    with op.batch_alter_table('line_audiences', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_line_audiences_segment_id'))
+
+    op.drop_table('line_audiences')
     op.drop_table('export_records')
     op.drop_table('import_runs')
     with op.batch_alter_table('products', schema=None) as batch_op:
