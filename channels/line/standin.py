@@ -115,12 +115,11 @@ class LineStandin(StandinServer):
             with self._lock:
                 group_id = next(self._ids)
                 ids = {a["id"] for a in body["audiences"]}
-                self.audiences[group_id] = {"audienceGroupId": group_id, "type": "UPLOAD", "description": body["description"],
-                                            "status": "IN_PROGRESS", "audienceCount": len(ids), "created": int(time.time()),
-                                            "permission": "READ_WRITE", "createRoute": "MESSAGING_API",
-                                            "isIfaAudience": False, "user_ids": ids}
-            answer = jsonify(audienceGroupId=group_id, type="UPLOAD", description=body["description"],
-                             created=int(time.time()), permission="READ_WRITE", createRoute="MESSAGING_API", isIfaAudience=False)
+                created = {"audienceGroupId": group_id, "type": "UPLOAD", "description": body["description"],
+                           "created": int(time.time()), "permission": "READ_WRITE", "createRoute": "MESSAGING_API",
+                           "isIfaAudience": False}
+                self.audiences[group_id] = {**created, "status": "IN_PROGRESS", "audienceCount": len(ids), "user_ids": ids}
+            answer = jsonify(created)
             answer.status_code = 202  # LINE accepts the upload and matches the ids afterwards
             return answer
 
