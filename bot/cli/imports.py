@@ -1,4 +1,4 @@
-"""`import customers FILE` and `import orders FILE`: a shop's data from CSV, with a dry run, a
+"""`import customers FILE`, `import orders FILE` and `import products FILE`: a shop's data from CSV, with a dry run, a
 progress bar, a report per row and a CSV of the refused rows to fix and import again."""
 
 from __future__ import annotations
@@ -82,11 +82,12 @@ def _command(kind: str) -> click.Command:
     return command
 
 
-@click.group("import", short_help="import customers or orders from CSV",
-             help="Import a shop's customers or orders from CSV files its spreadsheets, POS or old CRM saved.")
+@click.group("import", short_help="import customers, orders or products from CSV",
+             help="Import a shop's customers, orders or products from CSV files its spreadsheets, POS or old CRM saved.")
 def import_group() -> None:
     pass
 
 
 import_group.add_command(_command("customers"))
 import_group.add_command(_command("orders"))
+import_group.add_command(_command("products"))

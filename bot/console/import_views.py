@@ -52,7 +52,7 @@ def start() -> Any:
     kind = request.form.get("kind", "")
     upload = request.files.get("file")
     if kind not in KINDS:
-        return page(_("Choose customers or orders."), 400)
+        return page(_("Choose customers, orders or products."), 400)
     if upload is None or not upload.filename:
         return page(_("Choose a CSV file to upload."), 400)
     data = upload.read(MAX_UPLOAD + 1)

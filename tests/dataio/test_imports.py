@@ -197,3 +197,27 @@ def test_the_command_line_template_dry_run_and_bad_rows(runtime, tmp_path: Path,
     assert (tmp_path / "members.errors.csv").read_text(encoding="utf-8-sig").count("\n") == 4  # header and 3 rows (no one owns taken@ here)
     assert run_file_import(runtime.settings, "customers", tmp_path / "missing.csv", dry_run=False, template=False,
                            bad_rows=None) == 2
+
+
+def test_products_from_a_spreadsheet(runtime):
+    rows = [["商品編號", "品名", "英文名稱", "分類", "售價", "圖片", "上架"],
+            ["BK-1", "小王子", "The Little Prince", "童書", "NT$280", "https://shop.example/1.jpg", "是"],
+            ["BK-2", "夜行", "", "文學小說", "1,200", "", "否"],
+            ["BK 3", "壞編號", "", "", "", "", ""],
+            ["BK-1", "重複", "", "", "", "", ""],
+            ["BK-4", "", "", "", "abc", "javascript:alert(1)", "maybe"]]
+    data = csv_bytes(rows, "cp950")
+    report = do_import(runtime, "products", data)
+    assert (report.created, report.updated, report.bad) == (2, 0, 3)
+    problems = {(p.line, p.column) for p in report.problems}
+    assert {(4, "sku"), (5, "sku"), (6, "name_zh_tw"), (6, "price"), (6, "image_url"), (6, "active")} == problems
+    assert sorted({p.message for p in report.problems} - set(ZH_TW)) == []
+    with runtime.sessions() as s:
+        first = s.scalar(select(Product).where(Product.sku == "BK-1"))
+        assert (first.name, first.category, str(first.price), first.active) == (
+            {"zh-TW": "小王子", "en": "The Little Prince"}, "童書", "280.00", True)
+        assert s.scalar(select(Product.active).where(Product.sku == "BK-2")) is False
+    again = do_import(runtime, "products", data)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    rows[2][4] = "1,250"
+    assert do_import(runtime, "products", csv_bytes(rows, "cp950")).updated == 1

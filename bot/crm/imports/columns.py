@@ -91,3 +91,15 @@ def cell_of(cells: list[str], index: dict[str, int], name: str) -> str:
     """The cell of column `name` in a row ("" when the file has no such column or the row is short)."""
     position = index.get(name)
     return cells[position] if position is not None and position < len(cells) else ""
+
+
+PRODUCT_COLUMNS = (
+    Column("sku", ("商品編號", "商品代碼", "品號", "货号", "商品编号", "itemcode", "productcode"), required=True),
+    Column("name_zh_tw", ("名稱", "商品名稱", "品名", "name", "namezh-tw", "中文名稱"), required=True),
+    Column("name_en", ("英文名稱", "englishname")),
+    Column("name_zh_cn", ("简体名称", "名称", "商品名称", "namezh-cn")),
+    Column("category", ("分類", "類別", "分类", "类别")),
+    Column("price", ("價格", "售價", "定價", "价格", "售价")),
+    Column("image_url", ("圖片", "圖片網址", "图片", "image", "imageurl")),
+    Column("active", ("上架", "販售中", "上架中", "在售")),
+)

@@ -10,13 +10,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.crm.imports.columns import CUSTOMER_COLUMNS, ORDER_COLUMNS, template_header
+from bot.crm.imports.columns import CUSTOMER_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS, template_header
 from bot.crm.imports.customers import import_customers
 from bot.crm.imports.orders import import_orders
+from bot.crm.imports.products import import_products
 from bot.crm.imports.reading import ReadError, read_table
 from bot.crm.imports.report import Progress, Report
 
-KINDS = ("customers", "orders")
+KINDS = ("customers", "orders", "products")
 MAX_BYTES = 200 * 1024 * 1024  # 100,000 customers are about 15 MB; far more is the wrong file
 
 __all__ = ["KINDS", "MAX_BYTES", "ReadError", "Report", "run_import", "template_csv"]
@@ -26,16 +27,17 @@ def run_import(session: Session, settings: Settings, kind: str, data: bytes, *, 
                progress: Progress | None = None) -> Report:
     """Import `data` (the file's bytes) as `kind`; raises ReadError when the file cannot be read at all."""
     if kind not in KINDS:
-        raise ReadError(f"unknown import {kind!r}: customers or orders")
+        raise ReadError(f"unknown import {kind!r}: customers, orders or products")
     if len(data) > MAX_BYTES:
         raise ReadError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it")
     table = read_table(data)
-    importer = import_customers if kind == "customers" else import_orders
+    importer = {"customers": import_customers, "orders": import_orders, "products": import_products}[kind]
     return importer(session, settings, table, dry_run=dry_run, now=now, progress=progress)
 
 
 def template_csv(kind: str) -> str:
     """An empty file with the documented header (UTF-8 with a BOM, so Excel opens it right)."""
     out = io.StringIO()
-    csv.writer(out).writerow(template_header(CUSTOMER_COLUMNS if kind == "customers" else ORDER_COLUMNS))
+    columns = {"customers": CUSTOMER_COLUMNS, "orders": ORDER_COLUMNS, "products": PRODUCT_COLUMNS}[kind]
+    csv.writer(out).writerow(template_header(columns))
     return "\ufeff" + out.getvalue()
