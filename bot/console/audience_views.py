@@ -16,13 +16,18 @@ from models import LineAudience, Segment
 audiences = Blueprint("audiences", __name__)
 
 
+def _segment_or_404(db: Any, segment_id: int) -> Segment:
+    segment = db.get(Segment, segment_id)
+    if segment is None:
+        abort(404, "no such segment")
+    return segment
+
+
 @audiences.get("/segments/<int:segment_id>/line-audiences")
 @security.allow("segments")
 def page(segment_id: int) -> Any:
     with reading() as db:
-        segment = db.get(Segment, segment_id)
-        if segment is None:
-            abort(404, "no such segment")
+        segment = _segment_or_404(db, segment_id)
         rows = list(db.scalars(select(LineAudience).where(LineAudience.segment_id == segment_id).order_by(LineAudience.id.desc())))
         reachable = len(line_audiences.line_user_ids(db, segment))
     return render_template("console/line_audiences.html", segment=segment, audiences=rows, reachable=reachable)
@@ -32,9 +37,7 @@ def page(segment_id: int) -> Any:
 @security.allow("segments")
 def upload(segment_id: int) -> Any:
     with writing() as db:
-        segment = db.get(Segment, segment_id)
-        if segment is None:
-            abort(404, "no such segment")
+        segment = _segment_or_404(db, segment_id)
         audience = line_audiences.upload_segment(db, runtime().settings, segment, g.user.email)
         ok = audience.status != "error"
     flash(_("Uploaded to LINE; LINE is matching the ids.") if ok else _("The upload to LINE failed; see the error below."))
