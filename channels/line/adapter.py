@@ -36,6 +36,7 @@ from bot.events import Inbound, Outbound
 from channels import webhook_json
 from channels.base import Delivery, DeliveryError, SendResult, WebhookRejected
 from channels.line.events import read_event
+from channels.line.flex import render_flex
 from channels.line.limits import LIMITS
 
 MAX_MESSAGES_PER_REQUEST = LIMITS.messages_per_request
@@ -153,7 +154,10 @@ def _sent_ids(response: Any) -> tuple[str, ...]:
 
 
 def render(message: Outbound) -> Any:
-    """An `Outbound` as a LINE message: a buttons template when it fits, else text + quick replies."""
+    """An `Outbound` as a LINE message: a Flex Message for a card or carousel, a buttons template
+    when it fits, else text + quick replies."""
+    if message.card is not None or message.carousel:
+        return render_flex(message, _quick_reply(message.quick_replies), _postback)
     text_limit = 60 if message.title else BUTTONS_TEXT_LIMIT
     if message.buttons and len(message.buttons) <= 4 and len(message.text) <= text_limit:
         template = ButtonsTemplate(

@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
+from channels.line.message_rules import message_problem
 from channels.standin_server import FaultTable, StandinServer
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -166,7 +167,8 @@ def _check_messages(body: dict[str, Any]) -> str | None:
         return "Size must be between 1 and 5"
     if not all(isinstance(m, dict) and m.get("type") for m in messages):
         return "The property, 'messages[0].type', in the request body is invalid"
-    return None
+    # Every message as LINE checks it: the SDK's own models (Flex included) and LINE's limits.
+    return next((p for p in (message_problem(i, m) for i, m in enumerate(messages)) if p), None)
 
 
 def _error(status: int, message: str) -> Any:
