@@ -14,9 +14,9 @@ from bot.config import Settings, load_settings
 from bot.console import persistent_secret_key, register_console
 from bot.console.base import console_error_page
 from bot.runtime import Runtime, build_runtime
+from bot.web.codes import codes
 from bot.web.metrics import REFUSED, AppMetrics
 from bot.web.metrics import access as metrics_access
-from bot.web.codes import codes
 from bot.web.unsubscribe import unsubscribe
 from bot.web.webhooks import webhooks
 

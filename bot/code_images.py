@@ -20,11 +20,11 @@ import hmac
 import io
 from dataclasses import replace
 
-import segno
 from barcode import Code128
 from barcode.writer import ImageWriter
 
 from bot.events import Card
+from channels.card_text import qr_png
 from channels.email.tokens import signing_secret
 
 KINDS = ("qr", "barcode")
@@ -70,12 +70,6 @@ def with_code_images(card: Card, public_url: str, secret_key: str) -> Card:
     qr = image_url(public_url, secret_key, "qr", card.code) if "qr" in card.code_kind else None
     bar = image_url(public_url, secret_key, "barcode", card.code) if "barcode" in card.code_kind else None
     return replace(card, qr_url=qr, barcode_url=bar)
-
-
-def qr_png(code: str, scale: int = 8) -> bytes:
-    buffer = io.BytesIO()
-    segno.make(code, error="m", micro=False).save(buffer, kind="png", scale=scale, border=2)
-    return buffer.getvalue()
 
 
 def barcode_png(code: str) -> bytes:

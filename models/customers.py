@@ -28,6 +28,8 @@ class Customer(Base):
     interests: Mapped[list[Any]] = mapped_column(default=list)
     tags: Mapped[list[Any]] = mapped_column(default=list)
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
+    # The code on the member card the till scans (QR / Code 128); given on first showing the card.
+    member_code: Mapped[str | None] = mapped_column(String(16), unique=True)
     # Derived values, recomputed by jobs (crm-domain section 3): value tier 1 (key) .. 5 (potential)
     # and RFM scores 1..5. Stored so segments and the queue can filter on them cheaply.
     tier: Mapped[int] = mapped_column(default=5, index=True)

@@ -33,6 +33,7 @@ from telegram.request import HTTPXRequest
 from bot.events import REQUEST_PHONE, Button, Inbound, Outbound
 from channels import webhook_json
 from channels.base import Delivery, DeliveryError, RateLimit, SendResult, WebhookRejected
+from channels.card_text import card_as_plain, qr_png
 from channels.telegram.async_loop import AsyncLoop
 from channels.telegram.events import CALLBACK_DATA_MAX_BYTES, read_update, usable_update_id
 from channels.telegram.limits import LIMITS
@@ -128,12 +129,29 @@ class TelegramChannel:
             raise self._translate(exc, delivery, chat) from None
 
     async def _send(self, chat: str, message: Outbound) -> str:
+        if message.card is not None or message.carousel:
+            return await self._send_card(chat, message)
         markup = render_markup(message, private=not chat.startswith("-"))
         text = f"{message.title}\n{message.text}" if message.title else message.text
         if message.image_url:
             sent = await self.bot.send_photo(chat, message.image_url, caption=text[:CAPTION_LIMIT], reply_markup=markup)
         else:
             sent = await self.bot.send_message(chat, text[:TEXT_LIMIT], reply_markup=markup)
+        return str(sent.message_id)
+
+    async def _send_card(self, chat: str, message: Outbound) -> str:
+        """A card as a photo (its picture, else its code drawn as a QR code) whose caption is the
+        message's text and whose buttons are an inline keyboard; a carousel, which Telegram cannot
+        show in one message, as its text with every card's buttons."""
+        plain = card_as_plain(message)
+        card = message.card
+        photo: Any = card.image_url if card is not None else None
+        if card is not None and photo is None and card.code:
+            photo = qr_png(card.code)
+        if photo is None or len(message.text) > CAPTION_LIMIT:
+            return await self._send(chat, plain)
+        markup = render_markup(plain, private=not chat.startswith("-"))
+        sent = await self.bot.send_photo(chat, photo, caption=message.text, reply_markup=markup)
         return str(sent.message_id)
 
     def _translate(self, exc: TelegramError, delivery: Delivery, chat: str) -> DeliveryError:

@@ -147,6 +147,8 @@ class TelegramStandin(StandinServer):
     def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
         if not params.get("photo"):
             return _error(400, "Bad Request: there is no photo in the request")
+        if len(str(params.get("caption") or "")) > 1024:
+            return _error(400, "Bad Request: message caption is too long")
         return self._send("sendPhoto", params, caption=str(params.get("caption") or ""), photo=params["photo"])
 
     def _send(self, method: str, params: dict[str, Any], **content: Any) -> Any:
@@ -204,6 +206,8 @@ def _params() -> dict[str, Any]:
         body = request.get_json(silent=True)
         return body if isinstance(body, dict) else {}
     params: dict[str, Any] = {**request.args.to_dict(), **request.form.to_dict()}
+    for key, upload in request.files.items():  # an uploaded photo: recorded by name and size
+        params[key] = f"upload:{upload.filename}:{len(upload.read())}"
     for key, value in params.items():
         if isinstance(value, str) and value[:1] in "[{":
             try:
