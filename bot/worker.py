@@ -19,6 +19,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.engine import AlreadyProcessed, Router, fail_event, give_up_event, process_event
 from bot.leasing import ClaimedLane, claim_lanes, release_lane, release_lanes
+from bot.working_signal import show_working
 from channels.base import Channel
 from jobs.delivery import deliver_due
 from jobs.ratelimit import Limiter, build_limiter
@@ -87,6 +88,7 @@ class Worker:
         The first event's attempt was counted by the claim; one claimed more often than
         MAX_EVENT_ATTEMPTS (its failures could not be recorded) ends `failed` without running again."""
         handled = 0
+        show_working(self.channels, lane.key)
         for index, row_id in enumerate(lane.event_ids):
             counted = index == 0
             if counted and lane.head_attempts > MAX_EVENT_ATTEMPTS:

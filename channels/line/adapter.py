@@ -27,6 +27,7 @@ from linebot.v3.messaging import (
     QuickReply,
     QuickReplyItem,
     ReplyMessageRequest,
+    ShowLoadingAnimationRequest,
     TemplateMessage,
     TextMessage,
 )
@@ -43,6 +44,7 @@ MAX_MESSAGES_PER_REQUEST = LIMITS.messages_per_request
 MAX_MULTICAST_RECIPIENTS = LIMITS.multicast_recipients
 BUTTONS_TEXT_LIMIT = 160
 QUICK_REPLY_LIMIT = 13
+LOADING_SECONDS = 5  # LINE takes 5 to 60, in steps of 5; the reply ends it sooner
 
 
 def sign(channel_secret: str, body: bytes) -> str:
@@ -138,6 +140,12 @@ class LineChannel:
                                                urllib3.exceptions.ConnectTimeoutError))
             raise DeliveryError(f"LINE unreachable: {type(exc).__name__}", retryable=True,
                                 maybe_sent=not never_connected) from None
+
+    def show_loading(self, chat_id: str, seconds: int = LOADING_SECONDS) -> None:
+        """LINE's loading animation in a one-on-one chat while the bot works on the reply (it stops
+        by itself when the reply arrives); raises DeliveryError when LINE refuses."""
+        self._call(self._api.show_loading_animation,
+                   ShowLoadingAnimationRequest(chat_id=chat_id, loading_seconds=seconds))
 
     def close(self) -> None:
         self._client.close()

@@ -34,6 +34,7 @@ class LineStandin(StandinServer):
         self._ids = itertools.count(100000)
         self.deliveries: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
+        self.loading: list[dict[str, Any]] = []
         self._used_tokens: set[str] = set()
         self._retry_keys: dict[str, str] = {}
         self.faults = FaultTable()
@@ -53,6 +54,7 @@ class LineStandin(StandinServer):
         with self._lock:
             self.deliveries.clear()
             self.requests.clear()
+            self.loading.clear()
             self.faults.clear()
             self._used_tokens.clear()
             self._retry_keys.clear()
@@ -108,6 +110,20 @@ class LineStandin(StandinServer):
         @app.get("/v2/bot/profile/<user_id>")
         def profile(user_id: str) -> Any:
             return jsonify(userId=user_id, displayName=f"Sandbox {user_id[-4:]}", language="zh-TW")
+
+        @app.post("/v2/bot/chat/loading/start")
+        def loading_start() -> Any:
+            body = request.get_json(silent=True) or {}
+            chat, seconds = body.get("chatId"), body.get("loadingSeconds", 20)
+            if not isinstance(chat, str) or not chat.startswith("U"):
+                return _error(400, "The property, 'chatId', in the request body is invalid")
+            if not isinstance(seconds, int) or not 5 <= seconds <= 60 or seconds % 5:
+                return _error(400, "The property, 'loadingSeconds', in the request body is invalid")
+            with self._lock:
+                self.loading.append({"chat_id": chat, "seconds": seconds, "at": time.time()})
+            response = jsonify({})
+            response.status_code = 202
+            return response
 
         @app.get("/v2/bot/info")
         def info() -> Any:

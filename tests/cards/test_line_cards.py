@@ -116,3 +116,21 @@ def test_a_card_survives_the_outbox_round_trip():
         Card("t", buttons=(Button("a", "a"),) * 4)
     with pytest.raises(ValueError):
         Card("t", code_kind="pdf417")
+
+
+def test_the_loading_animation_shows_while_the_bot_works_on_a_reply(chat, standin):
+    chat.say("會員卡")
+    assert [entry["chat_id"] for entry in standin.loading] == [chat.user]
+    assert standin.loading[0]["seconds"] == 5
+    channel = _channel(standin)
+    with pytest.raises(DeliveryError) as refused:  # LINE shows it only in one-on-one chats
+        channel.show_loading("C" + "1" * 32)
+    assert refused.value.status == 400
+    with pytest.raises(DeliveryError):
+        channel.show_loading(chat.user, seconds=7)
+    channel.close()
+
+
+def test_a_refused_loading_animation_never_costs_the_reply(chat, standin):
+    standin.add_fault("/v2/bot/chat/loading/start", status=500, times=5)
+    assert chat.say("會員卡")  # answered all the same
