@@ -20,8 +20,8 @@ import hmac
 import io
 from dataclasses import replace
 
-from barcode import Code128
-from barcode.writer import ImageWriter
+from barcode import Code128  # type: ignore[import-untyped]  # python-barcode ships no types
+from barcode.writer import ImageWriter  # type: ignore[import-untyped]
 
 from bot.events import Card
 from channels.card_text import qr_png

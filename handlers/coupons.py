@@ -90,7 +90,9 @@ def _facts(ctx: Context, coupon: Coupon) -> dict[str, str]:
 
 
 def _line(ctx: Context, coupon: Coupon) -> str:
-    return say("coupon_line", ctx.language, **_facts(ctx, coupon))
+    facts = _facts(ctx, coupon)
+    return say("coupon_line", ctx.language, code=facts["code"], status=facts["status"], gives=facts["gives"],
+               name=facts["name"], expiry=facts["expiry"])
 
 
 def coupon_card(ctx: Context, coupon: Coupon) -> Card:

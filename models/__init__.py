@@ -12,6 +12,7 @@ from models.marketing import Broadcast, BroadcastRecipient, LeadCampaign, Segmen
 from models.orders import Order
 from models.pipeline import InboxEvent, InboxLane, Lease, OutboxMessage
 from models.ratelimits import RateSlot
+from models.rewards import Reward, RewardRedemption
 from models.staff import ROLES, CannedReply, ConsoleSession, ConsoleSetting, ConsoleUser, FaqAnswer, InternalNote, LoginFailure
 from models.surveys import Survey
 from models.tags import Tag, TagChange
@@ -55,6 +56,8 @@ __all__ = [
     "ROLES",
     "RateSlot",
     "ReferralCode",
+    "Reward",
+    "RewardRedemption",
     "Segment",
     "SentNotice",
     "Service",

@@ -1,4 +1,5 @@
-"""LINE as customers know it: member codes on customers.
+"""LINE as customers know it: member codes on customers, rewards bought with points and their
+redemptions.
 
 Revision ID: 0011_line_surface
 Revises: 0010_tags
@@ -6,20 +7,59 @@ Revises: 0010_tags
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
+
+import models.base
 
 revision = '0011_line_surface'
 down_revision = '0010_tags'
 branch_labels = None
 depends_on = None
 
+JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
+
 
 def upgrade() -> None:
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('member_code', sa.String(length=16), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_customers_member_code'), ['member_code'])
+    op.create_table('rewards',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('name', JSON, nullable=False),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.Column('coupon_template', sa.String(length=40), nullable=False),
+    sa.Column('per_customer_limit', sa.Integer(), nullable=False),
+    sa.Column('stock', sa.Integer(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('origin', sa.String(length=20), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rewards')),
+    sa.UniqueConstraint('code', name=op.f('uq_rewards_code'))
+    )
+    op.create_table('reward_redemptions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('reward_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('coupon_id', sa.Integer(), nullable=True),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=200), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['reward_id'], ['rewards.id'], name=op.f('fk_reward_redemptions_reward_id_rewards'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_reward_redemptions_customer_id_customers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['coupon_id'], ['coupons.id'], name=op.f('fk_reward_redemptions_coupon_id_coupons'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reward_redemptions')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_reward_redemptions_idempotency_key'))
+    )
+    with op.batch_alter_table('reward_redemptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reward_redemptions_reward_id'), ['reward_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reward_redemptions_customer_id'), ['customer_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table('reward_redemptions')
+    op.drop_table('rewards')
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_customers_member_code'), type_='unique')
         batch_op.drop_column('member_code')
