@@ -22,6 +22,7 @@ from bot.leasing import ClaimedLane, claim_lanes, release_lane, release_lanes
 from bot.working_signal import show_working
 from channels.base import Channel
 from jobs.delivery import deliver_due
+from jobs.profiles import fetch_profiles
 from jobs.ratelimit import Limiter, build_limiter
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,10 @@ class Worker:
 
     def deliver_once(self) -> int:
         return deliver_due(self.sessions, self.channels, self.owner, self.settings.worker, limiter=self.limiter)
+
+    def fetch_profiles_once(self) -> int:
+        """Read the LINE profiles that are due (after the replies: never on the reply's path)."""
+        return fetch_profiles(self.sessions, self.channels, self.clock.now())
 
     def drain(self, max_rounds: int = 100) -> None:
         """Process and deliver until nothing is left that is due now (tests, the chat CLI)."""
@@ -146,6 +151,7 @@ class Worker:
             self._spawn(f"inbox-{index}", self.process_inbox_once)
         for index in range(settings.delivery_threads):
             self._spawn(f"delivery-{index}", self.deliver_once)
+        self._spawn("profiles", self.fetch_profiles_once)
 
     def _spawn(self, name: str, step) -> None:  # noqa: ANN001 - a zero-argument callable returning a count
         thread = threading.Thread(target=self._loop, args=(step,), name=name, daemon=True)

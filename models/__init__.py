@@ -11,6 +11,7 @@ from models.loyalty import PointsEntry, Stamp, TierChange
 from models.marketing import Broadcast, BroadcastRecipient, LeadCampaign, Segment
 from models.orders import Order
 from models.pipeline import InboxEvent, InboxLane, Lease, OutboxMessage
+from models.profiles import ProfileFetch
 from models.ratelimits import RateSlot
 from models.rewards import Reward, RewardRedemption
 from models.staff import ROLES, CannedReply, ConsoleSession, ConsoleSetting, ConsoleUser, FaqAnswer, InternalNote, LoginFailure
@@ -53,6 +54,7 @@ __all__ = [
     "Order",
     "OutboxMessage",
     "PointsEntry",
+    "ProfileFetch",
     "ROLES",
     "RateSlot",
     "ReferralCode",

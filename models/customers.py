@@ -30,6 +30,8 @@ class Customer(Base):
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
     # The code on the member card the till scans (QR / Code 128); given on first showing the card.
     member_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    # The platform profile's picture (LINE's https://profile.line-scdn.net/...), shown to staff.
+    picture_url: Mapped[str | None] = mapped_column(String(1000))
     # Derived values, recomputed by jobs (crm-domain section 3): value tier 1 (key) .. 5 (potential)
     # and RFM scores 1..5. Stored so segments and the queue can filter on them cheaply.
     tier: Mapped[int] = mapped_column(default=5, index=True)
@@ -59,6 +61,8 @@ class ChannelIdentity(Base):
     soft_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the platform's profile (name, picture, language) was last read; None: never.
+    profile_fetched_at: Mapped[datetime | None]
 
     customer: Mapped[Customer] = relationship(back_populates="identities")
 

@@ -147,6 +147,12 @@ class LineChannel:
         self._call(self._api.show_loading_animation,
                    ShowLoadingAnimationRequest(chat_id=chat_id, loading_seconds=seconds))
 
+    def get_profile(self, user_id: str) -> dict[str, str | None]:
+        """The user's LINE profile (display name, picture URL, language); DeliveryError 404 when
+        the user blocked the account or is unknown."""
+        profile = self._call(self._api.get_profile, user_id)
+        return {"name": profile.display_name, "picture_url": profile.picture_url, "language": profile.language}
+
     def close(self) -> None:
         self._client.close()
 

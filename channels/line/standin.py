@@ -35,6 +35,9 @@ class LineStandin(StandinServer):
         self.deliveries: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
         self.loading: list[dict[str, Any]] = []
+        # What the profile endpoint answers per user (None: 404); others get a sandbox profile.
+        self.profiles: dict[str, dict[str, Any] | None] = {}
+        self.profile_reads: list[str] = []
         self._used_tokens: set[str] = set()
         self._retry_keys: dict[str, str] = {}
         self.faults = FaultTable()
@@ -55,6 +58,8 @@ class LineStandin(StandinServer):
             self.deliveries.clear()
             self.requests.clear()
             self.loading.clear()
+            self.profiles.clear()
+            self.profile_reads.clear()
             self.faults.clear()
             self._used_tokens.clear()
             self._retry_keys.clear()
@@ -109,7 +114,13 @@ class LineStandin(StandinServer):
 
         @app.get("/v2/bot/profile/<user_id>")
         def profile(user_id: str) -> Any:
-            return jsonify(userId=user_id, displayName=f"Sandbox {user_id[-4:]}", language="zh-TW")
+            with self._lock:
+                self.profile_reads.append(user_id)
+                given = self.profiles.get(user_id, {})
+            if given is None:  # blocked the account, or never was a friend
+                return _error(404, "Not found")
+            return jsonify({"userId": user_id, "displayName": f"Sandbox {user_id[-4:]}", "language": "zh-TW",
+                            "pictureUrl": f"https://profile.line-scdn.net/sandbox-{user_id[-6:]}", **given})
 
         @app.post("/v2/bot/chat/loading/start")
         def loading_start() -> Any:

@@ -1,5 +1,5 @@
-"""LINE as customers know it: member codes on customers, rewards bought with points and their
-redemptions.
+"""LINE as customers know it: member codes and profile pictures on customers, profile look-ups
+waiting to be done, rewards bought with points and their redemptions.
 
 Revision ID: 0011_line_surface
 Revises: 0010_tags
@@ -23,6 +23,22 @@ def upgrade() -> None:
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('member_code', sa.String(length=16), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_customers_member_code'), ['member_code'])
+        batch_op.add_column(sa.Column('picture_url', sa.String(length=1000), nullable=True))
+    with op.batch_alter_table('channel_identities', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('profile_fetched_at', models.base.UTCDateTime(), nullable=True))
+    op.create_table('profile_fetches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('identity_id', sa.Integer(), nullable=False),
+    sa.Column('due_at', models.base.UTCDateTime(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.String(length=300), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['identity_id'], ['channel_identities.id'], name=op.f('fk_profile_fetches_identity_id_channel_identities'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_profile_fetches')),
+    sa.UniqueConstraint('identity_id', name=op.f('uq_profile_fetches_identity_id'))
+    )
+    with op.batch_alter_table('profile_fetches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_profile_fetches_due_at'), ['due_at'], unique=False)
     op.create_table('rewards',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=20), nullable=False),
@@ -60,6 +76,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('reward_redemptions')
     op.drop_table('rewards')
+    op.drop_table('profile_fetches')
+    with op.batch_alter_table('channel_identities', schema=None) as batch_op:
+        batch_op.drop_column('profile_fetched_at')
     with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.drop_column('picture_url')
         batch_op.drop_constraint(batch_op.f('uq_customers_member_code'), type_='unique')
         batch_op.drop_column('member_code')
