@@ -32,6 +32,7 @@ def blueprints() -> list[Any]:
     from bot.console.appointment_views import appointments
     from bot.console.auth_views import auth
     from bot.console.broadcast_views import broadcasts
+    from bot.console.card_preview_views import cards
     from bot.console.campaign_views import campaigns
     from bot.console.commerce_views import commerce
     from bot.console.queue_views import queue
@@ -41,7 +42,7 @@ def blueprints() -> list[Any]:
     from bot.console.task_views import tasks
     from bot.console.ticket_views import tickets
 
-    return [auth, queue, staff, commerce, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care, admin_coupons, tasks]
+    return [auth, queue, staff, commerce, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care, admin_coupons, tasks, cards]
 
 
 def persistent_secret_key(settings: Settings) -> str:

@@ -35,7 +35,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"admin"}),
 }
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+# Customers' LINE profile pictures load straight from LINE's profile host (and no other): stored
+# only when they start with it (bot.crm.profiles), so the console fetches nothing on their behalf.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https://profile.line-scdn.net; "
+       "object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'; connect-src 'self'")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
