@@ -32,8 +32,8 @@ def blueprints() -> list[Any]:
     from bot.console.appointment_views import appointments
     from bot.console.auth_views import auth
     from bot.console.broadcast_views import broadcasts
-    from bot.console.card_preview_views import cards
     from bot.console.campaign_views import campaigns
+    from bot.console.card_preview_views import cards
     from bot.console.commerce_views import commerce
     from bot.console.queue_views import queue
     from bot.console.report_views import reports

@@ -23,8 +23,8 @@ SAMPLE_CODE = "M0SAMPLE42"
 
 def sample_member_card(language: str, shop: str) -> dict[str, Any]:
     """A member card for a made-up member, in the shape the bot sends (handlers/member_card.py)."""
-    def t(key: str, **fields: object) -> str:
-        return text(key, language, "zh-TW", shop=shop, **fields)
+    def t(key: str, code: str = "") -> str:
+        return text(key, language, "zh-TW", shop=shop, code=code)
 
     card = Card(title=t("cards.member_title"), text=t("cards.member_hint"),
                 fields=(CardField(t("cards.member_name"), "林美玲"), CardField(t("cards.member_tier"), "★★★"),
