@@ -42,7 +42,8 @@ def blueprints() -> list[Any]:
     from bot.console.task_views import tasks
     from bot.console.ticket_views import tickets
 
-    return [auth, queue, staff, commerce, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care, admin_coupons, tasks, cards]
+    return [auth, queue, staff, commerce, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care, admin_coupons, tasks,
+            cards]
 
 
 def persistent_secret_key(settings: Settings) -> str:
