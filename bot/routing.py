@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bot.crm import surveys as crm_surveys
 from bot.engine import Router
-from handlers import appointments, channel_events, complaints, consent, coupons, faq, leads, loyalty, member_card, my_bookings, rewards, surveys
+from handlers import appointments, channel_events, complaints, consent, coupons, faq, leads, loyalty, member_card, my_bookings, rewards, surveys, tag_buttons
 
 
 def build_router() -> Router:
@@ -43,6 +43,7 @@ def build_router() -> Router:
     router.add("appointments.keywords", 40, appointments.on_booking_keywords)
     router.add("leads.keywords", 40, leads.on_lead_keywords)
     # group 40: the customer's own things, by keyword or menu button (before the FAQ's keywords)
+    router.add("tags.button", 40, tag_buttons.on_tag_button)
     router.add("rewards.redeem", 40, rewards.on_rewards)  # before coupons: "兌換" is spending points
     router.add("coupons.show", 40, coupons.on_coupons)
     router.add("member.card", 40, member_card.on_member_card)

@@ -38,12 +38,13 @@ def blueprints() -> list[Any]:
     from bot.console.queue_views import queue
     from bot.console.report_views import reports
     from bot.console.segment_views import segments
+    from bot.console.tag_views import tag_pages
     from bot.console.staff_views import staff
     from bot.console.task_views import tasks
     from bot.console.ticket_views import tickets
 
     return [auth, queue, staff, commerce, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care, admin_coupons, tasks,
-            cards]
+            cards, tag_pages]
 
 
 def persistent_secret_key(settings: Settings) -> str:

@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "appointments": frozenset({"staff", "admin"}),  # the calendar, mark arrived / no-show
     "privacy": frozenset({"staff", "admin"}),  # confirm (erase) or reject a customer's deletion request
     "segments": frozenset({"marketer", "admin"}),
+    "tags": frozenset({"staff", "marketer", "admin"}),  # tag and untag customers, rename and colour tags
     "broadcasts": frozenset({"marketer", "admin"}),
     "campaigns": frozenset({"marketer", "admin"}),
     "reports": frozenset({"marketer", "admin"}),

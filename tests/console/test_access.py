@@ -24,6 +24,8 @@ PAGES = {
     "/console/broadcasts": {"marketer", "admin"},
     "/console/broadcasts/new": {"marketer", "admin"},
     "/console/campaigns": {"marketer", "admin"},
+    "/console/cards/preview": {"marketer", "admin"},
+    "/console/tags": {"staff", "marketer", "admin"},
     "/console/reports": {"marketer", "admin"},
     "/console/reports/funnel.csv": {"marketer", "admin"},
     "/console/reports/recovery.csv": {"marketer", "admin"},
