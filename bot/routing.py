@@ -11,7 +11,21 @@ from __future__ import annotations
 
 from bot.crm import surveys as crm_surveys
 from bot.engine import Router
-from handlers import appointments, channel_events, complaints, consent, coupons, faq, leads, loyalty, member_card, my_bookings, rewards, surveys, tag_buttons
+from handlers import (
+    appointments,
+    channel_events,
+    complaints,
+    consent,
+    coupons,
+    faq,
+    leads,
+    loyalty,
+    member_card,
+    my_bookings,
+    rewards,
+    surveys,
+    tag_buttons,
+)
 
 
 def build_router() -> Router:

@@ -38,8 +38,8 @@ def blueprints() -> list[Any]:
     from bot.console.queue_views import queue
     from bot.console.report_views import reports
     from bot.console.segment_views import segments
-    from bot.console.tag_views import tag_pages
     from bot.console.staff_views import staff
+    from bot.console.tag_views import tag_pages
     from bot.console.task_views import tasks
     from bot.console.ticket_views import tickets
 
