@@ -13,6 +13,7 @@ from bot.crm import surveys as crm_surveys
 from bot.engine import Router
 from handlers import (
     appointments,
+    campaign_keyword,
     channel_events,
     complaints,
     consent,
@@ -42,6 +43,7 @@ def build_router() -> Router:
     router.add("consent.commands", 5, consent.on_consent_commands, speaks_during_handoff=True)
     # group 10: first contact
     router.add("leads.follow", 10, leads.on_follow)  # also records a deep link's referrer or campaign
+    router.add("leads.campaign_keyword", 10, campaign_keyword.on_campaign_keyword)  # LINE's #<code> links
     router.add("leads.join", 10, leads.on_join)
     # group 20: complaints and requests for a human; then silence while staff hold the chat
     router.add("complaints.open", 20, complaints.on_complaint, speaks_during_handoff=True)

@@ -17,7 +17,8 @@ from bot.events import Outbound
 
 def card_as_plain(message: Outbound) -> Outbound:
     cards = [message.card] if message.card is not None else list(message.carousel)
-    buttons = tuple(b for card in cards for b in card.buttons)
+    offered = {b.data for b in (*message.buttons, *message.quick_replies)}
+    buttons = tuple(b for card in cards for b in card.buttons if b.data not in offered)
     return replace(message, card=None, carousel=(), buttons=(*message.buttons, *buttons))
 
 
