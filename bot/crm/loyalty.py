@@ -165,7 +165,7 @@ def expiring_soon(session: Session, now: datetime, horizon: datetime, limit: int
                            .where(PointsEntry.customer_id > after_customer)
                            .group_by(PointsEntry.customer_id).having(and_(due > taken, first.is_not(None)))
                            .order_by(PointsEntry.customer_id).limit(limit)).all()
-    return [Expiring(int(c), int(cast(int, p)), _aware(f)) for c, p, f in rows]
+    return [Expiring(int(c), int(cast("int", p)), _aware(f)) for c, p, f in cast("list[tuple[int, Any, Any]]", rows)]
 
 
 def _aware(moment: Any) -> datetime:
