@@ -28,6 +28,7 @@ def blueprints() -> list[Any]:
     """Every console blueprint, in one visible list."""
     from bot.console.admin_care_views import admin_care
     from bot.console.admin_coupon_views import admin_coupons
+    from bot.console.admin_reward_views import admin_rewards
     from bot.console.admin_views import admin
     from bot.console.appointment_views import appointments
     from bot.console.auth_views import auth
@@ -44,7 +45,7 @@ def blueprints() -> list[Any]:
     from bot.console.ticket_views import tickets
 
     return [auth, queue, staff, commerce, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care, admin_coupons, tasks,
-            cards, tag_pages]
+            cards, tag_pages, admin_rewards]
 
 
 def persistent_secret_key(settings: Settings) -> str:

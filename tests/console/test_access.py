@@ -36,6 +36,7 @@ PAGES = {
     "/console/admin/services": {"admin"},
     "/console/admin/complaints": {"admin"},
     "/console/admin/coupons": {"admin"},
+    "/console/admin/rewards": {"admin"},
     "/console/account": {"staff", "marketer", "admin"},
 }
 
