@@ -22,6 +22,7 @@ from bot.leasing import ClaimedLane, claim_lanes, release_lane, release_lanes
 from bot.working_signal import show_working
 from channels.base import Channel
 from jobs.delivery import deliver_due
+from jobs.line_tasks import run_line_tasks
 from jobs.profiles import fetch_profiles
 from jobs.ratelimit import Limiter, build_limiter
 
@@ -79,6 +80,10 @@ class Worker:
     def fetch_profiles_once(self) -> int:
         """Read the LINE profiles that are due (after the replies: never on the reply's path)."""
         return fetch_profiles(self.sessions, self.channels, self.clock.now())
+
+    def line_tasks_once(self) -> int:
+        """Make the rich menu calls that are due (publish a menu, link users to it)."""
+        return run_line_tasks(self.sessions, self.channels, self.clock.now())
 
     def drain(self, max_rounds: int = 100) -> None:
         """Process and deliver until nothing is left that is due now (tests, the chat CLI)."""
@@ -152,6 +157,7 @@ class Worker:
         for index in range(settings.delivery_threads):
             self._spawn(f"delivery-{index}", self.deliver_once)
         self._spawn("profiles", self.fetch_profiles_once)
+        self._spawn("line-tasks", self.line_tasks_once)
 
     def _spawn(self, name: str, step) -> None:  # noqa: ANN001 - a zero-argument callable returning a count
         thread = threading.Thread(target=self._loop, args=(step,), name=name, daemon=True)

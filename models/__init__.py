@@ -14,6 +14,7 @@ from models.pipeline import InboxEvent, InboxLane, Lease, OutboxMessage
 from models.profiles import ProfileFetch
 from models.ratelimits import RateSlot
 from models.rewards import Reward, RewardRedemption
+from models.rich_menus import LineTask, RichMenu
 from models.staff import ROLES, CannedReply, ConsoleSession, ConsoleSetting, ConsoleUser, FaqAnswer, InternalNote, LoginFailure
 from models.surveys import Survey
 from models.tags import Tag, TagChange
@@ -48,6 +49,7 @@ __all__ = [
     "JobRun",
     "LeadCampaign",
     "Lease",
+    "LineTask",
     "LoginFailure",
     "Message",
     "OPEN_STATUSES",
@@ -60,6 +62,7 @@ __all__ = [
     "ReferralCode",
     "Reward",
     "RewardRedemption",
+    "RichMenu",
     "Segment",
     "SentNotice",
     "Service",

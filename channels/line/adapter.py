@@ -19,6 +19,7 @@ from linebot.v3.messaging import (
     ApiClient,
     ButtonsTemplate,
     Configuration,
+    CreateRichMenuAliasRequest,
     DatetimePickerAction,
     MessagingApi,
     MulticastRequest,
@@ -27,9 +28,12 @@ from linebot.v3.messaging import (
     QuickReply,
     QuickReplyItem,
     ReplyMessageRequest,
+    RichMenuBulkLinkRequest,
+    RichMenuRequest,
     ShowLoadingAnimationRequest,
     TemplateMessage,
     TextMessage,
+    UpdateRichMenuAliasRequest,
 )
 from linebot.v3.messaging.exceptions import ApiException
 
@@ -64,6 +68,9 @@ class LineChannel:
         configuration.retries = False
         self._client = ApiClient(configuration)
         self._api = MessagingApi(self._client)
+        # LINE serves pictures from a second host; a stand-in or proxy (any other base) serves both.
+        base = api_base.rstrip("/")
+        self._data_host = "https://api-data.line.me" if base == "https://api.line.me" else base
         self._timeout = (connect_timeout, read_timeout)
 
     # --- inbound -------------------------------------------------------------------------------
@@ -152,6 +159,42 @@ class LineChannel:
         the user blocked the account or is unknown."""
         profile = self._call(self._api.get_profile, user_id)
         return {"name": profile.display_name, "picture_url": profile.picture_url, "language": profile.language}
+
+    # --- rich menus (the worker's LINE tasks; jobs/line_tasks.py) ---------------------------------
+
+    def create_rich_menu(self, menu: Mapping[str, Any]) -> str:
+        """Create a rich menu from LINE's own object (checked by the SDK's model first); its id."""
+        created = self._call(self._api.create_rich_menu, RichMenuRequest.from_dict(dict(menu)))
+        return str(created.rich_menu_id)
+
+    def upload_rich_menu_image(self, rich_menu_id: str, data: bytes, content_type: str) -> None:
+        """The picture goes to LINE's data host (api-data.line.me), which the SDK's blob client
+        hard-codes; through the same SDK client, pointed at our data host (the stand-in's in tests)."""
+        def upload(_: Any, **kwargs: Any) -> Any:
+            return self._client.call_api(
+                "/v2/bot/richmenu/{richMenuId}/content", "POST", {"richMenuId": rich_menu_id}, [],
+                {"Content-Type": content_type}, body=data, post_params=[], files={}, response_types_map={},
+                auth_settings=["Bearer"], _host=self._data_host, **kwargs)
+        self._call(upload, None)
+
+    def set_default_rich_menu(self, rich_menu_id: str) -> None:
+        self._call(self._api.set_default_rich_menu, rich_menu_id)
+
+    def link_rich_menu(self, rich_menu_id: str, user_ids: list[str]) -> None:
+        """LINE's bulk link: up to 500 users in one request."""
+        self._call(self._api.link_rich_menu_id_to_users,
+                   RichMenuBulkLinkRequest(rich_menu_id=rich_menu_id, user_ids=user_ids))
+
+    def set_rich_menu_alias(self, alias: str, rich_menu_id: str) -> None:
+        """Create the alias (tabs switch to it), or point it at the new menu when it exists."""
+        try:
+            self._call(self._api.create_rich_menu_alias,
+                       CreateRichMenuAliasRequest(rich_menu_alias_id=alias, rich_menu_id=rich_menu_id))
+        except DeliveryError as exc:
+            if exc.status != 400:
+                raise
+            self._call(lambda request, **kwargs: self._api.update_rich_menu_alias(alias, request, **kwargs),
+                       UpdateRichMenuAliasRequest(rich_menu_id=rich_menu_id))
 
     def close(self) -> None:
         self._client.close()

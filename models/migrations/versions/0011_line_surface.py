@@ -1,5 +1,6 @@
 """LINE as customers know it: member codes and profile pictures on customers, profile look-ups
-waiting to be done, rewards bought with points and their redemptions.
+waiting to be done, rewards bought with points and their redemptions, rich menus and the LINE
+calls waiting to be made for them.
 
 Revision ID: 0011_line_surface
 Revises: 0010_tags
@@ -71,9 +72,46 @@ def upgrade() -> None:
     with op.batch_alter_table('reward_redemptions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reward_redemptions_reward_id'), ['reward_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_reward_redemptions_customer_id'), ['customer_id'], unique=False)
+    op.create_table('rich_menus',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('target', sa.String(length=10), nullable=False),
+    sa.Column('tier', sa.Integer(), nullable=True),
+    sa.Column('segment_id', sa.Integer(), nullable=True),
+    sa.Column('chat_bar_text', sa.String(length=14), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('areas', JSON, nullable=False),
+    sa.Column('image', sa.LargeBinary(), nullable=True),
+    sa.Column('image_type', sa.String(length=20), nullable=True),
+    sa.Column('alias', sa.String(length=32), nullable=True),
+    sa.Column('line_id', sa.String(length=100), nullable=True),
+    sa.Column('published_at', models.base.UTCDateTime(), nullable=True),
+    sa.Column('updated_at', models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['segment_id'], ['segments.id'], name=op.f('fk_rich_menus_segment_id_segments'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rich_menus')),
+    sa.UniqueConstraint('name', name=op.f('uq_rich_menus_name')),
+    sa.UniqueConstraint('alias', name=op.f('uq_rich_menus_alias'))
+    )
+    op.create_table('line_tasks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('menu_id', sa.Integer(), nullable=False),
+    sa.Column('user_ids', JSON, nullable=False),
+    sa.Column('due_at', models.base.UTCDateTime(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.String(length=300), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['menu_id'], ['rich_menus.id'], name=op.f('fk_line_tasks_menu_id_rich_menus'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_line_tasks'))
+    )
+    with op.batch_alter_table('line_tasks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_line_tasks_due_at'), ['due_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table('line_tasks')
+    op.drop_table('rich_menus')
     op.drop_table('reward_redemptions')
     op.drop_table('rewards')
     op.drop_table('profile_fetches')
