@@ -38,6 +38,7 @@ def blueprints() -> list[Any]:
     from bot.console.commerce_views import commerce
     from bot.console.queue_views import queue
     from bot.console.report_views import reports
+    from bot.console.rich_menu_views import menus
     from bot.console.segment_views import segments
     from bot.console.staff_views import staff
     from bot.console.tag_views import tag_pages
@@ -45,7 +46,7 @@ def blueprints() -> list[Any]:
     from bot.console.ticket_views import tickets
 
     return [auth, queue, staff, commerce, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care, admin_coupons, tasks,
-            cards, tag_pages, admin_rewards]
+            cards, tag_pages, admin_rewards, menus]
 
 
 def persistent_secret_key(settings: Settings) -> str:

@@ -29,7 +29,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "appointments": frozenset({"staff", "admin"}),  # the calendar, mark arrived / no-show
     "privacy": frozenset({"staff", "admin"}),  # confirm (erase) or reject a customer's deletion request
     "segments": frozenset({"marketer", "admin"}),
-    "tags": frozenset({"staff", "marketer", "admin"}),  # tag and untag customers, rename and colour tags
+    "tags": frozenset({"staff", "marketer", "admin"}),
+    "rich_menus": frozenset({"marketer", "admin"}),  # LINE rich menus: edit, publish  # tag and untag customers, rename and colour tags
     "broadcasts": frozenset({"marketer", "admin"}),
     "campaigns": frozenset({"marketer", "admin"}),
     "reports": frozenset({"marketer", "admin"}),

@@ -34,13 +34,14 @@ def _add_task(session: Session, kind: str, menu_id: int, user_ids: Sequence[str]
     session.add(LineTask(kind=kind, menu_id=menu_id, user_ids=list(user_ids), due_at=now or utcnow()))
 
 
-def publish(session: Session, menu: RichMenu, now: datetime | None = None) -> int:
-    """Ask for the menu to be (re)created on LINE, then linked to the customers it is for; returns
-    how many link requests were queued."""
+def publish(session: Session, menu: RichMenu, now: datetime | None = None, members: Sequence[int] | None = None) -> int:
+    """Ask for the menu to be (re)created on LINE, then linked to the customers it is for (a tier's
+    customers, or `members`: a segment's, which the caller evaluates); returns how many link
+    requests were queued."""
     _add_task(session, "publish", menu.id, now=now)
     if menu.target == "default":
         return 0
-    return link_users(session, menu, audience(session, menu), now)
+    return link_users(session, menu, audience(session, menu, members), now)
 
 
 def link_users(session: Session, menu: RichMenu, user_ids: Sequence[str], now: datetime | None = None) -> int:
@@ -50,12 +51,14 @@ def link_users(session: Session, menu: RichMenu, user_ids: Sequence[str], now: d
     return len(chunks)
 
 
-def audience(session: Session, menu: RichMenu) -> list[str]:
-    """The LINE user ids of the reachable customers a tier menu is for."""
+def audience(session: Session, menu: RichMenu, members: Sequence[int] | None = None) -> list[str]:
+    """The LINE user ids of the reachable customers a menu is for."""
     query = select(ChannelIdentity.platform_user_id).join(Customer, Customer.id == ChannelIdentity.customer_id).where(
         ChannelIdentity.channel == "line", ChannelIdentity.reachable.is_(True))
     if menu.target == "tier":
         query = query.where(Customer.tier == menu.tier)
+    elif members is not None:
+        query = query.where(Customer.id.in_(list(members)))
     return list(session.scalars(query.order_by(ChannelIdentity.id)))
 
 

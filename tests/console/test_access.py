@@ -26,6 +26,7 @@ PAGES = {
     "/console/campaigns": {"marketer", "admin"},
     "/console/cards/preview": {"marketer", "admin"},
     "/console/tags": {"staff", "marketer", "admin"},
+    "/console/rich-menus": {"marketer", "admin"},
     "/console/reports": {"marketer", "admin"},
     "/console/reports/funnel.csv": {"marketer", "admin"},
     "/console/reports/recovery.csv": {"marketer", "admin"},
