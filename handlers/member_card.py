@@ -23,7 +23,7 @@ from handlers.faq import menu_buttons
 from handlers.loyalty import tier_progress_lines
 
 POSTBACK = "member:card"
-KEYWORDS = re.compile(r"會員卡|会员卡|會員證|会员证|(?<![A-Za-z])(?:member(?:ship)?\s+card)(?![A-Za-z])", re.IGNORECASE)
+KEYWORDS = re.compile(r"會員卡|会员卡|會員證|会员证|(?<![A-Za-z])(?:member(?:ship)?\s*card)(?![A-Za-z])", re.IGNORECASE)
 
 
 def on_member_card(ctx: Context) -> Sequence[Outbound] | None:

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 from telegram import (
     Bot,
+    BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -185,6 +186,11 @@ class TelegramChannel:
     def set_webhook(self, url: str) -> bool:
         return self._loop.run(self.bot.set_webhook(url, secret_token=self._secret.decode(),
                                                    allowed_updates=list(ALLOWED_UPDATES)), timeout=self._call_timeout)
+
+    def set_commands(self, commands: Sequence[tuple[str, str]], language_code: str | None = None) -> bool:
+        """The bot's command menu (`setMyCommands`) for users of one language (None: everyone else)."""
+        return bool(self._loop.run(self.bot.set_my_commands([BotCommand(name, description) for name, description in commands],
+                                                            language_code=language_code), timeout=self._call_timeout))
 
     def info(self) -> dict[str, Any]:
         async def gather() -> dict[str, Any]:
