@@ -20,7 +20,7 @@ from bot.console.views import form_text, reading, runtime, writing
 from bot.crm import rich_menus
 from bot.marketing.rich_menu_editor import grid_areas, parse_cell
 from bot.marketing.rich_menu_images import check_image, draw_grid
-from bot.marketing.segments import segment_query
+from bot.marketing.segments import member_ids
 from channels.line.rich_menu_rules import ALIAS_RE, RichMenuError, check_menu
 from models import RichMenu, Segment, utcnow
 
@@ -124,7 +124,7 @@ def publish(menu_id: int) -> Any:
         members = None
         if menu.target == "segment":
             segment = db.get(Segment, menu.segment_id) if menu.segment_id else None
-            members = [int(i) for i in db.scalars(segment_query(db, segment.criteria))] if segment else []
+            members = member_ids(db, segment.criteria) if segment else []
         links = rich_menus.publish(db, menu, utcnow(), members)
         name = menu.name
     flash(_("Menu {name} is being published ({n} link requests).", name=name, n=links))

@@ -16,7 +16,7 @@ from bot.console import security
 from bot.console.i18n import gettext as _
 from bot.console.views import form_text, reading, writing
 from bot.crm import tags
-from bot.marketing.segments import segment_query
+from bot.marketing.segments import member_ids
 from models import Customer, Segment, TagChange, utcnow
 
 tag_pages = Blueprint("tags", __name__)
@@ -77,7 +77,7 @@ def tag_segment(segment_id: int) -> Any:
             segment = db.get(Segment, segment_id)
             if segment is None:
                 abort(404, "no such segment")
-            ids = [int(i) for i in db.scalars(segment_query(db, segment.criteria))]
+            ids = member_ids(db, segment.criteria)
             added = tags.tag_customers(db, ids, name, source=f"{_source()} segment:{segment.name}"[:100], now=utcnow())
     except tags.TagError as exc:
         flash(_("Not tagged: {reason}", reason=str(exc)), "error")
