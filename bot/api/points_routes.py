@@ -7,6 +7,7 @@ from flask import request
 from bot.api import validation as check
 from bot.api.blueprint import Call, Result, api, endpoint, idempotent, json_body
 from bot.api.customers_routes import customer_ref, resolve_customer
+from bot.api.errors import invalid
 from bot.crm import loyalty
 from bot.crm.rewards import RewardError, spend_points
 from models import utcnow
@@ -25,7 +26,7 @@ def spend(call: Call) -> Result:
     points = check.positive_int(body, "points", required=True)
     assert points is not None  # required
     if points > MAX_POINTS:
-        raise check.invalid("points", f"must be at most {MAX_POINTS}")
+        raise invalid("points", f"must be at most {MAX_POINTS}")
     note = check.text(body, "note", max_length=200) or f"spent at {call.key.name}"
 
     def work() -> Result:

@@ -17,7 +17,7 @@ codes = Blueprint("codes", __name__)
 def code_image(kind: str, token: str) -> Any:
     settings = current_app.extensions["bot"].settings
     code = code_images.read_token(settings.web.secret_key, kind, token)
-    if code is None:
+    if code is None or not code.isascii() or not code.isprintable():  # our codes are; Code 128 draws no other
         abort(404)
     # private: a shared cache must not keep a picture that opens a member's account
     return code_images.png(kind, code), 200, {"Content-Type": "image/png", "Cache-Control": "private, max-age=86400",

@@ -11,7 +11,8 @@ import requests
 from sqlalchemy import func, select, update
 
 from bot.crm import loyalty, rewards
-from models import Coupon, Reward, RewardRedemption
+from bot.crm.members import member_code
+from models import Coupon, Customer, Reward, RewardRedemption
 from tests.chat import texts
 from tests.commerce import add_customer, api_key, followed_customer
 
@@ -85,6 +86,12 @@ def test_points_spend_api_is_idempotent_and_409s_on_too_few(server, runtime):
     short = spend(30, "till-2")
     assert short.status_code == 409 and short.json()["error"] == "insufficient_points" and short.json()["balance"] == 20
     assert spend(0, "till-3").status_code == 422
+    assert spend(10_000_001, "till-4").json()["field"] == "points"
+    with runtime.sessions.begin() as session:
+        code = member_code(session, session.get(Customer, customer_id))
+    by_card = requests.post(f"{server}/api/v1/points/spend", json={"customer": {"member_code": code}, "points": 20},
+                            headers={**headers, "Idempotency-Key": "till-5"}, timeout=10)
+    assert by_card.status_code == 200 and by_card.json()["balance"] == 0
     readonly = api_key(runtime, "readonly", name="ro")
     assert requests.post(f"{server}/api/v1/points/spend", json={"customer": {"id": customer_id}, "points": 1},
                          headers={"Authorization": f"Bearer {readonly}", "Idempotency-Key": "x"}, timeout=10).status_code == 403
