@@ -46,7 +46,7 @@ def save() -> Any:
     try:
         values = _read_form()
     except RichMenuError as exc:
-        return index(str(exc), 400)
+        return index(_("Not saved: {reason}", reason=str(exc)), 400)
     try:
         with writing() as db:
             menu = db.scalar(select(RichMenu).where(RichMenu.name == values["name"])) or RichMenu(name=values["name"])
