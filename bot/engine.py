@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from bot import pipeline
 from bot.config import Settings
+from bot.crm.profiles import note_contact
 from bot.events import Inbound, Outbound
 from bot.i18n import language_after, text
 from bot.safe_text import clean_text
@@ -228,6 +229,7 @@ def _context(session: Session, event: Inbound, settings: Settings, now: datetime
         identity = _get_or_create_identity(session, event, settings)
         customer = identity.customer
         identity.last_seen_at = utcnow()
+        note_contact(session, settings, identity, event, now)
     conversation = _get_or_create_conversation(session, event, customer)
     if customer is not None and event.kind == "text":
         switched = language_after(event.text or "", customer.language, lambda: _previous_text(session, conversation, event))

@@ -147,15 +147,68 @@ class Button:
             raise ValueError(f"unknown button action {self.action!r}")
 
 
+# How a card shows its code: a QR code, a barcode (Code 128, for tills with a line scanner), or both.
+CODE_KINDS = frozenset({"qr", "barcode", "qr+barcode"})
+CARD_BUTTON_LIMIT = 3
+CAROUSEL_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class CardField:
+    """One "label: value" row of a card (points, expiry, tier)."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """A card: what LINE shows as a Flex bubble, Telegram as a photo with a caption, email as HTML.
+
+    Why the code images are URLs filled in beside the code: LINE can show an image only by an
+    HTTPS address, so the service signs one it serves itself (`bot.code_images`); a channel that
+    can draw or attach the image itself (Telegram, email) uses `code` and ignores the URLs.
+    """
+
+    title: str
+    text: str = ""
+    image_url: str | None = None
+    fields: tuple[CardField, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    code: str | None = None
+    code_kind: str = "qr"
+    qr_url: str | None = None
+    barcode_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code_kind not in CODE_KINDS:
+            raise ValueError(f"unknown code kind {self.code_kind!r}")
+        if len(self.buttons) > CARD_BUTTON_LIMIT:
+            raise ValueError(f"a card carries at most {CARD_BUTTON_LIMIT} buttons")
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Card":
+        values = dict(data)
+        values["fields"] = tuple(CardField(**f) for f in values.get("fields", ()))
+        values["buttons"] = tuple(Button(**b) for b in values.get("buttons", ()))
+        return cls(**values)
+
+
 @dataclass(frozen=True)
 class Outbound:
-    """What we say. Channels render buttons as they can and fall back to numbered text."""
+    """What we say. Channels render buttons as they can and fall back to numbered text.
+
+    A `card` or a `carousel` of cards is shown by channels that can; `text` always says the same
+    thing in words, so a channel that cannot show a card (and LINE's notification, `altText`)
+    still carries the meaning."""
 
     text: str
     quick_replies: tuple[Button, ...] = ()
     buttons: tuple[Button, ...] = ()
     title: str | None = None
     image_url: str | None = None
+    card: Card | None = None
+    carousel: tuple[Card, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -165,4 +218,7 @@ class Outbound:
         values = dict(data)
         for key in ("quick_replies", "buttons"):
             values[key] = tuple(Button(**b) for b in values.get(key, ()))
+        if values.get("card") is not None:
+            values["card"] = Card.from_json(values["card"])
+        values["carousel"] = tuple(Card.from_json(c) for c in values.get("carousel", ()))[:CAROUSEL_LIMIT]
         return cls(**values)

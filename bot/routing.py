@@ -11,7 +11,22 @@ from __future__ import annotations
 
 from bot.crm import surveys as crm_surveys
 from bot.engine import Router
-from handlers import appointments, channel_events, complaints, consent, coupons, faq, leads, loyalty, my_bookings, surveys
+from handlers import (
+    appointments,
+    campaign_keyword,
+    channel_events,
+    complaints,
+    consent,
+    coupons,
+    faq,
+    leads,
+    loyalty,
+    member_card,
+    my_bookings,
+    rewards,
+    surveys,
+    tag_buttons,
+)
 
 
 def build_router() -> Router:
@@ -28,6 +43,7 @@ def build_router() -> Router:
     router.add("consent.commands", 5, consent.on_consent_commands, speaks_during_handoff=True)
     # group 10: first contact
     router.add("leads.follow", 10, leads.on_follow)  # also records a deep link's referrer or campaign
+    router.add("leads.campaign_keyword", 10, campaign_keyword.on_campaign_keyword)  # LINE's #<code> links
     router.add("leads.join", 10, leads.on_join)
     # group 20: complaints and requests for a human; then silence while staff hold the chat
     router.add("complaints.open", 20, complaints.on_complaint, speaks_during_handoff=True)
@@ -43,7 +59,10 @@ def build_router() -> Router:
     router.add("appointments.keywords", 40, appointments.on_booking_keywords)
     router.add("leads.keywords", 40, leads.on_lead_keywords)
     # group 40: the customer's own things, by keyword or menu button (before the FAQ's keywords)
+    router.add("tags.button", 40, tag_buttons.on_tag_button)
+    router.add("rewards.redeem", 40, rewards.on_rewards)  # before coupons: "兌換" is spending points
     router.add("coupons.show", 40, coupons.on_coupons)
+    router.add("member.card", 40, member_card.on_member_card)
     router.add("loyalty.points", 40, loyalty.on_points)
     # group 50: answers
     router.add("channel.help", 50, channel_events.on_help)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.crm.coupons import sync_templates
+from bot.crm.rewards import sync_rewards
 from bot.engine import Router
 from bot.routing import build_router
 from channels import registry
@@ -63,5 +64,6 @@ def sync_config_to_database(sessions: sessionmaker[Session], settings: Settings)
     try:
         with sessions.begin() as session:
             sync_templates(session, settings)
+            sync_rewards(session, settings)
     except DBAPIError as exc:
         raise RuntimeError(f"the database schema is not up to date ({type(exc.orig).__name__}); run `python -m bot init`") from exc

@@ -19,8 +19,11 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.engine import AlreadyProcessed, Router, fail_event, give_up_event, process_event
 from bot.leasing import ClaimedLane, claim_lanes, release_lane, release_lanes
+from bot.working_signal import show_working
 from channels.base import Channel
 from jobs.delivery import deliver_due
+from jobs.line_tasks import run_line_tasks
+from jobs.profiles import fetch_profiles
 from jobs.ratelimit import Limiter, build_limiter
 
 log = logging.getLogger(__name__)
@@ -74,6 +77,14 @@ class Worker:
     def deliver_once(self) -> int:
         return deliver_due(self.sessions, self.channels, self.owner, self.settings.worker, limiter=self.limiter)
 
+    def fetch_profiles_once(self) -> int:
+        """Read the LINE profiles that are due (after the replies: never on the reply's path)."""
+        return fetch_profiles(self.sessions, self.channels, self.clock.now())
+
+    def line_tasks_once(self) -> int:
+        """Make the rich menu calls that are due (publish a menu, link users to it)."""
+        return run_line_tasks(self.sessions, self.channels, self.clock.now())
+
     def drain(self, max_rounds: int = 100) -> None:
         """Process and deliver until nothing is left that is due now (tests, the chat CLI)."""
         for _ in range(max_rounds):
@@ -87,6 +98,7 @@ class Worker:
         The first event's attempt was counted by the claim; one claimed more often than
         MAX_EVENT_ATTEMPTS (its failures could not be recorded) ends `failed` without running again."""
         handled = 0
+        show_working(self.channels, lane.key)
         for index, row_id in enumerate(lane.event_ids):
             counted = index == 0
             if counted and lane.head_attempts > MAX_EVENT_ATTEMPTS:
@@ -144,6 +156,8 @@ class Worker:
             self._spawn(f"inbox-{index}", self.process_inbox_once)
         for index in range(settings.delivery_threads):
             self._spawn(f"delivery-{index}", self.deliver_once)
+        self._spawn("profiles", self.fetch_profiles_once)
+        self._spawn("line-tasks", self.line_tasks_once)
 
     def _spawn(self, name: str, step) -> None:  # noqa: ANN001 - a zero-argument callable returning a count
         thread = threading.Thread(target=self._loop, args=(step,), name=name, daemon=True)

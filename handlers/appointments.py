@@ -255,10 +255,13 @@ def _finish(ctx: Context, service: Service, starts_at: datetime) -> Outbound:
         if booking.holds(ctx.session, customer.id, service.id, starts_at):
             end_flow(ctx)
             return Outbound(say(ctx, TEXTS, "already_holding"), quick_replies=menu_buttons(ctx))
-        if booking.book(ctx.session, customer.id, service, starts_at, channel=ctx.event.channel,
-                        address=ctx.conversation.address, now=ctx.now):
+        booked = booking.book(ctx.session, customer.id, service, starts_at, channel=ctx.event.channel,
+                              address=ctx.conversation.address, now=ctx.now)
+        if booked:
             end_flow(ctx)
-            return Outbound(say(ctx, TEXTS, "booked", service=name, when=when), quick_replies=menu_buttons(ctx))
+            card = booking.appointment_card(ctx.language, ctx.settings, "card_booked", name, when,
+                                            booking.reminder_buttons(ctx.language, ctx.settings, booked.id)[1:])
+            return Outbound(say(ctx, TEXTS, "booked", service=name, when=when), quick_replies=menu_buttons(ctx), card=card)
     day = starts_at.astimezone(zone(ctx.settings)).date()
     return _ask_slot(ctx, service, day, say(ctx, TEXTS, "taken")) or ask_day(ctx, service, say(ctx, TEXTS, "taken"))
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot import code_images
 from bot.crm.coupons import CODE_LENGTH, CouponError, customer_coupons, find, issue_coupon, looks_like_code, normalize_code, status
 from bot.engine import Context
-from bot.events import Outbound
+from bot.events import CAROUSEL_LIMIT, Card, CardField, Outbound
 from bot.i18n.commerce import gives, local_date, say
 from handlers.faq import menu_buttons
 from models import Coupon
@@ -64,14 +65,17 @@ def _list(ctx: Context) -> list[Outbound]:
     if more:
         lines.append(say("coupons_more", ctx.language, n=more, count=more))
     lines.append(say("coupon_show_hint", ctx.language))
-    return [Outbound("\n".join(lines), quick_replies=menu_buttons(ctx))]
+    cards = tuple(coupon_card(ctx, c) for c in coupons[:CAROUSEL_LIMIT])
+    return [Outbound("\n".join(lines), quick_replies=menu_buttons(ctx), carousel=cards)]
 
 
 def _one(ctx: Context, coupon: Coupon) -> list[Outbound]:
-    return [Outbound(_line(ctx, coupon) + "\n" + say("coupon_show_hint", ctx.language), quick_replies=menu_buttons(ctx))]
+    return [Outbound(_line(ctx, coupon) + "\n" + say("coupon_show_hint", ctx.language), quick_replies=menu_buttons(ctx),
+                     card=coupon_card(ctx, coupon))]
 
 
-def _line(ctx: Context, coupon: Coupon) -> str:
+def _facts(ctx: Context, coupon: Coupon) -> dict[str, str]:
+    """What a coupon is, in the customer's language: one source for its line and its card."""
     language, default = ctx.language, ctx.settings.app.default_language
     state = status(coupon, ctx.now)
     if state == "active" and coupon.max_uses > 1:
@@ -79,7 +83,22 @@ def _line(ctx: Context, coupon: Coupon) -> str:
     else:
         state_text = say(f"status_{state}", language)
     name = coupon.template.name
-    return say("coupon_line", language, code=coupon.code, status=state_text,
-               gives=gives(coupon.kind, coupon.value, coupon.template.item, language, default),
-               name=name.get(language) or name.get(default) or coupon.template.code,
-               expiry=local_date(coupon.expires_at, ctx.settings.app.timezone))
+    return {"code": coupon.code, "status": state_text,
+            "gives": gives(coupon.kind, coupon.value, coupon.template.item, language, default),
+            "name": name.get(language) or name.get(default) or coupon.template.code,
+            "expiry": local_date(coupon.expires_at, ctx.settings.app.timezone)}
+
+
+def _line(ctx: Context, coupon: Coupon) -> str:
+    facts = _facts(ctx, coupon)
+    return say("coupon_line", ctx.language, code=facts["code"], status=facts["status"], gives=facts["gives"],
+               name=facts["name"], expiry=facts["expiry"])
+
+
+def coupon_card(ctx: Context, coupon: Coupon) -> Card:
+    """A coupon as a card: what it gives, until when, and its code as a QR code for the till."""
+    facts = _facts(ctx, coupon)
+    card = Card(title=facts["name"], text=facts["gives"], code=coupon.code, code_kind="qr",
+                fields=(CardField(ctx.t("cards.coupon_expiry"), facts["expiry"]),
+                        CardField(ctx.t("cards.coupon_status"), facts["status"])))
+    return code_images.with_code_images(card, ctx.settings.web.public_url, ctx.settings.web.secret_key)

@@ -71,6 +71,10 @@ def _apply_deep_link(ctx: Context, payload: str) -> str | None:
     return value
 
 
+# The campaign-source rule shared with the LINE keyword links (handlers/campaign_keyword.py).
+apply_deep_link = _apply_deep_link
+
+
 def on_join(ctx: Context) -> Sequence[Outbound] | None:
     """The bot was added to a group or room: introduce itself once."""
     if ctx.event.kind != "join":

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from bot.crm import loyalty
-from bot.crm.tiers import notify_change, progress, refresh_customer_tier, window_start, window_stats
+from bot.crm.tiers import WindowStats, notify_change, progress, refresh_customer_tier, window_start, window_stats
 from bot.engine import Context
 from bot.events import Outbound
 from bot.i18n import pick
@@ -42,6 +42,17 @@ def on_points(ctx: Context) -> Sequence[Outbound] | None:
     tier = settings.tiers[customer.tier - 1]
     lines = [say("points_balance", language, points=f"{loyalty.balance(ctx.session, customer.id):,}"),
              say("points_tier", language, tier=pick(tier.name, language, default))]
+    lines.extend(tier_progress_lines(ctx, stats))
+    lines.extend(_stamp_card(ctx))
+    return [Outbound("\n".join(lines), quick_replies=menu_buttons(ctx))]
+
+
+def tier_progress_lines(ctx: Context, stats: WindowStats) -> list[str]:
+    """What the next tier needs, in the customer's words (the points reply and the member card)."""
+    assert ctx.customer is not None
+    settings, customer, language = ctx.settings, ctx.customer, ctx.language
+    default = settings.app.default_language
+    lines: list[str] = []
     ahead = progress(stats, customer.tier, settings.tiers)
     if ahead is None:
         lines.append(say("points_top", language))
@@ -60,8 +71,7 @@ def on_points(ctx: Context) -> Sequence[Outbound] | None:
         if text:
             lines.append(say("points_next", language, tier=pick(ahead.tier.name, language, default), needs=text))
             lines.append(say("points_window", language, n=settings.loyalty.tier_window_days, days=settings.loyalty.tier_window_days))
-    lines.extend(_stamp_card(ctx))
-    return [Outbound("\n".join(lines), quick_replies=menu_buttons(ctx))]
+    return lines
 
 
 def _stamp_card(ctx: Context) -> list[str]:

@@ -65,7 +65,10 @@ def send_reminders(session: Session, settings: Settings, now: datetime) -> int:
         name = (service.name.get(language) or service.name.get(settings.app.default_language) or service.code) if service else ""
         text = render(TEXTS, "reminder", language, settings, service=name,
                       when=local_label(appointment.starts_at, language, settings))
-        message = Outbound(text, buttons=booking.reminder_buttons(language, settings, appointment.id))
+        buttons = booking.reminder_buttons(language, settings, appointment.id)
+        card = booking.appointment_card(language, settings, "card_reminder", name,
+                                        local_label(appointment.starts_at, language, settings), buttons)
+        message = Outbound(text, buttons=buttons, card=card)
         sent += outreach.send_to_customer(session, appointment.customer_id, [message], purpose="reminder", marketing=False,
                                           to=(appointment.channel, appointment.address))
     return sent

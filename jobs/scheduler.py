@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.leasing import acquire_named, release_named
-from jobs import broadcasts, care, churn_watch, coupon_reminders, points_expiry, recompute
+from jobs import broadcasts, care, churn_watch, coupon_reminders, points_expiry, points_reminders, recompute
 from jobs.runs import JobSpec, run_job
 from models import InboxEvent, utcnow
 
@@ -66,6 +66,7 @@ DAILY_JOBS = (
     JobSpec("tiers_and_rfm", recompute.run, at=(2, 30), own_transactions=True),
     JobSpec("points_expiry", points_expiry.run, at=(2, 0), own_transactions=True),
     JobSpec("coupon_expiry_reminders", coupon_reminders.run, at=(10, 0), own_transactions=True),
+    JobSpec("points_expiry_reminders", points_reminders.run, at=(10, 15), own_transactions=True),
     JobSpec("churn_watch", churn_watch.run, at=(10, 30), own_transactions=True),
 )
 

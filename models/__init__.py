@@ -13,7 +13,10 @@ from models.marketing import Broadcast, BroadcastRecipient, LeadCampaign, Segmen
 from models.orders import Order
 from models.pipeline import InboxEvent, InboxLane, Lease, OutboxMessage
 from models.products import DemoRow, ExportRecord, ImportRun, OrderLine, Product
+from models.profiles import ProfileFetch
 from models.ratelimits import RateSlot
+from models.rewards import Reward, RewardRedemption
+from models.rich_menus import LineTask, RichMenu
 from models.staff import ROLES, CannedReply, ConsoleSession, ConsoleSetting, ConsoleUser, FaqAnswer, InternalNote, LoginFailure
 from models.surveys import Survey
 from models.tags import Tag, TagChange
@@ -52,6 +55,7 @@ __all__ = [
     "LeadCampaign",
     "LineAudience",
     "Lease",
+    "LineTask",
     "LoginFailure",
     "Message",
     "OPEN_STATUSES",
@@ -60,9 +64,13 @@ __all__ = [
     "OutboxMessage",
     "PointsEntry",
     "Product",
+    "ProfileFetch",
     "ROLES",
     "RateSlot",
     "ReferralCode",
+    "Reward",
+    "RewardRedemption",
+    "RichMenu",
     "Segment",
     "SentNotice",
     "Service",

@@ -27,9 +27,12 @@ class Customer(Base):
     age_group: Mapped[str | None] = mapped_column(String(20))
     interests: Mapped[list[Any]] = mapped_column(default=list)
     tags: Mapped[list[Any]] = mapped_column(default=list)
-    # A shop's own membership number (from its POS or loyalty card), matched on import.
-    member_code: Mapped[str | None] = mapped_column(String(50), unique=True)
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
+    # The member code: the shop's own membership number (from its POS or loyalty card, matched on
+    # import), or one we give on first showing the member card; the till scans it (QR / Code 128).
+    member_code: Mapped[str | None] = mapped_column(String(50), unique=True)
+    # The platform profile's picture (LINE's https://profile.line-scdn.net/...), shown to staff.
+    picture_url: Mapped[str | None] = mapped_column(String(1000))
     # Derived values, recomputed by jobs (crm-domain section 3): value tier 1 (key) .. 5 (potential)
     # and RFM scores 1..5. Stored so segments and the queue can filter on them cheaply.
     tier: Mapped[int] = mapped_column(default=5, index=True)
@@ -59,6 +62,8 @@ class ChannelIdentity(Base):
     soft_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the platform's profile (name, picture, language) was last read; None: never.
+    profile_fetched_at: Mapped[datetime | None]
 
     customer: Mapped[Customer] = relationship(back_populates="identities")
 

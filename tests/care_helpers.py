@@ -45,8 +45,15 @@ def buttons(delivery: dict[str, Any]) -> list[dict[str, Any]]:
     found = []
     for message in delivery["messages"]:
         found += message.get("template", {}).get("actions", [])
+        found += _card_actions(message.get("contents") or {})
         found += [item["action"] for item in (message.get("quickReply") or {}).get("items", [])]
     return found
+
+
+def _card_actions(contents: dict[str, Any]) -> list[dict[str, Any]]:
+    """The buttons of a Flex card (a bubble's footer, each bubble of a carousel)."""
+    bubbles = contents.get("contents", []) if contents.get("type") == "carousel" else [contents]
+    return [b["action"] for bubble in bubbles for b in (bubble.get("footer") or {}).get("contents", []) if "action" in b]
 
 
 def button_data(deliveries: list[dict[str, Any]]) -> list[str]:

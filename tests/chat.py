@@ -62,7 +62,8 @@ def texts(deliveries: list[dict[str, Any]]) -> list[str]:
     found = []
     for delivery in deliveries:
         for message in delivery["messages"]:
-            found.append(message.get("text") or message.get("template", {}).get("text", ""))
+            # a Flex card's altText is its meaning in words, as the phone's notification shows it
+            found.append(message.get("text") or message.get("template", {}).get("text", "") or message.get("altText", ""))
     return found
 
 

@@ -46,6 +46,7 @@ def customer_json(session: Session, settings: Settings, customer: Customer, now:
     tier = settings.tiers[customer.tier - 1]
     return {
         "id": customer.id, "display_name": customer.display_name, "email": customer.email, "phone": customer.phone,
+        "member_code": customer.member_code,
         "language": customer.language, "stage": customer.stage, "lead_source": customer.lead_source,
         "tier": customer.tier, "tier_name": dict(tier.name),
         "rfm": {"recency": customer.rfm_recency, "frequency": customer.rfm_frequency, "monetary": customer.rfm_monetary},

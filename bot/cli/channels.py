@@ -44,6 +44,31 @@ def set_webhook_command(settings: Settings, url: str | None) -> int:
     return _ask_telegram(settings, register)
 
 
+# Telegram's menu of commands, and the words each stands for (the handlers understand the command
+# as typed text: "/points" is "points"). Telegram keys languages by two letters, so Chinese users
+# all get the shop's Traditional Chinese, and everyone else the default language's list.
+COMMANDS = ("points", "coupons", "membercard", "redeem", "help")
+COMMAND_LANGUAGES = {"": None, "en": "en", "zh": "zh-TW"}
+
+
+@telegram_group.command("set-commands", short_help="set the bot's command menu in each language",
+                        help="Set the command menu (setMyCommands) for English, Chinese and everyone else.")
+@with_settings
+def set_commands_command(settings: Settings) -> int:
+    if not _configured(settings):
+        return 2
+    from bot.i18n.texts import text
+
+    def register(channel: TelegramChannel) -> None:
+        for code, language in COMMAND_LANGUAGES.items():
+            language = language or settings.app.default_language
+            commands = [(name, text(f"commands.{name}", language, settings.app.default_language)) for name in COMMANDS]
+            channel.set_commands(commands, code or None)
+        print(f"command menu set: {', '.join('/' + name for name in COMMANDS)} in {len(COMMAND_LANGUAGES)} languages")
+
+    return _ask_telegram(settings, register)
+
+
 @telegram_group.command("info", short_help="show the bot and the webhook Telegram has",
                         help="Show the bot and the webhook Telegram has (pending updates, last error).")
 @with_settings

@@ -43,6 +43,7 @@ from bot.config.crm import (
 )
 from bot.config.errors import ConfigError, config_error
 from bot.config.fields import LANGUAGES
+from bot.config.rewards import Rewards
 from bot.config.service import (
     AppSettings,
     ConsoleSettings,
@@ -96,6 +97,7 @@ class Settings(BaseSettings):
     surveys: SurveySettings = Field(default_factory=SurveySettings)
     coupons: CouponSettings = Field(default_factory=CouponSettings)
     coupon_templates: CouponTemplates = ()
+    rewards: Rewards = ()
     loyalty: LoyaltySettings = Field(default_factory=LoyaltySettings)
     tiers: Tiers = Field(default_factory=lambda: DEFAULT_TIERS)
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
@@ -160,6 +162,7 @@ class Settings(BaseSettings):
         named = [("coupons.welcome_template", self.coupons.welcome_template),
                  ("loyalty.stamp_reward_template", self.loyalty.stamp_reward_template)]
         named += [(f"tiers[level={tier.level}].benefit_coupon", tier.benefit_coupon) for tier in self.tiers]
+        named += [(f"rewards[{index}].coupon_template", r.coupon_template or "?") for index, r in enumerate(self.rewards)]
         for key, code in named:
             if code and code not in known:
                 raise ConfigError(f"{key}: no [[coupon_templates]] entry has code {code!r}")

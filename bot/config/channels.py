@@ -33,6 +33,8 @@ class LineSettings:
     read_timeout: Seconds = 10.0
     reply_token_ttl_seconds: Annotated[Int, rule(lambda ttl: 0 < ttl <= 60, "must be between 1 and 60 "
                                                  "(LINE's tokens last about a minute)")] = 50
+    # A customer's LINE profile (name, picture, language) is read again when older than this.
+    profile_refresh_days: Annotated[Int, rule(lambda days: days >= 1, "must be at least 1 day")] = 30
 
 
 @section

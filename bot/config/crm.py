@@ -71,6 +71,7 @@ class LoyaltySettings:
     points_per_ntd: Annotated[Float, NOT_NEGATIVE] = 0.01
     referral_bonus_points: Annotated[Int, NOT_NEGATIVE] = 100
     points_valid_days: Annotated[Int, NOT_NEGATIVE] = 365  # 0: points never expire
+    expiry_reminder_days: Annotated[Int, NOT_NEGATIVE] = 30  # remind once this long before points expire; 0: never
     stamp_card_size: Annotated[Int, at_least(1)] = 10
     stamp_min_order: Annotated[Float, NOT_NEGATIVE] = 100.0
     stamp_reward_template: str = ""

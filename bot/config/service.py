@@ -92,6 +92,9 @@ class ConsoleSettings:
     first_admin_email: Annotated[str, rule(lambda address: "@" in address, "must be an email address")] = "admin@example.com"
     telegram_bot_username: Annotated[str, rule(lambda name: not name.startswith("@"),
                                                "give the name without the leading @")] = ""
+    # The LINE Official Account's basic ID ("@123abcde"), for the campaigns' oaMessage links and QR codes.
+    line_basic_id: Annotated[str, rule(lambda basic: not basic or (basic.startswith("@") and basic[1:].isalnum()),
+                                       "give the basic ID with its leading @, e.g. @123abcde")] = ""
 
 
 @section

@@ -28,25 +28,29 @@ def blueprints() -> list[Any]:
     """Every console blueprint, in one visible list."""
     from bot.console.admin_care_views import admin_care
     from bot.console.admin_coupon_views import admin_coupons
+    from bot.console.admin_reward_views import admin_rewards
     from bot.console.admin_views import admin
     from bot.console.appointment_views import appointments
     from bot.console.audience_views import audiences
     from bot.console.auth_views import auth
     from bot.console.broadcast_views import broadcasts
     from bot.console.campaign_views import campaigns
+    from bot.console.card_preview_views import cards
     from bot.console.commerce_views import commerce
     from bot.console.export_views import exports
     from bot.console.import_views import imports
     from bot.console.product_views import products
     from bot.console.queue_views import queue
     from bot.console.report_views import reports
+    from bot.console.rich_menu_views import menus
     from bot.console.segment_views import segments
     from bot.console.staff_views import staff
+    from bot.console.tag_views import tag_pages
     from bot.console.task_views import tasks
     from bot.console.ticket_views import tickets
 
     return [auth, queue, staff, commerce, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care, admin_coupons, tasks,
-            products, imports, exports, audiences]
+            products, imports, exports, audiences, cards, tag_pages, admin_rewards, menus]
 
 
 def persistent_secret_key(settings: Settings) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from typing import Any
+from urllib.parse import quote
 
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.console import security
 from bot.console.i18n import gettext as _
 from bot.console.views import form_text, reading, runtime, writing
+from bot.i18n.texts import text
 from models import Customer, LeadCampaign, Order
 
 campaigns = Blueprint("campaigns", __name__)
@@ -25,6 +27,17 @@ CODE_RE = re.compile(r"^[a-z0-9_-]{1,40}$")
 def deep_link(code: str) -> str | None:
     username = runtime().settings.console.telegram_bot_username
     return f"https://t.me/{username}?start=src_{code}" if username else None
+
+
+def line_link(code: str) -> str | None:
+    """LINE's add-friend link carries no payload, so a campaign's LINE link opens the chat with a
+    keyword typed in (`#<code>`, handlers/campaign_keyword.py records it as the source)."""
+    settings = runtime().settings
+    basic_id = settings.console.line_basic_id
+    if not basic_id:
+        return None
+    words = text("campaigns.line_keyword", settings.app.default_language, settings.app.default_language, code=code)
+    return f"https://line.me/R/oaMessage/{quote(basic_id)}/?{quote(words)}"
 
 
 def source_values(code: str) -> tuple[str, str]:
@@ -74,8 +87,9 @@ def _page(form: Any, errors: dict[str, str], status: int = 200) -> Any:
         pairs = [stats.get(value, (0, 0)) for value in source_values(campaign.code)]
         per_campaign[campaign.id] = (sum(p[0] for p in pairs), sum(p[1] for p in pairs))
     return render_template("console/campaigns.html", campaigns=rows, per_campaign=per_campaign, stats=sorted(stats.items()),
-                           deep_link=deep_link, form=form, errors=errors,
-                           username=runtime().settings.console.telegram_bot_username), status
+                           deep_link=deep_link, line_link=line_link, form=form, errors=errors,
+                           username=runtime().settings.console.telegram_bot_username,
+                           line_basic_id=runtime().settings.console.line_basic_id), status
 
 
 @campaigns.post("/campaigns")
@@ -101,15 +115,25 @@ def create() -> Any:
 @campaigns.get("/campaigns/<int:campaign_id>/qr.png")
 @security.allow("campaigns")
 def qr(campaign_id: int) -> Any:
+    return _qr(campaign_id, deep_link, "set [console] telegram_bot_username first", "")
+
+
+@campaigns.get("/campaigns/<int:campaign_id>/line-qr.png")
+@security.allow("campaigns")
+def line_qr(campaign_id: int) -> Any:
+    return _qr(campaign_id, line_link, "set [console] line_basic_id first", "-line")
+
+
+def _qr(campaign_id: int, make_link: Any, missing: str, suffix: str) -> Any:
     with reading() as db:
         campaign = db.get(LeadCampaign, campaign_id)
     if campaign is None:
         abort(404, "no such campaign")
-    link = deep_link(campaign.code)
+    link = make_link(campaign.code)
     if link is None:
-        abort(409, "set [console] telegram_bot_username first")
+        abort(409, missing)
     buffer = io.BytesIO()
     segno.make(link, error="m").save(buffer, kind="png", scale=8, border=2)
     response = Response(buffer.getvalue(), mimetype="image/png")
-    response.headers["Content-Disposition"] = f'inline; filename="campaign-{campaign.code}.png"'
+    response.headers["Content-Disposition"] = f'inline; filename="campaign-{campaign.code}{suffix}.png"'
     return response

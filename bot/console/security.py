@@ -29,13 +29,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "appointments": frozenset({"staff", "admin"}),  # the calendar, mark arrived / no-show
     "privacy": frozenset({"staff", "admin"}),  # confirm (erase) or reject a customer's deletion request
     "segments": frozenset({"marketer", "admin"}),
+    "tags": frozenset({"staff", "marketer", "admin"}),
+    "rich_menus": frozenset({"marketer", "admin"}),  # LINE rich menus: edit, publish  # tag and untag customers, rename and colour tags
     "broadcasts": frozenset({"marketer", "admin"}),
     "campaigns": frozenset({"marketer", "admin"}),
     "reports": frozenset({"marketer", "admin"}),
     "admin": frozenset({"admin"}),
 }
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+# Customers' LINE profile pictures load straight from LINE's profile host (and no other): stored
+# only when they start with it (bot.crm.profiles), so the console fetches nothing on their behalf.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https://profile.line-scdn.net; "
+       "object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'; connect-src 'self'")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,

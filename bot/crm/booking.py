@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.config.hours import HoursError, parse_hours
 from bot.crm.hours import open_intervals
 from bot.crm.text import render, zone
-from bot.events import Button
+from bot.events import Button, Card, CardField
 from bot.i18n.texts import BOOKING as TEXTS
 from models import Appointment, Service, Slot
 from models.db import conflict_insert
@@ -208,3 +208,13 @@ def reminder_buttons(language: str, settings: Settings, appointment_id: int) -> 
     """
     return tuple(Button(render(TEXTS, f"{action}_button", language, settings), f"appt:{action}:{appointment_id}")
                  for action in ("keep", "move", "cancel"))
+
+
+def appointment_card(language: str, settings: Settings, title_key: str, service: str, when: str,
+                     buttons: tuple[Button, ...] = ()) -> Card:
+    """A booking confirmation or reminder as a card: the service, the time, and its buttons
+    (keep / reschedule / cancel). The message's text says the same for channels without cards."""
+    return Card(title=render(TEXTS, title_key, language, settings),
+                fields=(CardField(render(TEXTS, "card_service", language, settings), service),
+                        CardField(render(TEXTS, "card_when", language, settings), when)),
+                buttons=buttons)

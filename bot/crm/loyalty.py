@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, bindparam, func, select, text
+from sqlalchemy import CursorResult, and_, bindparam, case, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -145,6 +145,34 @@ FROM (
 WHERE expired > taken
 ON CONFLICT (idempotency_key) DO NOTHING
 """
+
+
+@dataclass(frozen=True)
+class Expiring:
+    customer_id: int
+    points: int
+    first_expiry: datetime
+
+
+def expiring_soon(session: Session, now: datetime, horizon: datetime, limit: int = 500,
+                  after_customer: int = 0) -> list[Expiring]:
+    """Customers whose points will expire by `horizon` if they spend none, by the same first-in
+    first-out rule as `expire_points`: what will have expired then minus everything taken away."""
+    positive_due = and_(PointsEntry.points > 0, PointsEntry.expires_at.is_not(None), PointsEntry.expires_at <= horizon)
+    due = func.sum(case((positive_due, PointsEntry.points), else_=0))
+    taken = -func.sum(case((PointsEntry.points < 0, PointsEntry.points), else_=0))
+    first = func.min(case((and_(positive_due, PointsEntry.expires_at > now), PointsEntry.expires_at), else_=None))
+    rows = session.execute(select(PointsEntry.customer_id, due - taken, first)
+                           .where(PointsEntry.customer_id > after_customer)
+                           .group_by(PointsEntry.customer_id).having(and_(due > taken, first.is_not(None)))
+                           .order_by(PointsEntry.customer_id).limit(limit)).all()
+    return [Expiring(int(c), int(cast("int", p)), _aware(f)) for c, p, f in cast("list[tuple[int, Any, Any]]", rows)]
+
+
+def _aware(moment: Any) -> datetime:
+    """MIN() over a UTC column comes back as the driver gives it (SQLite: a string or naive value)."""
+    value = moment if isinstance(moment, datetime) else datetime.fromisoformat(str(moment))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def expire_points(session: Session, now: datetime) -> int:

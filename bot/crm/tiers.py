@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.config import Settings
 from bot.config.crm import TierEntry
-from bot.crm import outreach
+from bot.crm import outreach, rich_menus
 from bot.crm.coupons import CouponError, issue_coupon
 from bot.events import Button, Outbound
 from bot.i18n import pick
@@ -132,6 +132,7 @@ def notify_change(session: Session, settings: Settings, change: TierChange, now:
     issued now, so whoever recorded the purchase (the console, the shop API) can say so."""
     now = now or utcnow()
     change.notified_at = now
+    rich_menus.on_tier_change(session, change.customer_id, change.new_tier, now)  # the new tier's menu, up or down
     if change.new_tier >= change.old_tier:
         change.notice = "none"
         return None

@@ -142,6 +142,11 @@ def count_and_sample(session: Session, criteria: dict[str, Any]) -> tuple[int, l
     return int(count), sample
 
 
+def member_ids(session: Session, criteria: dict[str, Any]) -> list[int]:
+    """The ids of the customers in a segment now (tagging a segment, linking its rich menu)."""
+    return [int(i) for i in session.scalars(segment_query(session, criteria))]
+
+
 def stage_choices(session: Session) -> list[str]:
     """The known lifecycle stages, plus any other value found in the data."""
     found = session.scalars(select(Customer.stage).distinct()).all()

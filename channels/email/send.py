@@ -28,6 +28,8 @@ from urllib.parse import quote
 
 from bot.events import Outbound
 from channels.base import Delivery, DeliveryError, SendResult
+from channels.card_text import card_as_plain
+from channels.email.cards import card_html
 from channels.email.limits import LIMITS
 from channels.email.tokens import return_path as signed_return_path
 from channels.email.tokens import signing_secret, thread_token, unsubscribe_token
@@ -237,7 +239,7 @@ def _button_lines(message: Outbound) -> list[str]:
 
 def render_text(messages: Sequence[Outbound], unsubscribe: str | None) -> str:
     blocks = []
-    for message in messages:
+    for message in map(card_as_plain, messages):
         lines = [message.text]
         if message.buttons or message.quick_replies:
             lines += ["", *_button_lines(message)]
@@ -252,8 +254,10 @@ def render_html(messages: Sequence[Outbound], unsubscribe: str | None, reply_to:
     """The same content as HTML; customer-provided text is always escaped. A button is a link that
     opens a reply with its words, which the bot understands like typed text."""
     parts = []
-    for message in messages:
-        parts.append("<p>" + html.escape(message.text).replace("\n", "<br>") + "</p>")
+    for card_message in messages:
+        cards = card_html(card_message)
+        message = card_as_plain(card_message)
+        parts.append(cards or "<p>" + html.escape(message.text).replace("\n", "<br>") + "</p>")
         buttons = [*message.buttons, *message.quick_replies]
         if buttons:
             items = []

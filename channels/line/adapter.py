@@ -19,6 +19,7 @@ from linebot.v3.messaging import (
     ApiClient,
     ButtonsTemplate,
     Configuration,
+    CreateRichMenuAliasRequest,
     DatetimePickerAction,
     MessagingApi,
     MulticastRequest,
@@ -27,8 +28,12 @@ from linebot.v3.messaging import (
     QuickReply,
     QuickReplyItem,
     ReplyMessageRequest,
+    RichMenuBulkLinkRequest,
+    RichMenuRequest,
+    ShowLoadingAnimationRequest,
     TemplateMessage,
     TextMessage,
+    UpdateRichMenuAliasRequest,
 )
 from linebot.v3.messaging.exceptions import ApiException
 
@@ -36,12 +41,14 @@ from bot.events import Inbound, Outbound
 from channels import webhook_json
 from channels.base import Delivery, DeliveryError, SendResult, WebhookRejected
 from channels.line.events import read_event
+from channels.line.flex import render_flex
 from channels.line.limits import LIMITS
 
 MAX_MESSAGES_PER_REQUEST = LIMITS.messages_per_request
 MAX_MULTICAST_RECIPIENTS = LIMITS.multicast_recipients
 BUTTONS_TEXT_LIMIT = 160
 QUICK_REPLY_LIMIT = 13
+LOADING_SECONDS = 5  # LINE takes 5 to 60, in steps of 5; the reply ends it sooner
 
 
 def sign(channel_secret: str, body: bytes) -> str:
@@ -61,6 +68,9 @@ class LineChannel:
         configuration.retries = False
         self._client = ApiClient(configuration)
         self._api = MessagingApi(self._client)
+        # LINE serves pictures from a second host; a stand-in or proxy (any other base) serves both.
+        base = api_base.rstrip("/")
+        self._data_host = "https://api-data.line.me" if base == "https://api.line.me" else base
         self._timeout = (connect_timeout, read_timeout)
 
     # --- inbound -------------------------------------------------------------------------------
@@ -138,6 +148,54 @@ class LineChannel:
             raise DeliveryError(f"LINE unreachable: {type(exc).__name__}", retryable=True,
                                 maybe_sent=not never_connected) from None
 
+    def show_loading(self, chat_id: str, seconds: int = LOADING_SECONDS) -> None:
+        """LINE's loading animation in a one-on-one chat while the bot works on the reply (it stops
+        by itself when the reply arrives); raises DeliveryError when LINE refuses."""
+        self._call(self._api.show_loading_animation,
+                   ShowLoadingAnimationRequest(chat_id=chat_id, loading_seconds=seconds))
+
+    def get_profile(self, user_id: str) -> dict[str, str | None]:
+        """The user's LINE profile (display name, picture URL, language); DeliveryError 404 when
+        the user blocked the account or is unknown."""
+        profile = self._call(self._api.get_profile, user_id)
+        return {"name": profile.display_name, "picture_url": profile.picture_url, "language": profile.language}
+
+    # --- rich menus (the worker's LINE tasks; jobs/line_tasks.py) ---------------------------------
+
+    def create_rich_menu(self, menu: Mapping[str, Any]) -> str:
+        """Create a rich menu from LINE's own object (checked by the SDK's model first); its id."""
+        created = self._call(self._api.create_rich_menu, RichMenuRequest.from_dict(dict(menu)))
+        return str(created.rich_menu_id)
+
+    def upload_rich_menu_image(self, rich_menu_id: str, data: bytes, content_type: str) -> None:
+        """The picture goes to LINE's data host (api-data.line.me), which the SDK's blob client
+        hard-codes; through the same SDK client, pointed at our data host (the stand-in's in tests)."""
+        def upload(_: Any, **kwargs: Any) -> Any:
+            return self._client.call_api(
+                "/v2/bot/richmenu/{richMenuId}/content", "POST", {"richMenuId": rich_menu_id}, [],
+                {"Content-Type": content_type}, body=data, post_params=[], files={}, response_types_map={},
+                auth_settings=["Bearer"], _host=self._data_host, **kwargs)
+        self._call(upload, None)
+
+    def set_default_rich_menu(self, rich_menu_id: str) -> None:
+        self._call(self._api.set_default_rich_menu, rich_menu_id)
+
+    def link_rich_menu(self, rich_menu_id: str, user_ids: list[str]) -> None:
+        """LINE's bulk link: up to 500 users in one request."""
+        self._call(self._api.link_rich_menu_id_to_users,
+                   RichMenuBulkLinkRequest(rich_menu_id=rich_menu_id, user_ids=user_ids))
+
+    def set_rich_menu_alias(self, alias: str, rich_menu_id: str) -> None:
+        """Create the alias (tabs switch to it), or point it at the new menu when it exists."""
+        try:
+            self._call(self._api.create_rich_menu_alias,
+                       CreateRichMenuAliasRequest(rich_menu_alias_id=alias, rich_menu_id=rich_menu_id))
+        except DeliveryError as exc:
+            if exc.status != 400:
+                raise
+            self._call(lambda request, **kwargs: self._api.update_rich_menu_alias(alias, request, **kwargs),
+                       UpdateRichMenuAliasRequest(rich_menu_id=rich_menu_id))
+
     def close(self) -> None:
         self._client.close()
 
@@ -153,7 +211,10 @@ def _sent_ids(response: Any) -> tuple[str, ...]:
 
 
 def render(message: Outbound) -> Any:
-    """An `Outbound` as a LINE message: a buttons template when it fits, else text + quick replies."""
+    """An `Outbound` as a LINE message: a Flex Message for a card or carousel, a buttons template
+    when it fits, else text + quick replies."""
+    if message.card is not None or message.carousel:
+        return render_flex(message, _quick_reply(message.quick_replies), _postback)
     text_limit = 60 if message.title else BUTTONS_TEXT_LIMIT
     if message.buttons and len(message.buttons) <= 4 and len(message.text) <= text_limit:
         template = ButtonsTemplate(

@@ -18,7 +18,10 @@ import uuid
 from typing import Any
 
 from flask import Flask, jsonify, request
+from linebot.v3.messaging.models import RichMenuRequest
 
+from channels.line.message_rules import message_problem
+from channels.line.rich_menu_rules import RichMenuError, check_menu
 from channels.standin_server import FaultTable, StandinServer
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -33,6 +36,15 @@ class LineStandin(StandinServer):
         self._ids = itertools.count(100000)
         self.deliveries: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
+        self.loading: list[dict[str, Any]] = []
+        # What the profile endpoint answers per user (None: 404); others get a sandbox profile.
+        self.profiles: dict[str, dict[str, Any] | None] = {}
+        self.profile_reads: list[str] = []
+        self.rich_menus: dict[str, dict[str, Any]] = {}
+        self.rich_menu_aliases: dict[str, str] = {}
+        self.user_rich_menus: dict[str, str] = {}
+        self.bulk_links: list[int] = []
+        self.default_rich_menu: str | None = None
         self._used_tokens: set[str] = set()
         self._retry_keys: dict[str, str] = {}
         self.audiences: dict[int, dict[str, Any]] = {}  # audience group id -> the group, with its user ids
@@ -53,6 +65,14 @@ class LineStandin(StandinServer):
         with self._lock:
             self.deliveries.clear()
             self.requests.clear()
+            self.loading.clear()
+            self.profiles.clear()
+            self.profile_reads.clear()
+            self.rich_menus.clear()
+            self.rich_menu_aliases.clear()
+            self.user_rich_menus.clear()
+            self.bulk_links.clear()
+            self.default_rich_menu = None
             self.faults.clear()
             self._used_tokens.clear()
             self._retry_keys.clear()
@@ -153,7 +173,102 @@ class LineStandin(StandinServer):
 
         @app.get("/v2/bot/profile/<user_id>")
         def profile(user_id: str) -> Any:
-            return jsonify(userId=user_id, displayName=f"Sandbox {user_id[-4:]}", language="zh-TW")
+            with self._lock:
+                self.profile_reads.append(user_id)
+                given = self.profiles.get(user_id, {})
+            if given is None:  # blocked the account, or never was a friend
+                return _error(404, "Not found")
+            return jsonify({"userId": user_id, "displayName": f"Sandbox {user_id[-4:]}", "language": "zh-TW",
+                            "pictureUrl": f"https://profile.line-scdn.net/sandbox-{user_id[-6:]}", **given})
+
+        @app.post("/v2/bot/chat/loading/start")
+        def loading_start() -> Any:
+            body = request.get_json(silent=True) or {}
+            chat, seconds = body.get("chatId"), body.get("loadingSeconds", 20)
+            if not isinstance(chat, str) or not chat.startswith("U"):
+                return _error(400, "The property, 'chatId', in the request body is invalid")
+            if not isinstance(seconds, int) or not 5 <= seconds <= 60 or seconds % 5:
+                return _error(400, "The property, 'loadingSeconds', in the request body is invalid")
+            with self._lock:
+                self.loading.append({"chat_id": chat, "seconds": seconds, "at": time.time()})
+            response = jsonify({})
+            response.status_code = 202
+            return response
+
+        @app.post("/v2/bot/richmenu")
+        def richmenu_create() -> Any:
+            body = request.get_json(silent=True)
+            problem = _rich_menu_problem(body)
+            if problem:
+                return _error(400, problem)
+            menu_id = f"richmenu-{uuid.uuid4().hex}"
+            with self._lock:
+                self.rich_menus[menu_id] = {"object": body, "image": None}
+            return jsonify(richMenuId=menu_id)
+
+        @app.post("/v2/bot/richmenu/<menu_id>/content")
+        def richmenu_image(menu_id: str) -> Any:
+            data = request.get_data()
+            with self._lock:
+                menu = self.rich_menus.get(menu_id)
+            if menu is None:
+                return _error(404, "Not found")
+            if request.content_type not in ("image/png", "image/jpeg"):
+                return _error(415, "Unsupported Media Type")
+            if len(data) > 1024 * 1024:
+                return _error(413, "Request Entity Too Large")
+            if menu["image"] is not None:
+                return _error(400, "An image has already been uploaded to the richmenu")
+            with self._lock:
+                menu["image"] = {"type": request.content_type, "bytes": len(data)}
+            return jsonify({})
+
+        @app.post("/v2/bot/user/all/richmenu/<menu_id>")
+        def richmenu_default(menu_id: str) -> Any:
+            with self._lock:
+                menu = self.rich_menus.get(menu_id)
+                if menu is None or menu["image"] is None:
+                    return _error(400 if menu else 404, "must upload richmenu image before applying it to user")
+                self.default_rich_menu = menu_id
+            return jsonify({})
+
+        @app.post("/v2/bot/richmenu/bulk/link")
+        def richmenu_bulk_link() -> Any:
+            body = request.get_json(silent=True) or {}
+            users, menu_id = body.get("userIds"), body.get("richMenuId")
+            if not isinstance(users, list) or not 1 <= len(users) <= 500:
+                return _error(400, "The property, 'userIds', must have 1 to 500 items")
+            with self._lock:
+                menu = self.rich_menus.get(str(menu_id))
+                if menu is None or menu["image"] is None:
+                    return _error(400, "richmenu not found or without an image")
+                for user in users:
+                    self.user_rich_menus[str(user)] = str(menu_id)
+                self.bulk_links.append(len(users))
+            response = jsonify({})
+            response.status_code = 202
+            return response
+
+        @app.post("/v2/bot/richmenu/alias")
+        def richmenu_alias() -> Any:
+            body = request.get_json(silent=True) or {}
+            alias, menu_id = str(body.get("richMenuAliasId") or ""), str(body.get("richMenuId") or "")
+            with self._lock:
+                if alias in self.rich_menu_aliases:
+                    return _error(400, "conflict richmenu alias id")
+                if menu_id not in self.rich_menus:
+                    return _error(400, "richmenu not found")
+                self.rich_menu_aliases[alias] = menu_id
+            return jsonify({})
+
+        @app.post("/v2/bot/richmenu/alias/<alias>")
+        def richmenu_alias_update(alias: str) -> Any:
+            menu_id = str((request.get_json(silent=True) or {}).get("richMenuId") or "")
+            with self._lock:
+                if alias not in self.rich_menu_aliases or menu_id not in self.rich_menus:
+                    return _error(400, "richmenu alias or richmenu not found")
+                self.rich_menu_aliases[alias] = menu_id
+            return jsonify({})
 
         @app.get("/v2/bot/info")
         def info() -> Any:
@@ -213,6 +328,23 @@ def _check_messages(body: dict[str, Any]) -> str | None:
         return "Size must be between 1 and 5"
     if not all(isinstance(m, dict) and m.get("type") for m in messages):
         return "The property, 'messages[0].type', in the request body is invalid"
+    # Every message as LINE checks it: the SDK's own models (Flex included) and LINE's limits.
+    return next((p for p in (message_problem(i, m) for i, m in enumerate(messages)) if p), None)
+
+
+def _rich_menu_problem(body: Any) -> str | None:
+    """LINE's answer to a rich menu object: the SDK's model, then LINE's rules."""
+    if not isinstance(body, dict):
+        return "The request body has 1 error(s)"
+    try:
+        RichMenuRequest.from_dict(body)
+        size = body.get("size") or {}
+        check_menu(int(size.get("width", 0)), int(size.get("height", 0)), str(body.get("chatBarText") or ""),
+                   body.get("areas") or [])
+    except RichMenuError as exc:
+        return f"invalid rich menu: {exc}"
+    except Exception:  # the SDK's model refused it
+        return "The request body has 1 error(s)"
     return None
 
 

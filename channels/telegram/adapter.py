@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 from telegram import (
     Bot,
+    BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -33,6 +34,7 @@ from telegram.request import HTTPXRequest
 from bot.events import REQUEST_PHONE, Button, Inbound, Outbound
 from channels import webhook_json
 from channels.base import Delivery, DeliveryError, RateLimit, SendResult, WebhookRejected
+from channels.card_text import card_as_plain, qr_png
 from channels.telegram.async_loop import AsyncLoop
 from channels.telegram.events import CALLBACK_DATA_MAX_BYTES, read_update, usable_update_id
 from channels.telegram.limits import LIMITS
@@ -128,12 +130,29 @@ class TelegramChannel:
             raise self._translate(exc, delivery, chat) from None
 
     async def _send(self, chat: str, message: Outbound) -> str:
+        if message.card is not None or message.carousel:
+            return await self._send_card(chat, message)
         markup = render_markup(message, private=not chat.startswith("-"))
         text = f"{message.title}\n{message.text}" if message.title else message.text
         if message.image_url:
             sent = await self.bot.send_photo(chat, message.image_url, caption=text[:CAPTION_LIMIT], reply_markup=markup)
         else:
             sent = await self.bot.send_message(chat, text[:TEXT_LIMIT], reply_markup=markup)
+        return str(sent.message_id)
+
+    async def _send_card(self, chat: str, message: Outbound) -> str:
+        """A card as a photo (its picture, else its code drawn as a QR code) whose caption is the
+        message's text and whose buttons are an inline keyboard; a carousel, which Telegram cannot
+        show in one message, as its text with every card's buttons."""
+        plain = card_as_plain(message)
+        card = message.card
+        photo: Any = card.image_url if card is not None else None
+        if card is not None and photo is None and card.code:
+            photo = qr_png(card.code)
+        if photo is None or len(message.text) > CAPTION_LIMIT:
+            return await self._send(chat, plain)
+        markup = render_markup(plain, private=not chat.startswith("-"))
+        sent = await self.bot.send_photo(chat, photo, caption=message.text, reply_markup=markup)
         return str(sent.message_id)
 
     def _translate(self, exc: TelegramError, delivery: Delivery, chat: str) -> DeliveryError:
@@ -167,6 +186,11 @@ class TelegramChannel:
     def set_webhook(self, url: str) -> bool:
         return self._loop.run(self.bot.set_webhook(url, secret_token=self._secret.decode(),
                                                    allowed_updates=list(ALLOWED_UPDATES)), timeout=self._call_timeout)
+
+    def set_commands(self, commands: Sequence[tuple[str, str]], language_code: str | None = None) -> bool:
+        """The bot's command menu (`setMyCommands`) for users of one language (None: everyone else)."""
+        return bool(self._loop.run(self.bot.set_my_commands([BotCommand(name, description) for name, description in commands],
+                                                            language_code=language_code), timeout=self._call_timeout))
 
     def info(self) -> dict[str, Any]:
         async def gather() -> dict[str, Any]:

@@ -115,6 +115,9 @@ def _base(event_id: str, message: Message, **fields: Any) -> Inbound:
         "user_id": _id(sender.id, "from.id") if sender else None, "message_id": _id(message.message_id, "message_id"),
     }
     values.update(fields)
+    if sender is not None and not sender.is_bot:  # who wrote: the name staff see for a new customer
+        profile = {"first_name": sender.first_name, "last_name": sender.last_name, "username": sender.username}
+        values["payload"] = {**values.get("payload", {}), "profile": {k: v for k, v in profile.items() if v}}
     return Inbound(**values)
 
 

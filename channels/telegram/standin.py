@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import re
 import threading
 import time
 from typing import Any
@@ -46,6 +47,7 @@ class TelegramStandin(StandinServer):
         self.webhook: dict[str, Any] = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         self._schedule: dict[str, float] = {}
         self.faults = FaultTable()
+        self.commands: dict[str, list[tuple[str, str]]] = {}  # setMyCommands by language code ("" = default)
         self.app = self._build_app()
 
     # --- control, for tests in the same process --------------------------------------------------
@@ -66,6 +68,7 @@ class TelegramStandin(StandinServer):
             self.blocked.clear()
             self.migrated.clear()
             self.throttled = 0
+            self.commands.clear()
 
     # --- the HTTP side ---------------------------------------------------------------------------
 
@@ -115,6 +118,23 @@ class TelegramStandin(StandinServer):
         return _ok({"id": self.bot_id, "is_bot": True, "first_name": "Sandbox bot", "username": "sandbox_bot",
                     "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False})
 
+    def _m_setMyCommands(self, params: dict[str, Any]) -> Any:
+        commands = params.get("commands")
+        if not isinstance(commands, list) or len(commands) > 100:
+            return _error(400, "Bad Request: commands must be a list of at most 100 commands")
+        for command in commands:
+            name, description = str(command.get("command", "")), str(command.get("description", ""))
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", name):
+                return _error(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(description) <= 256:
+                return _error(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        language = str(params.get("language_code") or "")
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            return _error(400, "Bad Request: LANGUAGE_CODE_INVALID")
+        with self._lock:
+            self.commands[language] = [(c["command"], c["description"]) for c in commands]
+        return _ok(True)
+
     def _m_setWebhook(self, params: dict[str, Any]) -> Any:
         if not str(params.get("url", "")).startswith("https://") and params.get("url"):
             return _error(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
@@ -147,6 +167,8 @@ class TelegramStandin(StandinServer):
     def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
         if not params.get("photo"):
             return _error(400, "Bad Request: there is no photo in the request")
+        if len(str(params.get("caption") or "")) > 1024:
+            return _error(400, "Bad Request: message caption is too long")
         return self._send("sendPhoto", params, caption=str(params.get("caption") or ""), photo=params["photo"])
 
     def _send(self, method: str, params: dict[str, Any], **content: Any) -> Any:
@@ -204,6 +226,8 @@ def _params() -> dict[str, Any]:
         body = request.get_json(silent=True)
         return body if isinstance(body, dict) else {}
     params: dict[str, Any] = {**request.args.to_dict(), **request.form.to_dict()}
+    for key, upload in request.files.items():  # an uploaded photo: recorded by name and size
+        params[key] = f"upload:{upload.filename}:{len(upload.read())}"
     for key, value in params.items():
         if isinstance(value, str) and value[:1] in "[{":
             try:

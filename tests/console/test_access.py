@@ -24,6 +24,9 @@ PAGES = {
     "/console/broadcasts": {"marketer", "admin"},
     "/console/broadcasts/new": {"marketer", "admin"},
     "/console/campaigns": {"marketer", "admin"},
+    "/console/cards/preview": {"marketer", "admin"},
+    "/console/tags": {"staff", "marketer", "admin"},
+    "/console/rich-menus": {"marketer", "admin"},
     "/console/reports": {"marketer", "admin"},
     "/console/reports/funnel.csv": {"marketer", "admin"},
     "/console/reports/recovery.csv": {"marketer", "admin"},
@@ -34,6 +37,7 @@ PAGES = {
     "/console/admin/services": {"admin"},
     "/console/admin/complaints": {"admin"},
     "/console/admin/coupons": {"admin"},
+    "/console/admin/rewards": {"admin"},
     "/console/account": {"staff", "marketer", "admin"},
 }
 

@@ -65,7 +65,7 @@ def test_every_daily_job_runs_once_per_due_time(runtime, db):
     """The commerce jobs (tiers and RFM, points expiry, coupon reminders, churn watch) run from the
     scheduler: each is done once for its due time, and a second scheduler finds it taken."""
     assert [spec.name for spec in DAILY_JOBS] == ["purge_old_inbox", "tiers_and_rfm", "points_expiry",
-                                                  "coupon_expiry_reminders", "churn_watch"]
+                                                  "coupon_expiry_reminders", "points_expiry_reminders", "churn_watch"]
     first, second = (LeaderScheduler(runtime.settings, runtime.sessions, owner) for owner in ("a", "b"))
     outcomes = {spec.name: first.run_spec(spec, DUE) for spec in DAILY_JOBS}
     assert set(outcomes.values()) == {"done"}, outcomes

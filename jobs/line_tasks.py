@@ -1,0 +1,67 @@
+"""The LINE calls rich menus need, made by the worker's LINE-task thread from `line_tasks` rows
+(`bot.crm.rich_menus` writes them): publish a menu (create, upload its picture, set it as the
+default, point its alias at it) and link users to it, 500 a request.
+
+A link waits for its menu's publication (it needs LINE's id). A failure LINE may recover from
+(429, 5xx, unreachable) is retried later with a growing pause; one it will not (400) ends the
+task with its reason logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.crm import rich_menus
+from channels.base import DeliveryError
+from models import LineTask, RichMenu
+
+log = logging.getLogger(__name__)
+WAIT_FOR_PUBLICATION = timedelta(seconds=5)
+
+
+def run_line_tasks(sessions: sessionmaker[Session], channels: Mapping[str, Any], now: datetime, limit: int = 20) -> int:
+    line = channels.get("line")
+    if line is None or not hasattr(line, "create_rich_menu"):
+        return 0
+    with sessions() as session:
+        due = [task.id for task in rich_menus.due_tasks(session, now, limit)]
+    for task_id in due:
+        with sessions.begin() as session:
+            task = session.get(LineTask, task_id)
+            menu = session.get(RichMenu, task.menu_id) if task else None
+            if task is None:
+                continue
+            if menu is None:
+                session.delete(task)
+                continue
+            try:
+                _do(session, line, task, menu, now)
+            except DeliveryError as exc:
+                log.warning("LINE %s task for rich menu %s failed: %s", task.kind, menu.id, exc.reason[:200])
+                if rich_menus.task_failed(task, exc.reason, now, final=not exc.retryable):
+                    session.delete(task)
+    return len(due)
+
+
+def _do(session: Session, line: Any, task: LineTask, menu: RichMenu, now: datetime) -> None:
+    if task.kind == "link":
+        if menu.line_id is None:  # not published yet: wait for it, without counting an attempt
+            task.due_at = now + WAIT_FOR_PUBLICATION
+            return
+        line.link_rich_menu(menu.line_id, list(task.user_ids))
+    elif task.kind == "publish":
+        if menu.image is None or menu.image_type is None:
+            raise DeliveryError("the menu has no picture", retryable=False)
+        menu_id = line.create_rich_menu(rich_menus.line_object(menu))
+        line.upload_rich_menu_image(menu_id, menu.image, menu.image_type)
+        if menu.target == "default":
+            line.set_default_rich_menu(menu_id)
+        if menu.alias:
+            line.set_rich_menu_alias(menu.alias, menu_id)
+        menu.line_id, menu.published_at = menu_id, now
+    session.delete(task)

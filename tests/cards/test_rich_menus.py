@@ -1,0 +1,141 @@
+"""Rich menus: LINE's rules (sizes, bounds, 20 areas, actions; the picture's format, size and
+dimensions, a decompression bomb refused by its header), a grid drawn in Chinese, and publication
+through the real SDK against the stand-in: created, picture uploaded, default set, alias, and users
+linked in bulk 500 a request from durable tasks; a tier change links that tier's menu."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import pytest
+import requests
+from PIL import Image
+from sqlalchemy import func, select
+
+from bot.crm import rich_menus
+from bot.marketing.rich_menu_editor import grid_areas, parse_cell
+from bot.marketing.rich_menu_images import check_image, draw_grid
+from channels.base import DeliveryError
+from channels.line.adapter import LineChannel
+from channels.line.rich_menu_rules import RichMenuError, check_menu
+from models import ChannelIdentity, Customer, LineTask, RichMenu
+from tests.conftest import ACCESS_TOKEN, CHANNEL_SECRET
+
+CELLS = ["會員卡 | postback:member:card", "優惠券 | message:我的優惠券", "官網 | uri:https://shop.example",
+         "預約 | date:book:start", "點數 | postback:points:show", "更多 | switch:more-tab"]
+
+
+def six_areas(width=2500, height=1686):
+    return grid_areas(width, height, 2, 3, [parse_cell(c)[1] for c in CELLS])
+
+
+def test_lines_rules_for_the_menu_object():
+    check_menu(2500, 1686, "選單", six_areas())
+    for width, height in ((700, 400), (2600, 1686), (2500, 200), (1200, 1000)):
+        with pytest.raises(RichMenuError):
+            check_menu(width, height, "選單", six_areas())
+    with pytest.raises(RichMenuError, match="1 to 20 areas"):
+        check_menu(2500, 1686, "選單", grid_areas(2500, 1686, 3, 7, [parse_cell(CELLS[0])[1]] * 21))
+    outside = six_areas()
+    outside[0]["bounds"]["width"] = 3000
+    with pytest.raises(RichMenuError, match="outside"):
+        check_menu(2500, 1686, "選單", outside)
+    with pytest.raises(RichMenuError, match="chat bar"):
+        check_menu(2500, 1686, "這是一個太長太長太長的選單文字", six_areas())
+    for bad in ("沒有動作", "x | ftp:somewhere", "x | uri:javascript:alert(1)", "x | switch:Bad Alias"):
+        with pytest.raises(RichMenuError):
+            areas = grid_areas(2500, 1686, 1, 1, [parse_cell(bad)[1]])
+            check_menu(2500, 1686, "選單", areas)
+
+
+def _png_header(width, height):
+    """A PNG whose header claims huge dimensions: what a decompression bomb looks like."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) + \
+        chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b"")
+
+
+def test_uploaded_pictures_are_checked_as_line_checks_them():
+    good = draw_grid(2500, 843, 1, 3, ["會員卡", "優惠券", "兌換"])
+    assert check_image(good, 2500, 843) == "image/png"
+    with pytest.raises(RichMenuError, match="2500x843"):
+        check_image(good, 2500, 1686)
+    gif = io.BytesIO()
+    Image.new("RGB", (2500, 843)).save(gif, format="GIF")
+    with pytest.raises(RichMenuError, match="PNG or JPEG"):
+        check_image(gif.getvalue(), 2500, 843)
+    with pytest.raises(RichMenuError, match="1 MB"):
+        check_image(b"\x89PNG" + b"\x00" * (1024 * 1024 + 1), 2500, 843)
+    with pytest.raises(RichMenuError):
+        check_image(_png_header(100_000, 100_000), 2500, 843)  # refused from its header, never expanded
+    with pytest.raises(RichMenuError):
+        check_image(b"not a picture", 2500, 843)
+
+
+def _menu(runtime, **fields):
+    with runtime.sessions.begin() as session:
+        menu = RichMenu(name=fields.pop("name", "main"), areas=six_areas(), image=draw_grid(2500, 1686, 2, 3, [c.split(" |")[0] for c in CELLS]),
+                        image_type="image/png", **fields)
+        session.add(menu)
+        session.flush()
+        rich_menus.publish(session, menu)
+        return menu.id
+
+
+def test_a_default_menu_is_published_with_its_picture_and_alias(runtime, worker, standin, db):
+    menu_id = _menu(runtime, alias="main-tab")
+    assert worker.line_tasks_once() == 1
+    menu = db.get(RichMenu, menu_id)
+    assert menu.line_id in standin.rich_menus and standin.default_rich_menu == menu.line_id
+    assert standin.rich_menus[menu.line_id]["image"]["type"] == "image/png"
+    assert standin.rich_menu_aliases == {"main-tab": menu.line_id}
+    assert db.scalar(select(func.count()).select_from(LineTask)) == 0
+    # published again (a new picture): a new LINE menu, the alias follows it
+    with runtime.sessions.begin() as session:
+        rich_menus.publish(session, session.get(RichMenu, menu_id))
+    worker.line_tasks_once()
+    again = db.get(RichMenu, menu_id)
+    assert again.line_id != menu.line_id and standin.rich_menu_aliases == {"main-tab": again.line_id}
+
+
+def test_a_tier_menu_links_its_customers_500_a_request_and_follows_tier_changes(runtime, worker, standin, db):
+    with runtime.sessions.begin() as session:
+        for index in range(601):
+            customer = Customer(tier=2)
+            session.add(customer)
+            session.flush()
+            session.add(ChannelIdentity(customer_id=customer.id, channel="line", platform_user_id=f"U{index:032d}"))
+        other = Customer(tier=4)
+        session.add(other)
+        session.flush()
+        session.add(ChannelIdentity(customer_id=other.id, channel="line", platform_user_id="U" + "f" * 32))
+        other_id = other.id
+    menu_id = _menu(runtime, name="gold", target="tier", tier=2)
+    assert db.scalar(select(func.count()).select_from(LineTask)) == 3  # publish + 2 bulk links
+    worker.line_tasks_once()
+    line_id = db.get(RichMenu, menu_id).line_id
+    assert sorted(standin.bulk_links) == [101, 500] and len(standin.user_rich_menus) == 601
+    assert standin.default_rich_menu is None and "U" + "f" * 32 not in standin.user_rich_menus
+    with runtime.sessions.begin() as session:
+        assert rich_menus.on_tier_change(session, other_id, 2) == 1
+    worker.line_tasks_once()
+    assert standin.user_rich_menus["U" + "f" * 32] == line_id
+
+
+def test_the_standin_refuses_what_line_refuses_through_the_sdk(standin):
+    channel = LineChannel(CHANNEL_SECRET, ACCESS_TOKEN, standin.url)
+    good = {"size": {"width": 2500, "height": 843}, "selected": False, "name": "m", "chatBarText": "選單",
+            "areas": grid_areas(2500, 843, 1, 1, [parse_cell("a | postback:x")[1]])}
+    menu_id = channel.create_rich_menu(good)
+    with pytest.raises(DeliveryError) as refused:
+        channel.create_rich_menu({**good, "size": {"width": 2500, "height": 2000}})
+    assert refused.value.status == 400
+    with pytest.raises(DeliveryError):  # no picture yet: LINE refuses to make it the default
+        channel.set_default_rich_menu(menu_id)
+    too_many = requests.post(f"{standin.url}/v2/bot/richmenu/bulk/link", headers={"Authorization": f"Bearer {ACCESS_TOKEN}"},
+                             json={"richMenuId": menu_id, "userIds": [f"U{i:032d}" for i in range(501)]}, timeout=5)
+    assert too_many.status_code == 400  # (the SDK's own model refuses it before sending, too)
+    channel.close()
