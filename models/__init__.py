@@ -12,6 +12,7 @@ from models.marketing import Broadcast, BroadcastRecipient, LeadCampaign, Segmen
 from models.orders import Order
 from models.pipeline import InboxEvent, InboxLane, Lease, OutboxMessage
 from models.ratelimits import RateSlot
+from models.reference import ReferenceVersion
 from models.staff import ROLES, CannedReply, ConsoleSession, ConsoleSetting, ConsoleUser, FaqAnswer, InternalNote, LoginFailure
 from models.surveys import Survey
 from models.tasks import StaffTask
@@ -53,6 +54,7 @@ __all__ = [
     "PointsEntry",
     "ROLES",
     "RateSlot",
+    "ReferenceVersion",
     "ReferralCode",
     "Segment",
     "SentNotice",
