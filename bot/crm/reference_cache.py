@@ -30,9 +30,18 @@ _entries: dict[tuple[str, str], tuple[int, object, Any]] = {}  # (database, name
 
 
 def reference_stamp(session: Session) -> int | None:
-    """The current stamp, read without flushing the session (nothing the caller holds changes it);
-    None when the row is missing (a database emptied by hand): then nothing is cached."""
-    return session.connection().execute(_STAMP).scalar()
+    """The current stamp, read once per transaction and without flushing the session; None when
+    the row is missing (a database emptied by hand): then nothing is cached.
+
+    Once per transaction because an event's handlers ask for several kinds of reference data; the
+    transactions that edit reference data (the console's) read it uncached."""
+    transaction = session.get_transaction()
+    memo = session.info.get("reference_stamp")
+    if memo is not None and memo[0] is transaction:
+        return memo[1]  # type: ignore[no-any-return]
+    stamp = session.connection().execute(_STAMP).scalar()
+    session.info["reference_stamp"] = (transaction, stamp)
+    return stamp
 
 
 def cached(session: Session, name: str, settings: object, load: Callable[[Session], T]) -> T:
