@@ -15,6 +15,7 @@ SDK's request models), and it goes out over the SDK client's own keep-alive pool
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -91,7 +92,7 @@ class LineChannel:
     # --- outbound ------------------------------------------------------------------------------
 
     def send(self, delivery: Delivery) -> SendResult:
-        messages = [render(m) for m in delivery.messages]
+        messages = [rendered(m) for m in delivery.messages]
         if not 0 < len(messages) <= MAX_MESSAGES_PER_REQUEST:
             raise DeliveryError(f"{len(messages)} messages in one request (1 to 5 allowed)", retryable=False)
         if delivery.recipients:
@@ -161,11 +162,28 @@ class LineChannel:
         self._client.close()
 
 
-def request_body(messages: list[Any], *, reply_token: str | None = None, to: str | list[str] | None = None) -> dict[str, Any]:
-    """The JSON body of a reply (`reply_token`), push (`to` one id) or multicast (`to` a list), as
-    the SDK's ReplyMessageRequest / PushMessageRequest / MulticastRequest would serialise it."""
+def request_body(messages: list[dict[str, Any]], *, reply_token: str | None = None,
+                 to: str | list[str] | None = None) -> dict[str, Any]:
+    """The JSON body of a reply (`reply_token`), push (`to` one id) or multicast (`to` a list) of
+    `rendered` messages, as the SDK's ReplyMessageRequest / PushMessageRequest / MulticastRequest
+    would serialise it."""
     head: dict[str, Any] = {"replyToken": reply_token} if reply_token is not None else {"to": to}
-    return {**head, "messages": [m.to_dict() for m in messages], "notificationDisabled": False}
+    return {**head, "messages": messages, "notificationDisabled": False}
+
+
+def rendered(message: Outbound) -> dict[str, Any]:
+    """`render(message)` as the SDK serialises it, kept per process for messages seen before: the
+    menu and the FAQ answers go out thousands of times a day, and building the SDK's models and
+    their dict is most of a send's CPU. Treat the result as read-only."""
+    try:
+        return _rendered(message)
+    except TypeError:  # a message with an unhashable part: built each time
+        return render(message).to_dict()
+
+
+@functools.lru_cache(maxsize=2048)
+def _rendered(message: Outbound) -> dict[str, Any]:
+    return render(message).to_dict()
 
 
 def _answered(status: int, body: str) -> DeliveryError:

@@ -67,10 +67,11 @@ def test_claim_with_a_backlog_is_as_fast_before_analyze_as_after(pg_server: Post
             claimed = claim()
             # Per-address order holds in the new shape: only each address's oldest pending row, if due.
             assert len(claimed) == 100 and len({c.delivery.address for c in claimed}) == 100  # type: ignore[attr-defined]
-            fresh = fastest(7, claim)
+            fresh = fastest(15, claim)
             connection.execute(text("ANALYZE outbox"))
             connection.commit()
-            analyzed = fastest(7, claim)
-        assert fresh <= 1.5 * analyzed, f"fresh {fresh * 1000:.1f} ms vs after ANALYZE {analyzed * 1000:.1f} ms"
+            analyzed = fastest(15, claim)
+        # 2 ms of slack for a loaded machine; the plan this guards against took 800 ms.
+        assert fresh <= 1.5 * analyzed + 0.002, f"fresh {fresh * 1000:.1f} ms vs after ANALYZE {analyzed * 1000:.1f} ms"
     finally:
         engine.dispose()

@@ -9,7 +9,7 @@ import pytest
 from linebot.v3.messaging import MulticastRequest, PushMessageRequest, ReplyMessageRequest
 
 from bot.events import Button, Outbound
-from channels.line.adapter import render, request_body
+from channels.line.adapter import render, rendered, request_body
 
 OUTBOUNDS = [
     Outbound("plain text"),
@@ -27,7 +27,11 @@ OUTBOUNDS = [
     (MulticastRequest, {"to": ["U" + "1" * 32, "U" + "2" * 32]}),
 ])
 def test_bodies_match_the_sdk_request_models(model: Any, fields: dict[str, Any]) -> None:
-    messages = [render(m) for m in OUTBOUNDS[:5]]
-    body = request_body(messages, **fields)
+    body = request_body([rendered(m) for m in OUTBOUNDS], **fields)
     assert model.from_dict(body).to_dict() == body  # the SDK's validation accepts it unchanged
-    assert model(messages=messages, **fields).to_dict() == body  # and builds the very same body
+    assert model(messages=[render(m) for m in OUTBOUNDS], **fields).to_dict() == body  # and builds the very same body
+
+
+def test_a_message_seen_before_is_rendered_from_the_cache() -> None:
+    message = Outbound("cached?", quick_replies=(Button(label="Yes", data="y"),))
+    assert rendered(message) is rendered(Outbound("cached?", quick_replies=(Button(label="Yes", data="y"),)))
