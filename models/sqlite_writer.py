@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 WAIT_SECONDS = 30.0  # as the busy timeout: after that, SQLite's own locking decides
@@ -73,23 +74,20 @@ def connection_class(lock: FifoLock) -> type[sqlite3.Connection]:
                 self._holds = False
                 lock.release()
 
-        def commit(self) -> None:
+        def _end(self, finish: Callable[[], None]) -> None:
             try:
-                super().commit()
+                finish()
             finally:
                 self._give_back()
+
+        def commit(self) -> None:
+            self._end(super().commit)
 
         def rollback(self) -> None:
-            try:
-                super().rollback()
-            finally:
-                self._give_back()
+            self._end(super().rollback)
 
         def close(self) -> None:
-            try:
-                super().close()
-            finally:
-                self._give_back()
+            self._end(super().close)
 
     return WriterQueuedConnection
 
