@@ -55,7 +55,8 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        sqlite_writer.begin_write(connection.connection.driver_connection)  # BEGIN IMMEDIATE, in arrival order
+        first = bool(connection.get_execution_options().get(sqlite_writer.FIRST_IN_LINE))
+        sqlite_writer.begin_write(connection.connection.driver_connection, first=first)  # BEGIN IMMEDIATE, queued
 
     return engine
 

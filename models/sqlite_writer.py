@@ -7,7 +7,8 @@ and one process, an acknowledgement waited up to a second behind a worker that h
 a few milliseconds at a time (ack p99 233-999 ms at half rate). Here each write transaction first
 takes a first-in-first-out lock in the process: it is handed to the next waiter the moment the
 previous transaction commits or rolls back, so an acknowledgement waits only for the transactions
-that were there before it. Other processes on the same file still meet SQLite's own lock and busy
+that were there before it; the acknowledgement even goes to the head of the queue
+(`FIRST_IN_LINE`), since a platform is waiting for it and the worker is not. Other processes on the same file still meet SQLite's own lock and busy
 timeout, as before; a waiter that gives up on the in-process lock also falls back to those.
 """
 
@@ -31,13 +32,17 @@ class FifoLock:
         self._waiters: deque[threading.Event] = deque()
         self._held = False
 
-    def acquire(self, timeout: float) -> bool:
+    def acquire(self, timeout: float, *, first: bool = False) -> bool:
+        """Wait for the lock; `first` goes to the head of the queue (behind the current holder only)."""
         with self._guard:
             if not self._held:
                 self._held = True
                 return True
             turn = threading.Event()
-            self._waiters.append(turn)
+            if first:
+                self._waiters.appendleft(turn)
+            else:
+                self._waiters.append(turn)
         if turn.wait(timeout):
             return True
         with self._guard:
@@ -61,8 +66,8 @@ def connection_class(lock: FifoLock) -> type[sqlite3.Connection]:
     class WriterQueuedConnection(sqlite3.Connection):
         _holds = False
 
-        def begin_write(self) -> None:
-            self._holds = lock.acquire(WAIT_SECONDS)
+        def begin_write(self, first: bool = False) -> None:
+            self._holds = lock.acquire(WAIT_SECONDS, first=first)
             try:
                 self.execute("BEGIN IMMEDIATE")
             except BaseException:
@@ -92,6 +97,11 @@ def connection_class(lock: FifoLock) -> type[sqlite3.Connection]:
     return WriterQueuedConnection
 
 
-def begin_write(driver_connection: Any) -> None:
+# The execution option that puts a transaction at the head of the queue: the webhook's
+# acknowledgement, which a platform waits for, goes before the worker's queued transactions.
+FIRST_IN_LINE = "sqlite_write_first"
+
+
+def begin_write(driver_connection: Any, *, first: bool = False) -> None:
     """Start a write transaction on a connection made by `connection_class`."""
-    driver_connection.begin_write()
+    driver_connection.begin_write(first)

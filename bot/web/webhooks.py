@@ -19,16 +19,18 @@ from sqlalchemy import Connection, Engine
 
 from bot import pipeline
 from channels.base import WebhookRejected
+from models.sqlite_writer import FIRST_IN_LINE
 
 log = logging.getLogger(__name__)
 webhooks = Blueprint("webhooks", __name__)
 
 
 def ack_connection(engine: Engine) -> Connection:
-    """A connection for the acknowledgement: autocommit on PostgreSQL, a write transaction on SQLite."""
+    """A connection for the acknowledgement: autocommit on PostgreSQL; on SQLite a write transaction
+    at the head of the process's queue of writers (models/sqlite_writer.py)."""
     if engine.dialect.name == "postgresql":
         return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-    return engine.connect()
+    return engine.connect().execution_options(**{FIRST_IN_LINE: True})
 
 
 @webhooks.post("/webhooks/<channel_name>")

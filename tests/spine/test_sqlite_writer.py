@@ -75,3 +75,25 @@ def test_write_transactions_on_one_file_run_one_after_another_and_release_on_rol
         assert sorted(seen) == [1, 2]
     finally:
         engine.dispose()
+
+
+def test_a_transaction_first_in_line_goes_before_the_queue() -> None:
+    lock = FifoLock()
+    assert lock.acquire(1)
+    order: list[str] = []
+
+    def take(name: str, first: bool) -> None:
+        assert lock.acquire(30, first=first)
+        order.append(name)
+        lock.release()
+
+    threads = []
+    for name, first in (("worker-1", False), ("worker-2", False), ("ack", True)):
+        thread = threading.Thread(target=take, args=(name, first))
+        thread.start()
+        threads.append(thread)
+        wait_for_waiters(lock, len(threads))
+    lock.release()
+    for thread in threads:
+        thread.join(10)
+    assert order == ["ack", "worker-1", "worker-2"]
