@@ -168,9 +168,19 @@ class Worker:
     def start(self) -> None:
         settings = self.settings.worker
         for index in range(settings.inbox_threads):
-            self._spawn(f"inbox-{index}", self.process_inbox_once)
+            self._spawn(f"inbox-{index}", self._process_then_deliver)
         for index in range(settings.delivery_threads):
             self._spawn(f"delivery-{index}", self.deliver_once)
+
+    def _process_then_deliver(self) -> int:
+        """An inbox thread's step: a round of events, then at once a delivery batch, which holds
+        the replies that round just committed, on the same keep-alive connections. The delivery
+        threads' poll would find them too, up to a poll interval later; the claim is the same, so
+        every delivery rule holds."""
+        handled = self.process_inbox_once()
+        if handled:
+            self.deliver_once()
+        return handled
 
     def _spawn(self, name: str, step) -> None:  # noqa: ANN001 - a zero-argument callable returning a count
         thread = threading.Thread(target=self._loop, args=(step,), name=name, daemon=True)
