@@ -17,26 +17,32 @@ def wait_for_waiters(lock: FifoLock, count: int) -> None:
         pass
 
 
-def test_the_lock_is_handed_over_in_arrival_order() -> None:
+def order_of_taking(arrivals: list[tuple[str, bool]]) -> list[str]:
+    """Queue threads on a held lock one after another (name, first-in-line), release it, and
+    return the order in which they got it."""
     lock = FifoLock()
     assert lock.acquire(1)
     order: list[str] = []
 
-    def take(name: str) -> None:
-        assert lock.acquire(30)
+    def take(name: str, first: bool) -> None:
+        assert lock.acquire(30, first=first)
         order.append(name)
         lock.release()
 
     threads = []
-    for name in ("first", "second", "third"):
-        thread = threading.Thread(target=take, args=(name,))
+    for name, first in arrivals:
+        thread = threading.Thread(target=take, args=(name, first))
         thread.start()
         threads.append(thread)
         wait_for_waiters(lock, len(threads))
     lock.release()
     for thread in threads:
         thread.join(10)
-    assert order == ["first", "second", "third"]
+    return order
+
+
+def test_the_lock_is_handed_over_in_arrival_order() -> None:
+    assert order_of_taking([("first", False), ("second", False), ("third", False)]) == ["first", "second", "third"]
 
 
 def test_a_waiter_that_gives_up_leaves_the_queue() -> None:
@@ -78,22 +84,4 @@ def test_write_transactions_on_one_file_run_one_after_another_and_release_on_rol
 
 
 def test_a_transaction_first_in_line_goes_before_the_queue() -> None:
-    lock = FifoLock()
-    assert lock.acquire(1)
-    order: list[str] = []
-
-    def take(name: str, first: bool) -> None:
-        assert lock.acquire(30, first=first)
-        order.append(name)
-        lock.release()
-
-    threads = []
-    for name, first in (("worker-1", False), ("worker-2", False), ("ack", True)):
-        thread = threading.Thread(target=take, args=(name, first))
-        thread.start()
-        threads.append(thread)
-        wait_for_waiters(lock, len(threads))
-    lock.release()
-    for thread in threads:
-        thread.join(10)
-    assert order == ["ack", "worker-1", "worker-2"]
+    assert order_of_taking([("worker-1", False), ("worker-2", False), ("ack", True)]) == ["ack", "worker-1", "worker-2"]
