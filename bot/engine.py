@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -253,7 +253,24 @@ def _previous_text(session: Session, conversation: Conversation, event: Inbound)
         .order_by(Message.id.desc()).limit(1)) if conversation.id is not None else None
 
 
+def _kept(session: Session, key: tuple[str, ...], find: Callable[[], Any]) -> Any:
+    """The row `find` returns, kept for the session's later events: on PostgreSQL a worker's round
+    runs many events in one session (bot/worker.py), mostly several of one conversation in a row,
+    and the identity and conversation were read again for each. A row that is no longer persistent
+    (created in a savepoint that was rolled back) is looked up again."""
+    kept: dict[tuple[str, ...], Any] = session.info.setdefault("engine_rows", {})
+    row = kept.get(key)
+    if row is None or not inspect(row).persistent:
+        row = kept[key] = find()
+    return row
+
+
 def _get_or_create_identity(session: Session, event: Inbound, settings: Settings) -> ChannelIdentity:
+    return _kept(session, ("identity", event.channel, event.user_id or ""),
+                 lambda: _find_or_create_identity(session, event, settings))
+
+
+def _find_or_create_identity(session: Session, event: Inbound, settings: Settings) -> ChannelIdentity:
     query = select(ChannelIdentity).options(joinedload(ChannelIdentity.customer)).where(  # the customer is always needed
         ChannelIdentity.channel == event.channel, ChannelIdentity.platform_user_id == event.user_id
     )
@@ -272,6 +289,11 @@ def _get_or_create_identity(session: Session, event: Inbound, settings: Settings
 
 
 def _get_or_create_conversation(session: Session, event: Inbound, customer: Customer | None) -> Conversation:
+    return _kept(session, ("conversation", event.channel, event.chat_id),
+                 lambda: _find_or_create_conversation(session, event, customer))
+
+
+def _find_or_create_conversation(session: Session, event: Inbound, customer: Customer | None) -> Conversation:
     query = select(Conversation).where(Conversation.channel == event.channel, Conversation.address == event.chat_id)
     conversation = session.scalar(query)
     if conversation is None:

@@ -6,12 +6,13 @@ of workers may run against one database, because all coordination is through lea
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -65,11 +66,12 @@ class Worker:
                             events_per_lane=EVENTS_PER_LANE_CLAIM)
         handled, given_back = 0, set()
         try:
-            for lane in lanes:
-                count, ok = self._process_lane(lane)
-                handled += count
-                if not ok:
-                    given_back.add(lane.key)
+            with self._batch() as run:
+                for lane in lanes:
+                    count, ok = self._process_lane(lane, run)
+                    handled += count
+                    if not ok:
+                        given_back.add(lane.key)
         finally:
             release_lanes(self.sessions, [lane.key for lane in lanes if lane.key not in given_back], self.owner)
         return handled
@@ -91,7 +93,32 @@ class Worker:
             if not self.process_inbox_once() and not self.deliver_once():
                 return
 
-    def _process_lane(self, lane: ClaimedLane) -> tuple[int, bool]:
+    @contextlib.contextmanager
+    def _batch(self) -> Iterator[_Round]:
+        """How the events of a round are run: on PostgreSQL all of them in one transaction, each in
+        a savepoint; on SQLite each in its own transaction.
+
+        Why one transaction on PostgreSQL: a commit is a round trip and a WAL flush, and a session
+        per event rebuilt the ORM's state each time. In a savepoint an event that fails is undone
+        alone, and the round commits what it has done before that failure is recorded, so the
+        per-event rules hold exactly (its failure recorded in a transaction of its own, its lane
+        held back, the events behind it waiting or going on, an apology queued after the replies
+        before it), and the handler runs once per attempt. A worker killed mid-round commits
+        nothing since the last commit, so those events come back whole with their replies unsent.
+        Why not on SQLite: a write transaction there holds the only write lock, and the web tier's
+        acknowledgements queue behind it; they must wait for one event, not a round."""
+        if self.sessions.kw["bind"].dialect.name != "postgresql":
+            yield _Round(self, None)
+            return
+        with self.sessions() as session:
+            try:
+                yield _Round(self, session)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def _process_lane(self, lane: ClaimedLane, run: _Round) -> tuple[int, bool]:
         """Handle a lane's events in order; returns (handled, True) or, when one failed, the count so
         far and False: the lane has then been given back with a hold, its later events wait behind it.
 
@@ -105,13 +132,13 @@ class Worker:
                 handled += self._give_up(row_id, f"gave up after {lane.head_attempts - 1} attempts")
                 continue
             try:
-                with self.sessions.begin() as session:
-                    process_event(session, row_id, self.router, self.settings, now=self.clock.now(), counted=counted)
+                run.event(row_id, counted)
                 handled += 1
             except AlreadyProcessed:
                 continue
             except Exception as exc:  # a handler bug: count it, keep the order, back off
                 log.exception("inbox event %s failed", row_id)
+                run.commit()  # what the round did before it is kept, and goes out before any apology
                 attempts, ended = self._record_failure(row_id, exc, lane.head_attempts if counted else None)
                 if ended:  # it failed for good: the events behind it need not wait
                     continue
@@ -153,11 +180,21 @@ class Worker:
     def start(self) -> None:
         settings = self.settings.worker
         for index in range(settings.inbox_threads):
-            self._spawn(f"inbox-{index}", self.process_inbox_once)
+            self._spawn(f"inbox-{index}", self._process_then_deliver)
         for index in range(settings.delivery_threads):
             self._spawn(f"delivery-{index}", self.deliver_once)
         self._spawn("profiles", self.fetch_profiles_once)
         self._spawn("line-tasks", self.line_tasks_once)
+
+    def _process_then_deliver(self) -> int:
+        """An inbox thread's step: a round of events, then at once a delivery batch, which holds
+        the replies that round just committed, on the same keep-alive connections. The delivery
+        threads' poll would find them too, up to a poll interval later; the claim is the same, so
+        every delivery rule holds."""
+        handled = self.process_inbox_once()
+        if handled:
+            self.deliver_once()
+        return handled
 
     def _spawn(self, name: str, step) -> None:  # noqa: ANN001 - a zero-argument callable returning a count
         thread = threading.Thread(target=self._loop, args=(step,), name=name, daemon=True)
@@ -182,3 +219,25 @@ class Worker:
 
     def wait(self) -> None:
         self._stop.wait()
+
+
+class _Round:
+    """Runs one round's events for `Worker._batch`: in `session`'s transaction, one savepoint each,
+    or (no session) each in a transaction of its own."""
+
+    def __init__(self, worker: Worker, session: Session | None) -> None:
+        self.worker = worker
+        self.session = session
+
+    def event(self, row_id: int, counted: bool) -> None:
+        worker = self.worker
+        if self.session is None:
+            with worker.sessions.begin() as session:
+                process_event(session, row_id, worker.router, worker.settings, now=worker.clock.now(), counted=counted)
+            return
+        with self.session.begin_nested():
+            process_event(self.session, row_id, worker.router, worker.settings, now=worker.clock.now(), counted=counted)
+
+    def commit(self) -> None:
+        if self.session is not None:
+            self.session.commit()

@@ -8,6 +8,7 @@ the domain's (`bot.crm.outreach`); comparing words and reading dates live in `bo
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -23,11 +24,18 @@ def say(ctx: Context, texts: Texts, key: str, **fields: object) -> str:
     return render(texts, key, ctx.language, ctx.settings, **fields)
 
 
+@functools.lru_cache(maxsize=4096)
+def _wanted(word: str) -> str:
+    """A word or phrase we look for, normalised once per process: the lists (complaint phrases,
+    greetings, commands) are the same on every message, the message is what changes."""
+    return normalise(word)
+
+
 def is_command(text: str, words: Iterable[str]) -> bool:
     """The whole message is one of the words: commands such as "stop" must not fire inside a
     sentence ("don't stop sending")."""
     said = normalise(text)
-    return bool(said) and any(said == normalise(word) for word in words)
+    return bool(said) and any(said == _wanted(word) for word in words)
 
 
 def mentions(text: str, words: Iterable[str]) -> list[str]:
@@ -35,7 +43,7 @@ def mentions(text: str, words: Iterable[str]) -> list[str]:
     said = normalise(text)
     found = []
     for word in words:
-        wanted = normalise(word)
+        wanted = _wanted(word)
         if not wanted:
             continue
         if wanted.isascii():

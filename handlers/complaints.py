@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from bot.config.care import ComplaintSettings
 from bot.crm import tickets
-from bot.crm.complaint_phrases import phrase_lists
+from bot.crm.complaint_phrases import cached_phrase_lists
 from bot.crm.text import local_label
 from bot.engine import Context
 from bot.events import Outbound
@@ -68,7 +68,7 @@ def on_complaint(ctx: Context) -> Sequence[Outbound] | None:
     if ctx.postback == "human:start":
         signal = Signal("human_request", False, ("button",))
     elif ctx.event.kind == "text" and ctx.text:
-        signal = classify(ctx.text, phrase_lists(ctx.session, ctx.settings))
+        signal = classify(ctx.text, cached_phrase_lists(ctx.session, ctx.settings))
     else:
         return None
     if signal.category is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.config import LANGUAGES, FaqEntry
-from bot.crm.faq_store import faq_entries
+from bot.crm.faq_store import cached_faq_entries
 from bot.engine import Context
 from bot.events import Button, Outbound
 from bot.i18n import next_language, pick, text, text_of
@@ -29,10 +29,11 @@ THANKS_WORDS = ("謝謝", "谢谢", "感謝", "感谢", "多謝", "多谢", "謝
 
 
 def _faq(ctx: Context) -> tuple[FaqEntry, ...]:
-    """The answers edited in the console, or config's until there are any (bot/crm/faq_store.py); read
-    once per event, though the keyword handler, the menu and the fallback all look at them."""
+    """The answers edited in the console, or config's until there are any (bot/crm/faq_store.py); from
+    the process's cache while unedited, looked up once per event, though the keyword handler, the
+    menu and the fallback all look at them."""
     if "faq" not in ctx.memo:
-        ctx.memo["faq"] = faq_entries(ctx.session, ctx.settings)
+        ctx.memo["faq"] = cached_faq_entries(ctx.session, ctx.settings)
     return ctx.memo["faq"]
 
 

@@ -15,6 +15,7 @@ from models.pipeline import InboxEvent, InboxLane, Lease, OutboxMessage
 from models.products import DemoRow, ExportRecord, ImportRun, OrderLine, Product
 from models.profiles import ProfileFetch
 from models.ratelimits import RateSlot
+from models.reference import ReferenceVersion
 from models.rewards import Reward, RewardRedemption
 from models.rich_menus import LineTask, RichMenu
 from models.staff import ROLES, CannedReply, ConsoleSession, ConsoleSetting, ConsoleUser, FaqAnswer, InternalNote, LoginFailure
@@ -67,6 +68,7 @@ __all__ = [
     "ProfileFetch",
     "ROLES",
     "RateSlot",
+    "ReferenceVersion",
     "ReferralCode",
     "Reward",
     "RewardRedemption",

@@ -2,7 +2,8 @@
 
 Why `BEGIN IMMEDIATE` on SQLite: a deferred transaction that reads and then writes fails at once
 with "database is locked" when another thread wrote in between, whatever the busy timeout. Taking
-the write lock at the start makes writers queue politely behind the busy timeout instead.
+the write lock at the start makes writers queue politely behind the busy timeout instead; inside
+one process they queue in arrival order on a lock of ours first (models/sqlite_writer.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from models import sqlite_writer
 
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
@@ -36,7 +39,9 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
+    factory = sqlite_writer.connection_class(sqlite_writer.FifoLock())  # one queue of writers per engine (per file)
+    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30, "factory": factory},
+                           hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -50,7 +55,8 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        first = bool(connection.get_execution_options().get(sqlite_writer.FIRST_IN_LINE))
+        sqlite_writer.begin_write(connection.connection.driver_connection, first=first)  # BEGIN IMMEDIATE, queued
 
     return engine
 

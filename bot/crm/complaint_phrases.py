@@ -7,8 +7,8 @@ no step in between. Once an admin saves the lists in the console, the row is the
 lists are no longer read (a web tier on several machines cannot rewrite a file on each). Deleting
 the row ("reset to config.toml") hands the lists back to config.
 
-Why no cache: the detector reads the row by primary key once per text message, which is cheap, and
-an admin's edit takes effect on the very next message.
+The detector reads them through `cached_phrase_lists`: cached per process, re-read when the
+reference data's version stamp changes, so an admin's edit still takes effect on the very next message.
 
 Phrases are checked here rather than in the console so that whatever saves them (the console
 today, perhaps an import tomorrow) obeys the same rules: one phrase per line (either comma also
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.config.care import ComplaintSettings
+from bot.crm.reference_cache import cached
 from bot.crm.text import normalise
 from models import ConsoleSetting, utcnow
 from models.db import conflict_insert
@@ -62,6 +63,12 @@ def phrase_lists(session: Session, settings: Settings) -> ComplaintSettings:
     """The lists in force: the saved row's if an admin saved them, else config.toml's."""
     row = saved_row(session)
     return from_value(row.value, settings.complaints) if row is not None else settings.complaints
+
+
+def cached_phrase_lists(session: Session, settings: Settings) -> ComplaintSettings:
+    """`phrase_lists`, from this process's cache until an admin saves or resets the lists
+    (bot/crm/reference_cache.py): the detector asks on every text message."""
+    return cached(session, "complaint_phrases", settings, lambda s: phrase_lists(s, settings))
 
 
 def saved_row(session: Session) -> ConsoleSetting | None:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config import FaqEntry, Settings
+from bot.crm.reference_cache import cached
 from models import FaqAnswer
 
 
@@ -25,6 +26,11 @@ def faq_entries(session: Session, settings: Settings) -> tuple[FaqEntry, ...]:
         return settings.faq
     return tuple(FaqEntry(tuple(k.lower() for k in keywords), types.MappingProxyType(dict(answer)))
                  for keywords, answer, active in rows if active and keywords and answer)
+
+
+def cached_faq_entries(session: Session, settings: Settings) -> tuple[FaqEntry, ...]:
+    """`faq_entries`, from this process's cache until the FAQ is edited (bot/crm/reference_cache.py)."""
+    return cached(session, "faq", settings, lambda s: faq_entries(s, settings))
 
 
 def seed_faq(session: Session, settings: Settings) -> int:
