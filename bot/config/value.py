@@ -1,0 +1,24 @@
+"""[value]: the customer-value models of issue 16 (lifetime value, churn risk, clusters,
+recommendations): horizons, validation windows and the thresholds below which a model says it is
+not to be trusted."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from bot.config.fields import Float, Int, at_least, rule, section
+
+
+@section
+class ValueSettings:
+    enabled: bool = True  # run the value models in the nightly recompute
+    horizon_weeks: Annotated[Int, at_least(1)] = 52  # lifetime value: expected purchases and spend over this
+    holdout_weeks: Annotated[Int, at_least(1)] = 13  # validation: the last weeks kept out of the fit
+    # the fit uses a random sample of this many customers (a 4-parameter model needs no more)
+    fit_sample: Annotated[Int, at_least(100)] = 50_000
+    churn_days: Annotated[Int, at_least(7)] = 90  # churn: no purchase in the next this many days
+    # fewer customers with two purchases than this: the churn model says it is not trustworthy
+    churn_min_repeaters: Annotated[Int, at_least(10)] = 300
+    # an AUC on the later period below this: the console says the churn model is not useful
+    churn_min_auc: Annotated[Float, rule(lambda auc: 0.5 <= auc < 1, "must be between 0.5 and 1")] = 0.6
+    random_seed: Int = 16
