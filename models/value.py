@@ -26,6 +26,7 @@ class CustomerValue(Base):
     p_alive: Mapped[float | None] = mapped_column(Float)
     churn_risk: Mapped[float | None] = mapped_column(Float, index=True)  # P(no purchase in the next churn_days)
     cluster: Mapped[int | None] = mapped_column(Integer, index=True)
+    loss: Mapped[bool] = mapped_column(default=False)  # refunds and coupons over the margin: for a person to decide
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

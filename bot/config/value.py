@@ -21,4 +21,11 @@ class ValueSettings:
     churn_min_repeaters: Annotated[Int, at_least(10)] = 300
     # an AUC on the later period below this: the console says the churn model is not useful
     churn_min_auc: Annotated[Float, rule(lambda auc: 0.5 <= auc < 1, "must be between 0.5 and 1")] = 0.6
+    # clusters: k-means with k up to this, chosen by silhouette; the strategy rule's thresholds
+    max_clusters: Annotated[Int, rule(lambda k: 2 <= k <= 12, "must be between 2 and 12")] = 8
+    retain_leverage: Annotated[Float, at_least(0)] = 1.5  # revenue share / customer share at or above: retain
+    grow_leverage: Annotated[Float, at_least(0)] = 0.7  # at or above: cross-sell / up-sell
+    watch_recency_days: Annotated[Int, at_least(1)] = 180  # below grow: watch if they bought this recently, else abandon
+    # a customer whose refunds and coupon value exceed this share of their spend is flagged for a person
+    margin_rate: Annotated[Float, rule(lambda rate: 0 < rate <= 1, "must be between 0 and 1")] = 0.3
     random_seed: Int = 16

@@ -45,7 +45,7 @@ def features(h: History) -> Array:
 
 def churned(h: History) -> Array:
     """1 for customers with no purchase in the period after the cut-off."""
-    return (h.after == 0).astype(np.int8)
+    return np.asarray(h.after == 0, dtype=np.int8)
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def bgnbd_log_likelihood(params: Array, x: Array, t_x: Array, T: Array) -> Array
     repeat = x > 0
     # the second term exists only for customers who bought again (they may have dropped out after t_x)
     dropped = np.where(repeat, np.log(a) - np.log(np.maximum(b + x - 1, 1e-12)) - (r + x) * np.log(alpha + t_x), -np.inf)
-    return common + np.logaddexp(still, dropped)
+    return np.asarray(common + np.logaddexp(still, dropped), dtype=np.float64)
 
 
 def fit_bgnbd(x: Array, t_x: Array, T: Array) -> BgNbd:
@@ -91,15 +91,15 @@ def expected_purchases(model: BgNbd, t: float, x: Array, t_x: Array, T: Array) -
     left = (a + b + x - 1) / (a - 1) * (1 - np.exp((r + x) * np.log((alpha + T) / (alpha + T + t))) * hyp)
     ratio = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + t_x)))
     denominator = 1 + np.where(x > 0, a / np.maximum(b + x - 1, 1e-12) * ratio, 0.0)
-    return np.nan_to_num(left / denominator, nan=0.0, posinf=0.0)
+    return np.asarray(np.nan_to_num(left / denominator, nan=0.0, posinf=0.0), dtype=np.float64)
 
 
 def gamma_gamma_log_likelihood(params: Array, x: Array, m: Array) -> Array:
     """Log-likelihood of each customer's mean spend m over x purchases (Fader & Hardie 2013)."""
     p, q, v = params
     px = p * x
-    return (special.gammaln(px + q) - special.gammaln(px) - special.gammaln(q) + q * np.log(v)
-            + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * np.log(v + m * x))
+    return np.asarray(special.gammaln(px + q) - special.gammaln(px) - special.gammaln(q) + q * np.log(v)
+            + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * np.log(v + m * x), dtype=np.float64)
 
 
 def fit_gamma_gamma(x: Array, m: Array) -> GammaGamma:
@@ -120,4 +120,4 @@ def expected_spend_per_purchase(model: GammaGamma, x: Array, m: Array) -> Array:
     """Expected average spend per future purchase: the observed mean shrunk towards the shop's."""
     p, q, v = model.p, model.q, model.v
     q = max(q, 1.0001)
-    return (v + x * m) * p / (p * x + q - 1)
+    return np.asarray((v + x * m) * p / (p * x + q - 1), dtype=np.float64)

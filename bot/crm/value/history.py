@@ -41,7 +41,7 @@ class History:
 
     @property
     def recency_days(self) -> FloatArray:
-        return self.tenure_days - self.span_days
+        return np.asarray(self.tenure_days - self.span_days, dtype=np.float64)
 
 
 def history(session: Session, at: datetime, horizon_days: float = 0.0) -> History:

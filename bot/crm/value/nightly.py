@@ -15,11 +15,13 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy.orm import Session
+from threadpoolctl import threadpool_limits
 
 from bot.config import Settings
-from bot.crm.value import churn, clv
+from bot.crm.value import churn, clusters, clv
+from bot.crm.value.extras import extras
 from bot.crm.value.history import History, history
-from bot.crm.value.store import save_model, write_customer_values
+from bot.crm.value.store import save_clusters, save_model, write_customer_values
 
 WEEK = 7.0
 
@@ -73,6 +75,13 @@ def validate_clv(session: Session, settings: Settings, now: datetime) -> dict[st
 
 
 def run_value_models(session: Session, settings: Settings, now: datetime) -> ValueResult:
+    """Every model, with numpy's and scikit-learn's thread pools held to one thread: on a shared
+    machine their default (a thread per core, spinning) made k-means thirty times slower."""
+    with threadpool_limits(limits=1):
+        return _run(session, settings, now)
+
+
+def _run(session: Session, settings: Settings, now: datetime) -> ValueResult:
     result = ValueResult()
     started = time.perf_counter()
     today = history(session, now)
@@ -107,7 +116,27 @@ def run_value_models(session: Session, settings: Settings, now: datetime) -> Val
     result.seconds["churn"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
+    columns.update(cluster_step(session, settings, today, now, result))
+    result.seconds["clusters"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
     write_customer_values(session, today.customer_id, columns, now)
     result.seconds["write"] = time.perf_counter() - mark
     result.seconds["total"] = time.perf_counter() - started
     return result
+
+
+def cluster_step(session: Session, settings: Settings, today: History, now: datetime, result: ValueResult) -> dict[str, np.ndarray | None]:
+    """Clusters with their suggested strategy, and the loss flags."""
+    v = settings.value
+    more = extras(session, today.customer_id)
+    found = clusters.cluster(today, more, v.max_clusters, v.random_seed, v.fit_sample)
+    rule = clusters.StrategyRule(v.retain_leverage, v.grow_leverage, float(v.watch_recency_days))
+    losses = clusters.loss_flags(today, more, v.margin_rate)
+    quality: dict[str, object] = {"silhouette": {}, "k": 0, "losses": int(losses.sum())}
+    if found is not None:
+        save_clusters(session, found.stats, [clusters.suggest(row, rule) for row in found.stats], now)
+        quality.update(silhouette={str(k): s for k, s in found.silhouette.items()}, k=len(found.stats))
+    save_model(session, "clusters", {"features": list(clusters.FEATURES), "rule": rule.__dict__}, quality, now)
+    result.quality["clusters"] = quality
+    return {"cluster": None if found is None else found.labels, "loss": losses}

@@ -12,35 +12,37 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from models import CustomerValue, ValueModel
+from models import CustomerValue, ValueCluster, ValueModel
 
 CHUNK = 20_000
-COLUMNS = ("expected_purchases", "expected_spend", "p_alive", "churn_risk", "cluster")
+COLUMNS = ("expected_purchases", "expected_spend", "p_alive", "churn_risk", "cluster", "loss")
 
 
-def _column(values: np.ndarray | None, n: int) -> list[Any]:
+def _column(values: np.ndarray | None, n: int, default: Any = None) -> list[Any]:
     if values is None:
-        return [None] * n
+        return [default] * n
+    if values.dtype == np.bool_ or np.issubdtype(values.dtype, np.integer):
+        return list(values.tolist())
     cleaned = np.where(np.isfinite(values), values, np.nan).astype(object)
     cleaned[np.isnan(values.astype(np.float64))] = None
-    return cleaned.tolist()
+    return list(cleaned.tolist())
 
 
 def write_customer_values(session: Session, customer_id: np.ndarray, columns: dict[str, np.ndarray | None], now: datetime) -> int:
     """Replace every row of `customer_values` with these arrays (one entry per customer)."""
     session.execute(delete(CustomerValue))
-    table = CustomerValue.__table__
     total = len(customer_id)
     for start in range(0, total, CHUNK):
         stop = min(start + CHUNK, total)
         ids = customer_id[start:stop].tolist()
-        parts = [_column(None if columns.get(name) is None else columns[name][start:stop], stop - start) for name in COLUMNS]
+        parts = [_column(None if columns.get(name) is None else columns[name][start:stop], stop - start,  # type: ignore[index]
+                         False if name == "loss" else None) for name in COLUMNS]
         rows = [dict(zip(("customer_id", *COLUMNS, "computed_at"), (cid, *values, now), strict=True))
                 for cid, *values in zip(ids, *parts, strict=True)]
-        session.execute(insert(table), rows)
+        session.execute(insert(CustomerValue), rows)
     return total
 
 
@@ -48,3 +50,13 @@ def save_model(session: Session, name: str, params: dict[str, Any], quality: dic
     row = session.get(ValueModel, name) or ValueModel(name=name)
     row.params, row.quality, row.computed_at = params, quality, now
     session.add(row)
+
+
+def save_clusters(session: Session, stats: list[dict[str, Any]], suggested: list[str], now: datetime) -> None:
+    """Replace the clusters; a strategy the marketer chose for a cluster number is kept (clusters
+    are numbered by leverage, so number 1 is always the most valuable group)."""
+    chosen = dict(session.execute(select(ValueCluster.id, ValueCluster.strategy).where(ValueCluster.strategy.is_not(None))).all())
+    session.execute(delete(ValueCluster))
+    session.add_all([ValueCluster(id=number, customers=int(row["customers"]), stats=row, suggested=suggestion,
+                                  strategy=chosen.get(number), computed_at=now)
+                     for number, (row, suggestion) in enumerate(zip(stats, suggested, strict=True), start=1)])

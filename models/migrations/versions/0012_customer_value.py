@@ -56,6 +56,7 @@ def upgrade() -> None:
     sa.Column('p_alive', sa.Float(), nullable=True),
     sa.Column('churn_risk', sa.Float(), nullable=True),
     sa.Column('cluster', sa.Integer(), nullable=True),
+    sa.Column('loss', sa.Boolean(), nullable=False),
     sa.Column('computed_at', models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_customer_values_customer_id_customers'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('customer_id', name=op.f('pk_customer_values'))

@@ -8,7 +8,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from jobs import recompute
-from models import CustomerValue, ValueModel, utcnow
+from models import CustomerValue, ValueCluster, ValueModel, utcnow
 from tests.crm.value.shop import bgnbd_shop, memoryless_shop, with_value
 
 
@@ -28,6 +28,11 @@ def test_nightly_scores_every_buyer_and_checks_itself(runtime, db):
     assert set(clv.params["bgnbd"]) == {"r", "alpha", "a", "b"}
     churn = db.get(ValueModel, "churn").quality
     assert churn["auc"] > 0.7 and churn["trustworthy"], churn  # buy-till-you-die: silence predicts churn
+    clusters = db.all(select(ValueCluster).order_by(ValueCluster.id))
+    assert len(clusters) >= 2 and {r.cluster for r in rows} == {c.id for c in clusters}
+    assert sum(c.customers for c in clusters) == len(rows)
+    assert [c.stats["leverage"] for c in clusters] == sorted((c.stats["leverage"] for c in clusters), reverse=True)
+    assert db.get(ValueModel, "clusters").quality["k"] == len(clusters)
     # the riskiest buyers are the long silent ones
     risk = sorted(rows, key=lambda r: r.churn_risk)
     assert np.mean([r.p_alive for r in risk[:100]]) > np.mean([r.p_alive for r in risk[-100:]])
