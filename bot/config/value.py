@@ -28,4 +28,6 @@ class ValueSettings:
     watch_recency_days: Annotated[Int, at_least(1)] = 180  # below grow: watch if they bought this recently, else abandon
     # a customer whose refunds and coupon value exceed this share of their spend is flagged for a person
     margin_rate: Annotated[Float, rule(lambda rate: 0 < rate <= 1, "must be between 0 and 1")] = 0.3
+    # recommendations: a "bought together" pair needs this many customers in common
+    min_support: Annotated[Int, at_least(1)] = 3
     random_seed: Int = 16

@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from bot.config import Settings
 from bot.crm.value import churn, clusters, clv
+from bot.crm.value.baskets import TOP, run_recommendations
 from bot.crm.value.extras import extras
 from bot.crm.value.history import History, history
 from bot.crm.value.store import save_clusters, save_model, write_customer_values
@@ -118,6 +119,12 @@ def _run(session: Session, settings: Settings, now: datetime) -> ValueResult:
     mark = time.perf_counter()
     columns.update(cluster_step(session, settings, today, now, result))
     result.seconds["clusters"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    recommendation_quality = run_recommendations(session, settings, now)
+    save_model(session, "recommendations", {"top": TOP, "min_support": settings.value.min_support}, recommendation_quality, now)
+    result.quality["recommendations"] = recommendation_quality
+    result.seconds["recommendations"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
     write_customer_values(session, today.customer_id, columns, now)
