@@ -8,12 +8,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 import numpy as np
+import requests
 from sqlalchemy import select
 
 from bot.crm.bulk import insert_rows
 from bot.crm.value import recommendations as recs
 from jobs import recompute
 from models import Customer, CustomerRecommendation, Order, OrderLine, Product, ProductPair, ValueModel, utcnow
+from tests.api.test_api import Api
+from tests.commerce import api_key
 from tests.crm.value.shop import with_value
 
 PRODUCTS = ["BEST", "P1", "P2", "P3", "P4", "N1", "N2", "N3", "N4", "N5"]
@@ -58,7 +61,7 @@ def test_planted_pairs_are_found_and_the_best_seller_is_not():
     assert not any(PRODUCTS[p] in ("P1", "BEST") for c, p in zip(who, what, strict=True) if c == 0)
 
 
-def test_nightly_stores_them_and_checks_against_best_sellers(runtime, db):
+def test_nightly_stores_them_and_checks_against_best_sellers(runtime, db, server):
     now = utcnow()
     rng = np.random.default_rng(2)
     baskets = planted_baskets(rng, 300)
@@ -80,3 +83,13 @@ def test_nightly_stores_them_and_checks_against_best_sellers(runtime, db):
     assert quality["hit_rate"] > quality["best_seller_hit_rate"], quality
     recommended = db.all(select(CustomerRecommendation))
     assert recommended and all(r.rank >= 1 for r in recommended)
+    # the shop API: related products, and the customer with their figures and recommendations
+    readonly = Api(server, api_key(runtime, "readonly"))
+    related = requests.get(f"{readonly.base}/products/P1/related", headers=readonly.headers(), timeout=30)
+    assert related.status_code == 200 and related.json()["related"][0]["sku"] == "P2", related.text
+    assert related.json()["related"][0]["product"]["category"] == "文學"
+    assert requests.get(f"{readonly.base}/products/P1/related", timeout=30).status_code == 401
+    someone = recommended[0].customer_id
+    body = requests.get(f"{readonly.base}/customers/{someone}", headers=readonly.headers(), timeout=30).json()
+    assert body["recommendations"][0] == min(recommended, key=lambda r: (r.customer_id != someone, r.rank)).sku, body
+    assert 0 <= body["value"]["churn_risk"] <= 1 and body["value"]["expected_purchases"] >= 0
