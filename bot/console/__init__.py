@@ -41,9 +41,10 @@ def blueprints() -> list[Any]:
     from bot.console.staff_views import staff
     from bot.console.task_views import tasks
     from bot.console.ticket_views import tickets
+    from bot.console.value_views import value
 
     return [auth, queue, staff, commerce, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care, admin_coupons, tasks,
-            products]
+            products, value]
 
 
 def persistent_secret_key(settings: Settings) -> str:
