@@ -8,7 +8,7 @@ import numpy as np
 from sqlalchemy import select
 
 from jobs import recompute
-from models import CustomerValue, Segment, ValueCluster, utcnow
+from models import CustomerValue, Segment, ValueCluster, ValueModel, utcnow
 from tests.crm.value.shop import bgnbd_shop, memoryless_shop, with_value
 
 
@@ -45,9 +45,11 @@ def test_value_report_customer_page_and_roles(console, runtime, db):
     assert "顧客價值" in marketer.get(f"/console/customers/{someone}").text
 
 
-def test_no_signal_says_the_churn_model_is_not_useful(console, runtime):
+def test_no_signal_gives_an_auc_near_a_coin_and_says_the_model_is_not_useful(console, runtime, db):
     now = utcnow()
-    memoryless_shop(runtime, now, np.random.default_rng(6), 600)
+    memoryless_shop(runtime, now, np.random.default_rng(6), 500)
     recompute.value(runtime.sessions, with_value(runtime.settings, churn_min_repeaters=100, max_clusters=3), now)
+    churn = db.get(ValueModel, "churn").quality
+    assert abs(churn["auc"] - 0.5) < 0.08 and not churn["trustworthy"] and churn["reason"] == "weak", churn
     page = console("marketer").get("/console/value")
     assert 'id="churn-not-useful"' in page.text and "幾乎不比隨機好" in page.text

@@ -13,57 +13,64 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sqlalchemy import bindparam, delete, insert, text
+from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.crm.value import recommendations as recs
 from bot.crm.value.history import CHUNK
-from models import CustomerRecommendation, ProductPair
+from bot.crm.value.store import bulk_write
+from models import CustomerRecommendation, Product, ProductPair
 from models.base import UTCDateTime
 
 TOP = 5
 
+# products by their integer id, so ten million lines come into numpy as integers, not strings
 LINES_SQL = """
-SELECT customer_id, sku, CASE WHEN placed_at < :cut THEN 1 ELSE 0 END
-FROM order_lines WHERE known AND sku IS NOT NULL AND placed_at < :now
+SELECT ol.customer_id, p.id, CASE WHEN ol.placed_at < :cut THEN 1 ELSE 0 END
+FROM order_lines ol JOIN products p ON p.sku = ol.sku
+WHERE ol.placed_at < :now
 """
 
 INTERESTS_SQL = {
-    "postgresql": """SELECT c.id, p.sku FROM customers c
+    "postgresql": """SELECT c.id, p.id FROM customers c
                      CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof(c.interests) = 'array'
                                                                        THEN c.interests ELSE '[]'::jsonb END) AS i(v)
                      JOIN products p ON p.category = i.v""",
-    "sqlite": """SELECT c.id, p.sku FROM customers c, json_each(c.interests) AS i JOIN products p ON p.category = i.value""",
+    "sqlite": """SELECT c.id, p.id FROM customers c, json_each(c.interests) AS i JOIN products p ON p.category = i.value""",
 }
 
 
-def _rows(session: Session, statement: Any, params: dict[str, Any]) -> list[Any]:
+def _integers(session: Session, statement: Any, params: dict[str, Any], width: int) -> np.ndarray:
+    """An integer query's rows as one (n, width) array, read in chunks."""
     result = session.execute(statement.execution_options(stream_results=True, max_row_buffer=CHUNK), params)
-    return [row for part in result.partitions(CHUNK) for row in part]
+    parts = [np.array(part, dtype=np.int64).reshape(-1, width) for part in result.partitions(CHUNK)]
+    return np.concatenate(parts) if parts else np.empty((0, width), dtype=np.int64)
 
 
 def run_recommendations(session: Session, settings: Settings, now: datetime) -> dict[str, object]:
     """Compute and store pairs and per-customer recommendations; returns the model's quality."""
     cut = now - timedelta(weeks=settings.value.holdout_weeks)
     statement = text(LINES_SQL).bindparams(bindparam("cut", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime()))
-    lines = _rows(session, statement, {"cut": cut, "now": now})
+    lines = _integers(session, statement, {"cut": cut, "now": now}, 3)
     session.execute(delete(ProductPair))
     session.execute(delete(CustomerRecommendation))
-    if not lines:
+    if not len(lines):
         return {"usable": False, "lines": 0}
-    customer_ids, skus, before = (np.array(column) for column in zip(*lines, strict=True))
-    people, person = np.unique(customer_ids.astype(np.int64), return_inverse=True)
-    catalogue, product = np.unique(skus.astype(str), return_inverse=True)
-    before = before.astype(bool)
+    people, person = np.unique(lines[:, 0], return_inverse=True)
+    catalogue, product = np.unique(lines[:, 1], return_inverse=True)  # product ids
+    before = lines[:, 2].astype(bool)
+    del lines
     quality = offline_check(person, product, before, len(people), len(catalogue), settings.value.min_support)
     baskets = recs.basket_matrix(person, product, len(people), len(catalogue))
     related, similarity = recs.bought_together(baskets, settings.value.min_support)
     interest = interest_matrix(session, people, catalogue)
     who, what, score = recs.recommend(baskets, similarity, interest, TOP)
-    _store_pairs(session, catalogue, related)
-    _store_recommendations(session, people, catalogue, who, what, score)
-    quality.update(usable=True, lines=len(lines), products=len(catalogue), pairs=len(related.sku), customers=int(len(np.unique(who))))
+    sku_of = dict(session.execute(select(Product.id, Product.sku).where(Product.id.in_(catalogue.tolist()))).all())
+    skus = np.array([sku_of[int(i)] for i in catalogue.tolist()], dtype=object)  # one per product, not per customer
+    _store_pairs(session, skus, related)
+    _store_recommendations(session, people, skus, who, what, score)
+    quality.update(usable=True, lines=int(len(person)), products=len(catalogue), pairs=len(related.sku), customers=int(len(np.unique(who))))
     return quality
 
 
@@ -87,30 +94,26 @@ def offline_check(person: np.ndarray, product: np.ndarray, before: np.ndarray, p
 
 def interest_matrix(session: Session, people: np.ndarray, catalogue: np.ndarray) -> sparse.csr_matrix | None:
     dialect = session.get_bind().dialect.name
-    rows = _rows(session, text(INTERESTS_SQL.get(dialect, INTERESTS_SQL["sqlite"])), {})
-    if not rows:
+    rows = _integers(session, text(INTERESTS_SQL.get(dialect, INTERESTS_SQL["sqlite"])), {}, 2)
+    if not len(rows):
         return None
-    ids, skus = (np.array(column) for column in zip(*rows, strict=True))
-    c = np.searchsorted(people, ids.astype(np.int64))
-    p = np.searchsorted(catalogue, skus.astype(str))
+    ids, products = rows[:, 0], rows[:, 1]
+    c = np.searchsorted(people, ids)
+    p = np.searchsorted(catalogue, products)
     ok = (c < len(people)) & (p < len(catalogue))
-    ok[ok] &= (people[c[ok]] == ids[ok].astype(np.int64)) & (catalogue[p[ok]] == skus[ok].astype(str))
+    ok[ok] &= (people[c[ok]] == ids[ok]) & (catalogue[p[ok]] == products[ok])
     return recs.basket_matrix(c[ok], p[ok], len(people), len(catalogue))
 
 
 def _store_pairs(session: Session, catalogue: np.ndarray, related: recs.Related) -> None:
-    rows = [{"sku": a, "related_sku": b, "together": int(n), "lift": round(float(lift), 4), "rank": int(r)}
-            for a, b, n, lift, r in zip(catalogue[related.sku].tolist(), catalogue[related.related].tolist(),
-                                        related.together.tolist(), related.lift.tolist(), related.rank.tolist(), strict=True)]
-    for start in range(0, len(rows), CHUNK):
-        session.execute(insert(ProductPair), rows[start:start + CHUNK])
+    rows = zip(catalogue[related.sku].tolist(), catalogue[related.related].tolist(), related.together.tolist(),
+               np.round(related.lift, 4).tolist(), related.rank.tolist(), strict=True)
+    bulk_write(session, ProductPair, ("sku", "related_sku", "together", "lift", "rank"), rows)
 
 
 def _store_recommendations(session: Session, people: np.ndarray, catalogue: np.ndarray, who: np.ndarray, what: np.ndarray,
                            score: np.ndarray) -> None:
     starts = np.searchsorted(who, who, side="left")  # `recommend` returns each customer's items together, best first
     rank = np.arange(len(who)) - starts + 1
-    columns = (people[who].tolist(), rank.tolist(), catalogue[what].tolist(), np.round(score, 4).tolist())
-    rows = [{"customer_id": c, "rank": r, "sku": s, "score": v} for c, r, s, v in zip(*columns, strict=True)]
-    for start in range(0, len(rows), CHUNK):
-        session.execute(insert(CustomerRecommendation), rows[start:start + CHUNK])
+    rows = zip(people[who].tolist(), rank.tolist(), catalogue[what].tolist(), np.round(score, 4).tolist(), strict=True)
+    bulk_write(session, CustomerRecommendation, ("customer_id", "rank", "sku", "score"), rows)

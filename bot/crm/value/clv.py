@@ -67,7 +67,7 @@ def fit_bgnbd(x: Array, t_x: Array, T: Array) -> BgNbd:
         return -float(np.sum(bgnbd_log_likelihood(np.exp(log_params), x, t_x, T)))
 
     best = optimize.minimize(negative, np.log([1.0, max(float(np.mean(T)), 1.0), 1.0, 1.0]), method="Nelder-Mead",
-                             options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-8})
+                             options={"maxiter": 1000, "xatol": 1e-4, "fatol": 1e-6})
     polished = optimize.minimize(negative, best.x, method="L-BFGS-B")
     chosen = polished.x if polished.fun <= best.fun else best.x
     r, alpha, a, b = np.exp(chosen)
@@ -111,7 +111,7 @@ def fit_gamma_gamma(x: Array, m: Array) -> GammaGamma:
         return -float(np.sum(gamma_gamma_log_likelihood(np.exp(log_params), xs, ms)))
 
     start = np.log([2.0, 3.0, max(float(np.mean(ms)) if len(ms) else 1.0, 1.0)])
-    result = optimize.minimize(negative, start, method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-8})
+    result = optimize.minimize(negative, start, method="Nelder-Mead", options={"maxiter": 1000, "xatol": 1e-4, "fatol": 1e-6})
     p, q, v = np.exp(result.x)
     return GammaGamma(float(p), float(q), float(v))
 

@@ -13,7 +13,7 @@ left out; products of the categories the customer chose as interests at sign-up 
 
 Why sparse matrices: the customer x product matrix has one entry per (customer, product) bought;
 its product with itself gives every pair's count at once (scipy.sparse), with no loop over pairs
-or customers. Scores are computed in blocks of customers to keep memory flat.
+or customers. Scores are computed in blocks of customers (`CELLS` at a time) to keep memory flat.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-BLOCK = 20_000
+DENSE_PRODUCTS = 5000
+CELLS = 4_000_000  # customers x products scored at once (32 MB of float64)
 
 
 @dataclass(frozen=True)
@@ -67,13 +68,17 @@ def recommend(baskets: sparse.csr_matrix, similarity: sparse.csr_matrix, interes
     interest categories first (`interest`: customer x product, 1 where the product's category is
     one of the customer's interests). Customers with no candidate get nothing."""
     out_c, out_p, out_s = [], [], []
-    for start in range(0, baskets.shape[0], BLOCK):
-        block = baskets[start:start + BLOCK]
-        scores = np.asarray((block @ similarity).todense(), dtype=np.float64)
+    # a catalogue of a few thousand products: the similarity as a dense matrix (sparse x dense is fast)
+    scorer = similarity.toarray() if similarity.shape[1] <= DENSE_PRODUCTS else similarity
+    step = max(64, CELLS // max(baskets.shape[1], 1))
+    for start in range(0, baskets.shape[0], step):
+        block = baskets[start:start + step]
+        product = block @ scorer
+        scores = np.asarray(product.todense() if sparse.issparse(product) else product, dtype=np.float64)
         scores[block.nonzero()] = 0.0
         ranked = scores.copy()
         if interest is not None:
-            ranked += np.asarray(interest[start:start + BLOCK].todense()) * (scores > 0) * (scores.max() + 1.0)
+            ranked += np.asarray(interest[start:start + step].todense()) * (scores > 0) * (scores.max() + 1.0)
         k = min(top, scores.shape[1])
         if k == 0:
             break

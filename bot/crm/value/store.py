@@ -8,6 +8,7 @@ customers there are.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -31,18 +32,40 @@ def _column(values: np.ndarray | None, n: int, default: Any = None) -> list[Any]
     return list(cleaned.tolist())
 
 
+def bulk_write(session: Session, model: Any, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
+    """Rows into `model`'s table: COPY on PostgreSQL (a million rows in seconds), chunked INSERTs
+    elsewhere."""
+    table = model.__table__.name
+    if session.get_bind().dialect.name == "postgresql":
+        cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(dict(zip(columns, row, strict=True)))
+        if len(chunk) >= CHUNK:
+            session.execute(insert(model), chunk)
+            chunk = []
+    if chunk:
+        session.execute(insert(model), chunk)
+
+
 def write_customer_values(session: Session, customer_id: np.ndarray, columns: dict[str, np.ndarray | None], now: datetime) -> int:
     """Replace every row of `customer_values` with these arrays (one entry per customer)."""
     session.execute(delete(CustomerValue))
     total = len(customer_id)
-    for start in range(0, total, CHUNK):
-        stop = min(start + CHUNK, total)
-        ids = customer_id[start:stop].tolist()
-        parts = [_column(None if columns.get(name) is None else columns[name][start:stop], stop - start,  # type: ignore[index]
-                         False if name == "loss" else None) for name in COLUMNS]
-        rows = [dict(zip(("customer_id", *COLUMNS, "computed_at"), (cid, *values, now), strict=True))
-                for cid, *values in zip(ids, *parts, strict=True)]
-        session.execute(insert(CustomerValue), rows)
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for start in range(0, total, CHUNK):
+            stop = min(start + CHUNK, total)
+            parts = [_column(None if columns.get(name) is None else columns[name][start:stop], stop - start,  # type: ignore[index]
+                             False if name == "loss" else None) for name in COLUMNS]
+            for cid, *values in zip(customer_id[start:stop].tolist(), *parts, strict=True):
+                yield (cid, *values, now)
+
+    bulk_write(session, CustomerValue, ("customer_id", *COLUMNS, "computed_at"), rows())
     return total
 
 

@@ -46,7 +46,7 @@ def bgnbd_shop(runtime, now: datetime, rng: np.random.Generator, customers: int,
 def memoryless_shop(runtime, now: datetime, rng: np.random.Generator, customers: int, days: float = 540.0) -> list[int]:
     """No signal: every customer buys at the same steady rate from the start, so nothing in their
     past says anything about their next 90 days."""
-    count = rng.poisson(days / 60.0, customers) + 1
+    count = rng.poisson(days / 90.0, customers) + 1
     who = np.repeat(np.arange(customers), count)
     return load_orders(runtime, now, who, rng.uniform(0, days, len(who)), rng.gamma(4.0, 100.0, len(who)) + 50, customers)
 

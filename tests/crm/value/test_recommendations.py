@@ -68,13 +68,13 @@ def test_nightly_stores_them_and_checks_against_best_sellers(runtime, db, server
     with runtime.sessions.begin() as s:
         insert_rows(s, Product, [{"sku": p, "name": {"en": p}, "category": CATEGORY[p]} for p in PRODUCTS])
         ids = insert_rows(s, Customer, [{"language": "zh-TW", "interests": ["繪本"] if k % 2 else []} for k in range(len(baskets))], ids=True)
-        for cid, basket in zip(ids, baskets, strict=True):
-            ordered = sorted(basket)
-            days = rng.uniform(0, 300, len(ordered))  # some items after the holdout cut-off: the next purchases
-            orders = insert_rows(s, Order, [{"customer_id": cid, "amount": Decimal(300), "placed_at": now - timedelta(days=float(d)),
-                                             "source": "test", "items": []} for d in days], ids=True)
-            insert_rows(s, OrderLine, [{"order_id": o, "customer_id": cid, "sku": sku, "quantity": 1, "unit_price": Decimal(300),
-                                        "placed_at": now - timedelta(days=float(d))} for o, sku, d in zip(orders, ordered, days, strict=True)])
+        # one order per item, some after the holdout cut-off: the next purchases
+        items = [(cid, sku, now - timedelta(days=float(rng.uniform(0, 300)))) for cid, basket in zip(ids, baskets, strict=True)
+                 for sku in sorted(basket)]
+        orders = insert_rows(s, Order, [{"customer_id": cid, "amount": Decimal(300), "placed_at": at, "source": "test", "items": []}
+                                        for cid, _, at in items], ids=True)
+        insert_rows(s, OrderLine, [{"order_id": o, "customer_id": cid, "sku": sku, "quantity": 1, "unit_price": Decimal(300), "placed_at": at}
+                                   for o, (cid, sku, at) in zip(orders, items, strict=True)])
     recompute.value(runtime.sessions, with_value(runtime.settings, holdout_weeks=13, max_clusters=3), now)
     pairs = {(p.sku, p.related_sku): p for p in db.all(select(ProductPair))}
     assert pairs[("P1", "P2")].rank == 1 and pairs[("P3", "P4")].rank == 1
