@@ -87,11 +87,18 @@ def expected_purchases(model: BgNbd, t: float, x: Array, t_x: Array, T: Array) -
     if abs(a - 1) < 1e-6:  # the closed form has a removable singularity at a = 1
         a = 1 + 1e-6
     z = t / (alpha + T + t)
-    hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
-    left = (a + b + x - 1) / (a - 1) * (1 - np.exp((r + x) * np.log((alpha + T) / (alpha + T + t))) * hyp)
-    ratio = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + t_x)))
-    denominator = 1 + np.where(x > 0, a / np.maximum(b + x - 1, 1e-12) * ratio, 0.0)
-    return np.asarray(np.nan_to_num(left / denominator, nan=0.0, posinf=0.0), dtype=np.float64)
+    with np.errstate(all="ignore"):
+        hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
+        left = (a + b + x - 1) / (a - 1) * (1 - np.exp((r + x) * np.log((alpha + T) / (alpha + T + t))) * hyp)
+        ratio = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + t_x)))
+        denominator = 1 + np.where(x > 0, a / np.maximum(b + x - 1, 1e-12) * ratio, 0.0)
+        exact = left / denominator
+    # For very frequent buyers the hypergeometric function overflows; there the expected purchases
+    # of a customer still alive at their posterior rate (r + x) / (alpha + T), times P(alive), is
+    # the same to within the chance of dropping out during t, which is small for them.
+    approximate = p_alive(model, x, t_x, T) * (r + x) / (alpha + T) * t
+    bad = ~np.isfinite(exact) | (exact < 0)
+    return np.asarray(np.where(bad, approximate, exact), dtype=np.float64)
 
 
 def gamma_gamma_log_likelihood(params: Array, x: Array, m: Array) -> Array:
