@@ -64,7 +64,9 @@ def bgnbd_log_likelihood(params: Array, x: Array, t_x: Array, T: Array) -> Array
 def fit_bgnbd(x: Array, t_x: Array, T: Array) -> BgNbd:
     """Maximum likelihood, on log parameters so they stay positive."""
     def negative(log_params: Array) -> float:
-        return -float(np.sum(bgnbd_log_likelihood(np.exp(log_params), x, t_x, T)))
+        with np.errstate(all="ignore"):  # the optimiser probes extreme parameters; those score +inf
+            value = -float(np.sum(bgnbd_log_likelihood(np.exp(log_params), x, t_x, T)))
+        return value if np.isfinite(value) else np.inf
 
     best = optimize.minimize(negative, np.log([1.0, max(float(np.mean(T)), 1.0), 1.0, 1.0]), method="Nelder-Mead",
                              options={"maxiter": 1000, "xatol": 1e-4, "fatol": 1e-6})
@@ -115,7 +117,9 @@ def fit_gamma_gamma(x: Array, m: Array) -> GammaGamma:
     xs, ms = x[chosen], m[chosen]
 
     def negative(log_params: Array) -> float:
-        return -float(np.sum(gamma_gamma_log_likelihood(np.exp(log_params), xs, ms)))
+        with np.errstate(all="ignore"):
+            value = -float(np.sum(gamma_gamma_log_likelihood(np.exp(log_params), xs, ms)))
+        return value if np.isfinite(value) else np.inf
 
     start = np.log([2.0, 3.0, max(float(np.mean(ms)) if len(ms) else 1.0, 1.0)])
     result = optimize.minimize(negative, start, method="Nelder-Mead", options={"maxiter": 1000, "xatol": 1e-4, "fatol": 1e-6})
