@@ -15,7 +15,7 @@ class ValueSettings:
     horizon_weeks: Annotated[Int, at_least(1)] = 52  # lifetime value: expected purchases and spend over this
     holdout_weeks: Annotated[Int, at_least(1)] = 13  # validation: the last weeks kept out of the fit
     # the fit uses a random sample of this many customers (a 4-parameter model needs no more)
-    fit_sample: Annotated[Int, at_least(100)] = 20_000
+    fit_sample: Annotated[Int, at_least(100)] = 10_000
     churn_days: Annotated[Int, at_least(7)] = 90  # churn: no purchase in the next this many days
     # fewer customers with two purchases than this: the churn model says it is not trustworthy
     churn_min_repeaters: Annotated[Int, at_least(10)] = 300

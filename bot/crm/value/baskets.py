@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.crm.value import recommendations as recs
-from bot.crm.value.history import CHUNK
+from bot.crm.value.history import CHUNK, rows_array
 from bot.crm.value.store import bulk_write
 from models import CustomerRecommendation, Product, ProductPair
 from models.base import UTCDateTime
@@ -44,8 +44,7 @@ INTERESTS_SQL = {
 def _integers(session: Session, statement: Any, params: dict[str, Any], width: int) -> np.ndarray:
     """An integer query's rows as one (n, width) array, read in chunks."""
     result = session.execute(statement.execution_options(stream_results=True, max_row_buffer=CHUNK), params)
-    parts = [np.array(part, dtype=np.int64).reshape(-1, width) for part in result.partitions(CHUNK)]
-    return np.concatenate(parts) if parts else np.empty((0, width), dtype=np.int64)
+    return rows_array(result, width, np.int64)
 
 
 def run_recommendations(session: Session, settings: Settings, now: datetime) -> dict[str, object]:

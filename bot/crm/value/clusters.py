@@ -48,7 +48,7 @@ def feature_matrix(h: History, e: Extras) -> np.ndarray:
                             np.log1p(h.tenure_days), np.log1p(e.categories), reliance, np.log1p(e.complaints)])
 
 
-def choose_k(scaled: np.ndarray, max_clusters: int, seed: int, sample: int = 4000) -> tuple[int, dict[int, float]]:
+def choose_k(scaled: np.ndarray, max_clusters: int, seed: int, sample: int = 2000) -> tuple[int, dict[int, float]]:
     """The k in 2..max_clusters with the best silhouette on a sample; (k, every k's score)."""
     rng = np.random.default_rng(seed)
     rows = scaled if len(scaled) <= sample else scaled[rng.choice(len(scaled), sample, replace=False)]

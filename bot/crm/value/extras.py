@@ -6,6 +6,7 @@ buyers' arrays by customer id (`np.searchsorted`), never a Python loop over cust
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 from sqlalchemy import text
@@ -56,7 +57,7 @@ def _aligned(session: Session, sql: str, customer_id: np.ndarray, width: int) ->
         return out
     result = session.execute(text(sql).execution_options(stream_results=True, max_row_buffer=CHUNK))
     for part in result.partitions(CHUNK):
-        block = np.array(part, dtype=np.float64).reshape(-1, width + 1)
+        block = np.fromiter(chain.from_iterable(part), dtype=np.float64, count=len(part) * (width + 1)).reshape(-1, width + 1)
         ids = block[:, 0].astype(np.int64)
         where = np.searchsorted(customer_id, ids)
         found = (where < len(customer_id)) & (customer_id[np.minimum(where, len(customer_id) - 1)] == ids)
