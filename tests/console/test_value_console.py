@@ -53,3 +53,13 @@ def test_no_signal_gives_an_auc_near_a_coin_and_says_the_model_is_not_useful(con
     assert abs(churn["auc"] - 0.5) < 0.08 and not churn["trustworthy"] and churn["reason"] == "weak", churn
     page = console("marketer").get("/console/value")
     assert 'id="churn-not-useful"' in page.text and "幾乎不比隨機好" in page.text
+
+
+def test_the_broadcast_form_shows_what_the_holdout_can_detect(console):
+    marketer = console("marketer")
+    ten = marketer.get("/console/broadcasts/new")
+    assert ten.status_code == 200 and 'id="holdout-mde"' in ten.text
+    # 2,000 recipients with 10 % held out at a 5 % purchase rate: 2.80 x sqrt(0.0475 x (1/1800 + 1/200)) = 4.55 points, shown 4.6
+    assert "4.6 " in ten.text
+    none = marketer.get("/console/broadcasts/new", params={"holdout_percent": "0"})
+    assert none.text.count("沒有對照組") >= 3 or none.text.count("no control group") >= 3
