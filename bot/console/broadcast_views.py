@@ -54,8 +54,9 @@ def _form(form: Any, errors: dict[str, str], status: int = 200) -> Any:
 
 def _mde_rows(form: Any) -> list[tuple[int, float | None]]:
     """What the chosen holdout could detect at a 5 % purchase rate, for a few audience sizes."""
+    chosen = str(form.get("holdout_percent") or "").strip()
     try:
-        percent = max(0, min(90, int(form.get("holdout_percent") or 10)))
+        percent = max(0, min(90, int(chosen))) if chosen else 10  # 10: the form's default
     except ValueError:
         percent = 10
     return mde_by_audience(percent, 0.05)

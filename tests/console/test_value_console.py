@@ -61,5 +61,5 @@ def test_the_broadcast_form_shows_what_the_holdout_can_detect(console):
     assert ten.status_code == 200 and 'id="holdout-mde"' in ten.text
     # 2,000 recipients with 10 % held out at a 5 % purchase rate: 2.80 x sqrt(0.0475 x (1/1800 + 1/200)) = 4.55 points, shown 4.6
     assert "4.6 " in ten.text
-    none = marketer.get("/console/broadcasts/new", params={"holdout_percent": "0"})
-    assert none.text.count("沒有對照組") >= 3 or none.text.count("no control group") >= 3
+    none = marketer.post("/console/broadcasts", {"holdout_percent": "0"})  # refused (no name...), shown again as chosen
+    assert none.status_code == 400 and none.text.count("無：沒有對照組") == 3
