@@ -6,7 +6,7 @@ fresh database, writes a CSV of N customers (email, phone, LINE id, member code,
 points, consent with date and source), times `python -m bot import customers` (the same function,
 in this process: reading, checking every cell, matching, bulk writes, consents, opening points) and
 then a bare `COPY customers (...) FROM STDIN` of the same people into another fresh database.
-The target (issue 15) is under 60 s; the ratio says what the checking and matching cost over
+The target is under 60 s; the ratio says what the checking and matching cost over
 writing alone.
 """
 

@@ -1222,7 +1222,7 @@ class Bench:
         label = f"{db}: ack latency at {latency.rate:.0f} req/s, {setting}"
         note = f"{latency.sent} requests, {latency.errors} errors, {latency.late} sent late, {stored} stored"
         self.rows.append(Row(section, f"{label}, p50", [latency.p50], "ms", digits=1))
-        limit = 25 if db == "PostgreSQL" else 50  # issue 14's targets: PostgreSQL < 25 ms, embedded SQLite < 50 ms
+        limit = 25 if db == "PostgreSQL" else 50  # the targets: PostgreSQL < 25 ms, embedded SQLite < 50 ms
         self.rows.append(Row(section, f"{label}, p99", [latency.p99], "ms", target=f"< {limit} ms", passed=latency.p99 < limit,
                              note=note, digits=1))
         if latency.errors or stored != latency.sent:

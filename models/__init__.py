@@ -23,8 +23,14 @@ from models.surveys import Survey
 from models.tags import Tag, TagChange
 from models.tasks import StaffTask
 from models.tickets import OPEN_STATUSES, Ticket
+from models.value import CustomerRecommendation, CustomerValue, ProductPair, ValueCluster, ValueModel
 
 __all__ = [
+    "ValueModel",
+    "ValueCluster",
+    "ProductPair",
+    "CustomerValue",
+    "CustomerRecommendation",
     "ApiKey",
     "ApiRequest",
     "Appointment",

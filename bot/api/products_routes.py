@@ -19,6 +19,7 @@ from bot.api.blueprint import Call, Result, api, endpoint, idempotent, json_body
 from bot.api.errors import ApiError, invalid
 from bot.api.serialize import iso, money
 from bot.crm import products
+from bot.crm.value.reads import related_products
 from models import Product, utcnow
 
 FIELDS = {"name", "category", "price", "image_url", "active"}
@@ -75,6 +76,17 @@ def get_product(call: Call, sku: str) -> Result:
     if found is None:
         raise ApiError(404, "product_not_found", "no product has this SKU", field="sku")
     return 200, {"product": product_json(found)}
+
+
+@api.get("/products/<sku>/related")
+@endpoint("read")
+def get_related(call: Call, sku: str) -> Result:
+    """Bought together with this product, highest lift first; empty before the nightly run."""
+    sku = _sku(sku, "sku")
+    related = [{"sku": pair.related_sku, "together": pair.together, "lift": round(pair.lift, 3),
+                "product": product_json(product) if product is not None else None}
+               for pair, product in related_products(call.session, sku)]
+    return 200, {"sku": sku, "related": related}
 
 
 @api.post("/products/bulk")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.crm import coupons, loyalty
+from bot.crm.value import reads
 from models import Coupon, Customer, Order
 
 
@@ -54,4 +55,19 @@ def customer_json(session: Session, settings: Settings, customer: Customer, now:
         "stamps": stamps_json(settings, loyalty.stamp_count(session, customer.id)),
         "coupons": [coupon_json(c, now) for c in held if coupons.status(c, now) == "active"],
         "created_at": iso(customer.created_at),
+        **value_json(session, settings, customer.id),
     }
+
+
+def value_json(session: Session, settings: Settings, customer_id: int) -> dict[str, Any]:
+    """The nightly models' figures (null before the first run) and the recommended SKUs."""
+    figures = reads.customer_figures(session, customer_id)
+    value = None if figures is None else {
+        "horizon_weeks": settings.value.horizon_weeks,
+        "expected_purchases": None if figures.expected_purchases is None else round(figures.expected_purchases, 3),
+        "expected_spend": None if figures.expected_spend is None else round(figures.expected_spend, 2),
+        "p_alive": None if figures.p_alive is None else round(figures.p_alive, 4),
+        "churn_risk": None if figures.churn_risk is None else round(figures.churn_risk, 4),
+        "churn_model_trusted": figures.churn_trusted, "cluster": figures.cluster, "strategy": figures.strategy,
+        "computed_at": iso(figures.computed_at)}
+    return {"value": value, "recommendations": [sku for sku, _, _ in reads.customer_recommendations(session, customer_id)]}

@@ -55,6 +55,7 @@ from bot.config.service import (
 )
 from bot.config.shop import FaqEntry, ShopSettings
 from bot.config.sources import EnvironmentSource, file_source, refuse_secrets_in_file
+from bot.config.value import ValueSettings
 from channels import registry
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -101,6 +102,7 @@ class Settings(BaseSettings):
     loyalty: LoyaltySettings = Field(default_factory=LoyaltySettings)
     tiers: Tiers = Field(default_factory=lambda: DEFAULT_TIERS)
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
+    value: ValueSettings = Field(default_factory=ValueSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -48,9 +48,10 @@ def blueprints() -> list[Any]:
     from bot.console.tag_views import tag_pages
     from bot.console.task_views import tasks
     from bot.console.ticket_views import tickets
+    from bot.console.value_views import value
 
     return [auth, queue, staff, commerce, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care, admin_coupons, tasks,
-            products, imports, exports, audiences, cards, tag_pages, admin_rewards, menus]
+            products, imports, exports, audiences, cards, tag_pages, admin_rewards, menus, value]
 
 
 def persistent_secret_key(settings: Settings) -> str:

@@ -58,6 +58,11 @@ def download(name: str) -> Any:
         abort(404, f"no report called {name!r}")
     with reading() as db:
         table = build(db)
+    return csv_response(name, table)
+
+
+def csv_response(name: str, table: Table) -> Response:
+    """A table as a CSV download (also the value report's)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(table.header)

@@ -19,6 +19,7 @@ from bot.console.i18n import gettext as _
 from bot.console.i18n import reader_locale
 from bot.console.purchases import PurchaseError, record_purchase_outcome
 from bot.console.replies import ReplyError, add_note, send_staff_reply, set_handler
+from bot.console.value_panels import value_panels
 from bot.console.views import form_text, reading, runtime, writing
 from bot.crm import tiers
 from bot.i18n.formats import amount_figure
@@ -63,6 +64,7 @@ def customer_page(customer_id: int | None, conversation: Conversation | None, er
                          if security.can("conversations") else ([], False))  # marketers see the profile, not the chat
         panels = commerce_panels.profile_panels(db, info.customer) if info else []
         panels += [product_panels.bought_panel(db, info.customer.id)] if info else []
+        panels += value_panels(db, info.customer.id) if info else []
         settings = runtime().settings
         care = care_panels(db, info.customer.id, current_language(), settings.app.default_language, utcnow()) if info else None
         ticket = conversation_ticket(db, conversation.id) if conversation else None

@@ -26,8 +26,7 @@ COPY_FROM = 500  # rows; below this an INSERT is as quick and simpler
 
 def insert_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]], *, ids: bool = False) -> list[int]:
     """Insert `rows` (dicts of one shape) into `model`'s table; their new ids in order when asked.
-    A column a row leaves out gets its server default or NULL (Python-side defaults are not applied
-    by COPY, so callers give every NOT NULL column)."""
+    A column a row leaves out gets the model's default, as an ORM insert would."""
     if not rows:
         return []
     table = model.__table__
@@ -50,14 +49,28 @@ def _copy(session: Session, table: Any, rows: Sequence[dict[str, Any]], ids: boo
         sequence = session.scalar(text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table.name})
         new_ids = list(session.scalars(text("SELECT nextval(:sequence) FROM generate_series(1, :n)"),
                                        {"sequence": sequence, "n": len(rows)}))
-    columns = (["id"] if ids else []) + list(rows[0])
+    defaults = _python_defaults(table, rows[0])
+    columns = (["id"] if ids else []) + list(rows[0]) + list(defaults)
     quoted = ", ".join(f'"{name}"' for name in columns)
     raw: Any = session.connection().connection.dbapi_connection  # psycopg's own connection, for COPY
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
         for index, row in enumerate(rows):
-            values = [_plain(row[name]) for name in columns[1 if ids else 0:]]
+            values = [_plain(row[name]) for name in row] + [_plain(default(None)) for default in defaults.values()]
             copy.write_row([new_ids[index], *values] if ids else values)
     return new_ids
+
+
+def _python_defaults(table: Any, given: dict[str, Any]) -> dict[str, Any]:
+    """The model's Python-side defaults (`default=list`, `default=utcnow`) for the columns a row
+    leaves out: COPY, unlike an INSERT through SQLAlchemy, knows nothing of them. Each is a function
+    of an (unused) execution context."""
+    found = {}
+    for column in table.columns:
+        default = column.default
+        if column.name in given or column.name == "id" or default is None or getattr(default, "is_sequence", False):
+            continue
+        found[column.name] = default.arg if default.is_callable else (lambda _context, value=default.arg: value)
+    return found
 
 
 def _plain(value: Any) -> Any:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot import pipeline
 from bot.config import Settings
+from bot.crm.value.promotions import abandoned_among
 from bot.events import Outbound
 from bot.marketing import broadcast_coupons
 from bot.marketing.broadcast_coupons import IssuedCoupon
@@ -109,6 +110,10 @@ def plan_broadcast(session: Session, broadcast: Broadcast, settings: Settings, n
         full = broadcast_coupons.customers_at_limit(session, template, select(members.c.id))
         skipped.update({t.customer_id: "coupon_limit" for t in targets if t.customer_id in full})
         targets = [t for t in targets if t.customer_id not in full]
+    abandoned = abandoned_among(session, select(members.c.id))  # clusters the shop stopped promoting to
+    if abandoned:
+        skipped.update({t.customer_id: "abandon" for t in targets if t.customer_id in abandoned})
+        targets = [t for t in targets if t.customer_id not in abandoned]
     treated, control = draw_control(targets, broadcast.holdout_percent, broadcast.random_seed)
     issued = broadcast_coupons.issue_in_bulk(session, broadcast.id, template, [t.customer_id for t in treated], now) if template else {}
     outbox_by_customer = _write_outbox(session, broadcast, treated, settings, now, issued, template)

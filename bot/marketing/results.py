@@ -1,5 +1,7 @@
 """A broadcast's progress and results: delivery counts, and the purchase rate of the treated group
-against the control group with a 95 % interval (two-proportion normal approximation).
+against the control group with a 95 % interval (Newcombe's hybrid score interval, which holds for
+small groups: see `bot.crm.value.intervals`), "too small to conclude" when the groups are tiny, and
+the minimum detectable effect for the group sizes.
 
 Why intention to treat: the treated group is everyone drawn to receive the message, including the
 few whose delivery failed. Leaving those out would compare a filtered group with an unfiltered one.
@@ -7,7 +9,6 @@ few whose delivery failed. Leaving those out would compare a filtered group with
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from typing import Any
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
+from bot.crm.value.intervals import minimum_detectable_effect, newcombe, too_small
 from models import Broadcast, BroadcastRecipient, Coupon, CouponRedemption, Order, OutboxMessage, utcnow
 
 Z95 = 1.959964
@@ -90,19 +92,25 @@ class Lift:
 
     @property
     def interval(self) -> tuple[float, float] | None:
-        """95 % interval of the difference; None without both groups."""
+        """95 % interval of the difference (Newcombe's hybrid score); None without both groups."""
         if not self.treated_n or not self.control_n:
             return None
-        p1, p0 = self.treated_rate, self.control_rate
-        se = math.sqrt(p1 * (1 - p1) / self.treated_n + p0 * (1 - p0) / self.control_n)
-        return self.difference - Z95 * se, self.difference + Z95 * se
+        return newcombe(self.treated_buyers, self.treated_n, self.control_buyers, self.control_n)
+
+    @property
+    def mde(self) -> float | None:
+        """Smallest difference these group sizes could detect (5 %, 80 % power) at the control's rate."""
+        baseline = self.control_rate if self.control_buyers else self.treated_rate
+        return minimum_detectable_effect(self.treated_n, self.control_n, baseline)
 
     @property
     def verdict(self) -> str:
-        """raised | lowered | unclear | no_control"""
+        """raised | lowered | unclear | too_small | no_control"""
         interval = self.interval
         if interval is None:
             return "no_control"
+        if too_small(self.treated_buyers, self.treated_n, self.control_buyers, self.control_n):
+            return "too_small"
         if interval[0] > 0:
             return "raised"
         if interval[1] < 0:

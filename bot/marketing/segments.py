@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.forms import FormErrors, int_field
 from channels import registry
-from models import ChannelIdentity, Consent, Customer, Order, OrderLine, Product, utcnow
+from models import ChannelIdentity, Consent, Customer, CustomerValue, Order, OrderLine, Product, utcnow
 
 KNOWN_STAGES = ("stranger", "visitor", "lead", "customer", "repeat", "advocate")
 TIERS = (1, 2, 3, 4, 5)
@@ -63,6 +63,7 @@ def parse_criteria(form: Any) -> tuple[dict[str, Any], FormErrors]:
         values = sorted({v.strip()[:100] for v in (form.get(key) or "").replace("，", ",").split(",") if v.strip()})
         if values:
             criteria[key] = values
+    _parse_value_criteria(form, errors, criteria)
     channel = form.get("channel") or ""
     if channel and channel not in CHANNELS:
         errors.add("channel", f"{channel!r} is not a channel")
@@ -100,6 +101,7 @@ def segment_query(session: Session, criteria: dict[str, Any], now: datetime | No
     if criteria.get("categories"):  # bought at least one product of one of these catalogue categories
         conditions.append(exists().where(OrderLine.customer_id == Customer.id, OrderLine.sku == Product.sku,
                                          Product.category.in_(criteria["categories"])))
+    conditions += _value_conditions(criteria)
     channel = criteria.get("channel")
     if channel:
         conditions.append(exists().where(ChannelIdentity.customer_id == Customer.id, ChannelIdentity.channel == channel,
@@ -145,6 +147,26 @@ def count_and_sample(session: Session, criteria: dict[str, Any]) -> tuple[int, l
 def member_ids(session: Session, criteria: dict[str, Any]) -> list[int]:
     """The ids of the customers in a segment now (tagging a segment, linking its rich menu)."""
     return [int(i) for i in session.scalars(segment_query(session, criteria))]
+def _parse_value_criteria(form: Any, errors: FormErrors, criteria: dict[str, Any]) -> None:
+    """Churn risk above a percentage (the nightly model's), and value clusters by number."""
+    risk = int_field(errors, "churn_risk_min", form.get("churn_risk_min"), low=1, high=99)
+    if risk is not None:
+        criteria["churn_risk_min"] = risk
+    clusters = [c.strip() for c in (form.get("clusters") or "").replace("，", ",").split(",") if c.strip()]
+    if clusters and not all(c.isdigit() for c in clusters):
+        errors.add("clusters", "cluster numbers, comma-separated")
+    elif clusters:
+        criteria["clusters"] = sorted({int(c) for c in clusters})
+
+
+def _value_conditions(criteria: dict[str, Any]) -> list[Any]:
+    conditions: list[Any] = []
+    if "churn_risk_min" in criteria:
+        conditions.append(exists().where(CustomerValue.customer_id == Customer.id,
+                                         CustomerValue.churn_risk >= criteria["churn_risk_min"] / 100))
+    if criteria.get("clusters"):
+        conditions.append(exists().where(CustomerValue.customer_id == Customer.id, CustomerValue.cluster.in_(criteria["clusters"])))
+    return conditions
 
 
 def stage_choices(session: Session) -> list[str]:
