@@ -43,6 +43,7 @@ from bot.config.crm import (
 )
 from bot.config.errors import ConfigError, config_error
 from bot.config.fields import LANGUAGES
+from bot.config.journeys import JourneySettings
 from bot.config.service import (
     AppSettings,
     ConsoleSettings,
@@ -62,7 +63,7 @@ DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.toml"
 __all__ = [
     "DEFAULT_CONFIG_PATH", "LANGUAGES", "PROJECT_ROOT", "AnalyticsSettings", "AppSettings", "AppointmentSettings",
     "BusinessSettings", "ComplaintSettings", "ConfigError", "ConsoleSettings", "CouponSettings", "CouponTemplateEntry",
-    "DatabaseSettings", "EmailSettings", "FaqEntry", "LeadSettings", "LineSettings", "LoyaltySettings",
+    "DatabaseSettings", "EmailSettings", "FaqEntry", "JourneySettings", "LeadSettings", "LineSettings", "LoyaltySettings",
     "MetricsSettings", "SchedulerSettings", "ServiceSettings", "Settings", "ShopSettings", "SlaSettings",
     "StaffSettings", "SurveySettings", "TelegramSettings", "TierEntry", "WebSettings", "WorkerSettings",
     "load_settings",
@@ -99,6 +100,7 @@ class Settings(BaseSettings):
     loyalty: LoyaltySettings = Field(default_factory=LoyaltySettings)
     tiers: Tiers = Field(default_factory=lambda: DEFAULT_TIERS)
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
+    journeys: JourneySettings = Field(default_factory=JourneySettings)
 
     @classmethod
     def settings_customise_sources(
