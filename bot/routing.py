@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bot.crm import surveys as crm_surveys
 from bot.engine import Router
+from bot.marketing import journey_wiring
 from handlers import appointments, channel_events, complaints, consent, coupons, faq, leads, loyalty, my_bookings, surveys
 
 
@@ -54,4 +55,6 @@ def build_router() -> Router:
     router.set_fallback("faq.fallback", faq.fallback)
     # after each order (the shop API's hook registry, when installed): the post-purchase survey
     crm_surveys.register_order_hook()
+    # the journeys listen to the domain's signals and orders (and read segment criteria)
+    journey_wiring.install()
     return router
