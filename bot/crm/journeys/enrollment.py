@@ -102,8 +102,9 @@ def enroll_query(session: Session, journey: Journey, customers: Select[Any], now
                   ).where(and_(*conditions))
     columns = ["journey_id", "version_id", "customer_id", "entry_key", "group", "status", "step", "due_at",
                "revision", "context", "entered_at"]
-    result = session.execute(insert(JourneyEnrollment).from_select(columns, rows))
-    entered = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    # RETURNING counts the rows on every driver (some report no rowcount for INSERT ... SELECT)
+    entered = len(session.connection().execute(
+        insert(JourneyEnrollment).from_select(columns, rows).returning(JourneyEnrollment.id)).all())
     # the held-out rows were drawn in the same statement; they wait for nothing
     session.execute(update(JourneyEnrollment).where(
         JourneyEnrollment.journey_id == journey.id, JourneyEnrollment.group == "holdout",
