@@ -1,5 +1,5 @@
 """`python -m bot <command>`: init, serve, web, worker, scheduler, email-receiver, telegram, chat,
-user, apikey; one click group, the commands in small modules by area.
+user, apikey, journeys; one click group, the commands in small modules by area.
 
 Every command loads the settings first, so a bad setting stops it with one line naming the key;
 a bad command line stops with one line and exit code 2.
@@ -14,6 +14,7 @@ from bot.cli.base import BotGroup, CliState
 from bot.cli.channels import telegram_group
 from bot.cli.chat import chat_command
 from bot.cli.database import init_command
+from bot.cli.journeys import journeys_group
 from bot.cli.run import email_receiver_command, scheduler_command, web_command, worker_command
 from bot.cli.serve import serve_command
 
@@ -27,7 +28,7 @@ def cli(ctx: click.Context, config: str | None) -> None:
 
 
 for command in (init_command, serve_command, web_command, worker_command, scheduler_command, email_receiver_command,
-                telegram_group, chat_command, user_group, apikey_group):
+                telegram_group, chat_command, user_group, apikey_group, journeys_group):
     cli.add_command(command)
 
 
