@@ -34,6 +34,7 @@ def blueprints() -> list[Any]:
     from bot.console.broadcast_views import broadcasts
     from bot.console.campaign_views import campaigns
     from bot.console.commerce_views import commerce
+    from bot.console.journey_views import journeys
     from bot.console.queue_views import queue
     from bot.console.report_views import reports
     from bot.console.segment_views import segments
@@ -41,7 +42,8 @@ def blueprints() -> list[Any]:
     from bot.console.task_views import tasks
     from bot.console.ticket_views import tickets
 
-    return [auth, queue, staff, commerce, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care, admin_coupons, tasks]
+    return [auth, queue, staff, commerce, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care, admin_coupons, tasks,
+            journeys]
 
 
 def persistent_secret_key(settings: Settings) -> str:

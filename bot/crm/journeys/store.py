@@ -44,7 +44,9 @@ def save_journey(session: Session, data: Mapping[str, Any], now: datetime, *, jo
     journey.updated_at = now
     session.flush()
     current = session.get(JourneyVersion, journey.current_version_id) if journey.current_version_id else None
-    if current is None or current.steps != list(data["steps"]):
+    if current is not None and current.steps != list(data["steps"]) and not _entered(session, current):
+        current.steps = list(data["steps"])  # nobody is on this version yet: no need to keep it
+    elif current is None or current.steps != list(data["steps"]):
         number = (session.scalar(select(func.max(JourneyVersion.number)).where(JourneyVersion.journey_id == journey.id))
                   or 0) + 1
         version = JourneyVersion(journey_id=journey.id, number=number, steps=list(data["steps"]), created_at=now)
@@ -78,3 +80,7 @@ def export_dict(session: Session, journey: Journey) -> dict[str, Any]:
             data[key] = value
     data["steps"] = list(version.steps) if version else []
     return data
+
+
+def _entered(session: Session, version: JourneyVersion) -> bool:
+    return session.scalar(select(JourneyEnrollment.id).where(JourneyEnrollment.version_id == version.id).limit(1)) is not None
