@@ -9,7 +9,6 @@ keywords could misread them; keywords before FAQ; the fallback menu last.
 
 from __future__ import annotations
 
-from bot.crm import surveys as crm_surveys
 from bot.engine import Router
 from bot.marketing import journey_wiring
 from handlers import appointments, channel_events, complaints, consent, coupons, faq, leads, loyalty, my_bookings, surveys
@@ -53,8 +52,7 @@ def build_router() -> Router:
     router.add("faq.keyword", 50, faq.on_faq_keyword)
     router.add("faq.attachment", 50, faq.on_attachment)
     router.set_fallback("faq.fallback", faq.fallback)
-    # after each order (the shop API's hook registry, when installed): the post-purchase survey
-    crm_surveys.register_order_hook()
-    # the journeys listen to the domain's signals and orders (and read segment criteria)
+    # the journeys listen to the domain's signals and orders (and read segment criteria); the
+    # post-purchase survey is the built-in journey "After a purchase"
     journey_wiring.install()
     return router

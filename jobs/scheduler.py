@@ -53,12 +53,12 @@ INTERVAL_JOBS = (
     JobSpec("appointment_no_shows", care.record_no_shows),
     JobSpec("sla_escalation", care.escalate_sla),
     JobSpec("surveys", care.send_surveys),
+    JobSpec("journeys", journeys.tick, own_transactions=True),  # due journey steps (the post-purchase survey too)
 )
 # Every minute whatever the tick: a broadcast scheduled for 10:00 should not wait for a slow tick.
 # Planning commits broadcast by broadcast, so this job opens its own transactions.
 MINUTELY_JOBS = (
     JobSpec("broadcasts", broadcasts.scheduled_run, every_seconds=60, own_transactions=True),
-    JobSpec("journeys", journeys.tick, every_seconds=60, own_transactions=True),
 )
 # Daily, at local time. The commerce jobs (coupons, points, tiers, journey triggers) manage their own
 # transactions; the job_runs row still makes each run happen once per due time.

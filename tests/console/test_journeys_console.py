@@ -46,7 +46,7 @@ def test_a_marketer_builds_a_journey_step_by_step_and_sees_errors_naming_the_ste
     assert "step &#39;message_1&#39; (message): text.zh-TW: unknown field {nmae}" in refused.text
     assert "step &#39;wait_1&#39; (wait): days: a whole number, at least 1" in refused.text
     with runtime.sessions() as session:
-        assert session.scalar(select(Journey)) is None
+        assert session.scalar(select(Journey).where(Journey.name == "新會員")) is None
     saved = marketer.post("/console/journeys", {**form, "steps_json": steps_json(added.text), "action": "save",
                                                 "s.message_1.kind_seen": "1", "s.message_1.text.zh-TW": "嗨 {name}",
                                                 "s.message_1.text.en": "Hi {name}", "s.message_1.buttons": "yes | 好 | OK | 好",
@@ -54,7 +54,7 @@ def test_a_marketer_builds_a_journey_step_by_step_and_sees_errors_naming_the_ste
     assert saved.status_code == 200 and "旅程已儲存" in saved.text, saved.text[:500]
     assert "嗨 王小明" in saved.text and "Hi 王小明" in saved.text  # the preview, in each language
     with runtime.sessions() as session:
-        journey = session.scalar(select(Journey))
+        journey = session.scalar(select(Journey).where(Journey.name == "新會員"))
         steps = session.get(JourneyVersion, journey.current_version_id).steps
     assert journey.status == "draft" and steps[0]["buttons"] == [{"answer": "yes", "label": {"zh-TW": "好", "en": "OK",
                                                                                               "zh-CN": "好"}}]
@@ -72,10 +72,9 @@ def test_switching_on_a_template_and_the_numbers_and_the_customer_panel(console,
         hooks.signal(session, cid, "lead_captured", {}, T0)
     tick(runtime, T0)
     with runtime.sessions() as session:
-        journey_id = session.scalar(select(Journey.id))
+        journey_id = session.scalar(select(Journey.id).where(Journey.template == "lead_to_first_purchase"))
     stats = marketer.get(f"/console/journeys/{journey_id}").text
     assert re.search(r'data-count="entered">1<', stats) and re.search(r'data-count="waiting">1<', stats)
     profile = console("staff").get(f"/console/customers/{cid}").text
-    assert "從名單到首次購買" not in profile  # the journey's own name is what the shop called it
-    assert "Lead to first purchase · 下一步 offer" in profile
+    assert "從名單到首次購買 · 下一步 發送訊息" in profile  # the next step: send a message
     assert "<b>大</b>" not in profile

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 LANGUAGES = ("zh-TW", "en", "zh-CN")
-STEP_KINDS = ("message", "wait", "condition", "tag", "points", "task", "split")
+STEP_KINDS = ("message", "wait", "condition", "tag", "points", "task", "split", "survey")
 CHANNELS = ("preferred", "line", "telegram", "email")
 FIELDS = ("name", "tier", "points", "coupon", "coupon_expires", "shop")
 # signals the domain fires (bot.crm.hooks.fire_signal) and a journey may start from or wait for
@@ -219,6 +219,8 @@ def _wait(step: Mapping[str, Any]) -> list[str]:
             return [f"{key}: a whole number, at least 1"]
     if "until" in step and not (isinstance(step["until"], str) and _HHMM.match(step["until"])):
         return ["until: a time of day HH:MM"]
+    if step.get("from", "entry") not in ("entry", "order"):
+        return ["from: entry (when the customer entered) or order (when the purchase that started it was placed)"]
     if "event" in step:
         if not _is_name(step["event"]):
             return ["event: the event's name (letters, digits, _ or -)"]
@@ -275,8 +277,13 @@ def _split(step: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def _survey(step: Mapping[str, Any]) -> list[str]:
+    """The satisfaction question about the purchase that started the journey (no fields)."""
+    return []
+
+
 _KIND_CHECKS = {"message": _message, "wait": _wait, "condition": _condition, "tag": _tag, "points": _points,
-                "task": _task, "split": _split}
+                "task": _task, "split": _split, "survey": _survey}
 
 
 def text_problem(text: Any) -> str | None:

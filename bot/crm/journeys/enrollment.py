@@ -44,9 +44,10 @@ def _recently_entered(session: Session, journey: Journey, customer_id: int, now:
 
 
 def enroll(session: Session, journey: Journey, customer_id: int, now: datetime, *, hint: str | None = None,
-           context: dict[str, Any] | None = None) -> JourneyEnrollment | None:
+           context: dict[str, Any] | None = None, due_at: datetime | None = None) -> JourneyEnrollment | None:
     """Enter one customer (in the caller's transaction), or None when the policy, the entry
-    conditions or the journey's status keep them out. The first step is due at once."""
+    conditions or the journey's status keep them out. The first step is due at once (or at
+    `due_at`, when what started it happened earlier, e.g. a backdated order)."""
     if journey.status != "active" or journey.current_version_id is None:
         return None
     if journey.entry_criteria and customer_id not in entry_criteria.matching(session, journey.entry_criteria,
@@ -61,7 +62,7 @@ def enroll(session: Session, journey: Journey, customer_id: int, now: datetime, 
         journey_id=journey.id, version_id=version.id, customer_id=customer_id,
         entry_key=entry_key(journey, now, hint), group="holdout" if held_out else "treated",
         status="held_out" if held_out else "active", step=None if held_out else first_step(version.steps),
-        due_at=None if held_out else now, context=dict(context or {}), entered_at=now)
+        due_at=None if held_out else min(now, due_at or now), context=dict(context or {}), entered_at=now)
     try:
         with session.begin_nested():
             session.add(enrollment)

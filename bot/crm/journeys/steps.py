@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.crm import loyalty, outreach, pacing, tags
+from bot.crm import loyalty, outreach, pacing, surveys, tags
 from bot.crm.coupons import CouponError, issue_coupon
 from bot.crm.journeys import criteria
 from bot.crm.journeys.definition import Placed, branch_start
@@ -155,7 +155,10 @@ def _wait(run: Run, placed: Placed) -> Outcome:
     if "until" in step:
         return Outcome("waiting", placed.next_id, due_at=next_time_of_day(run.settings, run.now, step["until"]))
     delay = timedelta(days=step.get("days", 0), hours=step.get("hours", 0), minutes=step.get("minutes", 0))
-    return Outcome("waiting", placed.next_id, due_at=run.now + delay)
+    start = run.now
+    if step.get("from") == "order" and run.enrollment.context.get("placed_at"):
+        start = datetime.fromisoformat(str(run.enrollment.context["placed_at"]))  # a backdated order: maybe due already
+    return Outcome("waiting", placed.next_id, due_at=start + delay)
 
 
 def next_time_of_day(settings: Settings, now: datetime, clock: str) -> datetime:
@@ -251,6 +254,22 @@ def _task(run: Run, placed: Placed) -> Outcome:
     return Outcome("done", placed.next_id)
 
 
+def _survey(run: Run, placed: Placed) -> Outcome:
+    """The post-purchase satisfaction question, with its one-per-window rule (bot.crm.surveys).
+    When it is asked, "survey_sent" is remembered, so a later condition can follow up on it."""
+    order_id = run.enrollment.context.get("order_id")
+    survey = surveys.schedule_post_purchase_survey(run.session, int(order_id), run.now) if order_id else None
+    if survey is None:
+        return Outcome("unchanged", placed.next_id, detail="no purchase to ask about")
+    if survey.status != "scheduled":  # no reachable chat ("no_channel"), or asked already
+        return Outcome(survey.status if survey.status != "sent" else "unchanged", placed.next_id)
+    outcome = surveys.send_survey(run.session, run.settings, survey, run.now)
+    if outcome == "sent":
+        seen = list(run.enrollment.context.get("events") or [])
+        run.enrollment.context = {**run.enrollment.context, "events": [*seen, "survey_sent"]}
+    return Outcome(outcome, placed.next_id)
+
+
 KINDS: dict[str, Callable[[Run, Placed], Outcome]] = {
     "message": _message, "wait": _wait, "condition": _condition, "split": _split, "tag": _tag, "points": _points,
-    "task": _task}
+    "task": _task, "survey": _survey}

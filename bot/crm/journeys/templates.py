@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -25,7 +26,7 @@ from bot.crm.journeys.store import save_journey, set_status
 from bot.i18n.texts import text
 from models import Journey
 
-ON_BY_DEFAULT = ("winback_gold",)
+ON_BY_DEFAULT = ("after_purchase", "winback_gold")
 
 
 def _say(key: str) -> dict[str, str]:
@@ -34,12 +35,17 @@ def _say(key: str) -> dict[str, str]:
     return {language: text(key, language, **placeholders) for language in LANGUAGES}
 
 
+def _name(settings: Settings, template: str) -> str:
+    """The journey's name in the shop's default language (the shop renames it as it likes)."""
+    return text(f"journeys.template_{template}", settings.app.default_language)
+
+
 def _message(step_id: str, key: str, **extra: Any) -> dict[str, Any]:
     return {"id": step_id, "kind": "message", "text": _say(key), **extra}
 
 
 def welcome(settings: Settings) -> dict[str, Any]:
-    return {"name": "Welcome after follow", "trigger": {"kind": "follow"}, "goal": "lead_captured", "goal_days": 14,
+    return {"name": _name(settings, "welcome"), "trigger": {"kind": "follow"}, "goal": "lead_captured", "goal_days": 14,
             "steps": [_message("incentive", "journeys.welcome_incentive"),
                       {"id": "two_days", "kind": "wait", "days": 2},
                       {"id": "lead_yet", "kind": "condition", "if": {"event": "lead_captured"}, "yes": [],
@@ -47,7 +53,7 @@ def welcome(settings: Settings) -> dict[str, Any]:
 
 
 def lead_to_first_purchase(settings: Settings) -> dict[str, Any]:
-    return {"name": "Lead to first purchase", "trigger": {"kind": "lead_captured"}, "goal": "first_purchase",
+    return {"name": _name(settings, "lead_to_first_purchase"), "trigger": {"kind": "lead_captured"}, "goal": "first_purchase",
             "goal_days": 30,
             "steps": [{"id": "day1", "kind": "wait", "days": 1},
                       _message("offer", "journeys.lead_offer"),
@@ -59,22 +65,30 @@ def lead_to_first_purchase(settings: Settings) -> dict[str, Any]:
 
 
 def after_purchase(settings: Settings) -> dict[str, Any]:
-    return {"name": "After a purchase", "trigger": {"kind": "purchase"}, "reentry": "every",
-            "steps": [{"id": "next_day", "kind": "wait", "hours": max(settings.surveys.after_order_hours, 1)},
-                      _message("thanks", "journeys.purchase_thanks", transactional=True)]}
+    """The satisfaction question `[surveys] after_order_hours` after the order was placed (one per
+    customer per `[surveys] window_days`), and with it a thank-you with the points balance."""
+    wait: dict[str, Any] = {"id": "after_order", "kind": "wait", "from": "order"}
+    if settings.surveys.after_order_hours:
+        wait["hours"] = settings.surveys.after_order_hours
+    else:
+        wait["minutes"] = 1
+    return {"name": _name(settings, "after_purchase"), "trigger": {"kind": "purchase"}, "reentry": "every",
+            "steps": [wait, {"id": "satisfaction", "kind": "survey"},
+                      {"id": "asked", "kind": "condition", "if": {"event": "survey_sent"},
+                       "yes": [_message("thanks", "journeys.purchase_thanks", transactional=True)], "no": []}]}
 
 
 def birthday_month(settings: Settings) -> dict[str, Any]:
     silver = next((t for t in settings.tiers if t.level == 3), None)
     coupon = silver.benefit_coupon if silver is not None and silver.benefit_coupon else "SILVER100"
-    return {"name": "Birthday month", "trigger": {"kind": "birthday_month", "tiers": [3]}, "reentry": "every",
+    return {"name": _name(settings, "birthday_month"), "trigger": {"kind": "birthday_month", "tiers": [3]}, "reentry": "every",
             "goal": "purchase", "goal_days": 31,
             "steps": [{"id": "morning", "kind": "wait", "until": "10:00"},
                       _message("benefit", "journeys.birthday_benefit", coupon=coupon)]}
 
 
 def winback_gold(settings: Settings) -> dict[str, Any]:
-    return {"name": "Win back a gold customer", "reentry": "every", "goal": "purchase", "goal_days": 30,
+    return {"name": _name(settings, "winback_gold"), "reentry": "every", "goal": "purchase", "goal_days": 30,
             "trigger": {"kind": "no_purchase", "gap_factor": settings.analytics.churn_gap_factor,
                         "tiers": list(range(1, settings.analytics.gold_max_tier + 1))},
             "steps": [_message("care", "commerce.churn_care"),
@@ -87,24 +101,24 @@ def winback_gold(settings: Settings) -> dict[str, Any]:
 
 
 def tier_up(settings: Settings) -> dict[str, Any]:
-    return {"name": "Tier up", "trigger": {"kind": "tier_up"}, "reentry": "every",
+    return {"name": _name(settings, "tier_up"), "trigger": {"kind": "tier_up"}, "reentry": "every",
             "steps": [_message("congratulations", "journeys.tier_up")]}
 
 
 def tier_down(settings: Settings) -> dict[str, Any]:
-    return {"name": "Tier down", "trigger": {"kind": "tier_down"}, "reentry": "every",
+    return {"name": _name(settings, "tier_down"), "trigger": {"kind": "tier_down"}, "reentry": "every",
             "steps": [_message("warning", "journeys.tier_down")]}
 
 
 def complaint_recovery(settings: Settings) -> dict[str, Any]:
-    return {"name": "After a resolved complaint", "trigger": {"kind": "ticket_resolved"}, "reentry": "every",
+    return {"name": _name(settings, "complaint_recovery"), "trigger": {"kind": "ticket_resolved"}, "reentry": "every",
             "goal": "purchase", "goal_days": settings.analytics.recovery_window_days,
             "steps": [{"id": "week", "kind": "wait", "days": 7},
                       _message("check_back", "journeys.complaint_check_back", transactional=True)]}
 
 
 def after_appointment(settings: Settings) -> dict[str, Any]:
-    return {"name": "After an appointment", "trigger": {"kind": "appointment_completed"}, "reentry": "every",
+    return {"name": _name(settings, "after_appointment"), "trigger": {"kind": "appointment_completed"}, "reentry": "every",
             "steps": [{"id": "next_day", "kind": "wait", "until": "11:00"},
                       _message("book_next", "journeys.appointment_next")]}
 
@@ -137,6 +151,10 @@ def install_defaults(session: Session, settings: Settings, now: datetime) -> lis
     installed = []
     for name in ON_BY_DEFAULT:
         if session.scalar(select(Journey.id).where(Journey.template == name)) is None:
-            enable(session, settings, name, now)
+            try:
+                with session.begin_nested():  # two processes starting at once: the second finds it made
+                    enable(session, settings, name, now)
+            except IntegrityError:
+                continue
             installed.append(name)
     return installed

@@ -87,7 +87,9 @@ def on_order(event: OrderPlaced) -> None:
     _wake_waiting(event.session, event.customer.id, "purchase", event.now)
     for journey in _active(event.session, goals):
         enroll(event.session, journey, event.customer.id, event.now, hint=f"order:{event.order.id}",
-               context={"trigger": "purchase", "order_id": event.order.id, "amount": str(event.order.amount)})
+               due_at=event.order.placed_at,
+               context={"trigger": "purchase", "order_id": event.order.id, "amount": str(event.order.amount),
+                        "placed_at": event.order.placed_at.isoformat()})
 
 
 def reach_goal(session: Session, customer_id: int, goals: tuple[str, ...], now: datetime) -> int:
