@@ -28,7 +28,7 @@ from bot.crm.text import zone
 from bot.crm.tiers import tier_name
 from bot.events import Button, Outbound
 from bot.i18n.formats import local_date
-from models import ChannelIdentity, Coupon, Customer, Journey, JourneyEnrollment, Order, StaffTask
+from models import ChannelIdentity, Coupon, Customer, Journey, JourneyEnrollment, JourneyStepRun, Order, StaffTask
 
 _draw = random.SystemRandom()
 BUTTON_PREFIX = "journey"  # postback data "journey:<enrollment id>:<answer>"
@@ -242,10 +242,11 @@ def _task(run: Run, placed: Placed) -> Outcome:
     context = dict(run.enrollment.context)
     who = run.customer.display_name or f"#{run.customer.id}"
     title = step["title"].format_map(_Blank({**context, "name": who}))[:200]
-    sent = run.enrollment.context.get("messages_sent", 0)
+    sent = run.session.scalar(select(JourneyStepRun.id).where(JourneyStepRun.enrollment_id == run.enrollment.id,
+                                                              JourneyStepRun.outcome == "sent").limit(1))
     task = StaffTask(kind=step.get("queue", "journey"), customer_id=run.customer.id, created_at=run.now,
                      dedupe_key=f"{run.key}:{step['id']}", title=title,
-                     detail={**context, "journey": run.journey.name, "message_sent": bool(sent)})
+                     detail={**context, "journey": run.journey.name, "message_sent": sent is not None})
     try:
         with run.session.begin_nested():
             run.session.add(task)

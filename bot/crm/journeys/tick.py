@@ -21,6 +21,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.crm.journeys.bulk import advance_plain_groups
 from bot.crm.journeys.definition import Placed, flatten
 from bot.crm.journeys.steps import Outcome, Run, run_step
 from models import Customer, Journey, JourneyEnrollment, JourneyStepRun, JourneyVersion
@@ -40,11 +41,15 @@ def due_enrollments(session: Session, now: datetime, limit: int) -> list[Journey
 
 
 def advance_due(session: Session, settings: Settings, now: datetime, limit: int | None = None) -> int:
-    """Advance up to `limit` due enrollments in the caller's transaction; how many moved."""
-    moved = 0
+    """Advance up to `limit` due enrollments in the caller's transaction; how many moves were made (0: none due). Groups at
+    a plain step go the set-based way (bulk.py), the rest one by one."""
+    limit = limit or settings.journeys.batch
+    moved = advance_plain_groups(session, settings, now, limit)
+    if moved >= limit:
+        return moved
     versions: dict[int, dict[str, Placed]] = {}
     journeys: dict[int, Journey] = {}
-    for enrollment in due_enrollments(session, now, limit or settings.journeys.batch):
+    for enrollment in due_enrollments(session, now, limit - moved):
         if not _claim(session, enrollment):
             continue  # another tick moved it since we read it
         if enrollment.version_id not in versions:
