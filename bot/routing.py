@@ -11,7 +11,19 @@ from __future__ import annotations
 
 from bot.engine import Router
 from bot.marketing import journey_wiring
-from handlers import appointments, channel_events, complaints, consent, coupons, faq, leads, loyalty, my_bookings, surveys
+from handlers import (
+    appointments,
+    channel_events,
+    complaints,
+    consent,
+    coupons,
+    faq,
+    journeys,
+    leads,
+    loyalty,
+    my_bookings,
+    surveys,
+)
 
 
 def build_router() -> Router:
@@ -38,6 +50,7 @@ def build_router() -> Router:
     router.add("appointments.dialogue", 30, appointments.on_booking_dialogue)
     router.add("appointments.buttons", 30, my_bookings.on_appointment_buttons)
     router.add("surveys.answer", 30, surveys.on_survey_answer, speaks_during_handoff=True)
+    router.add("journeys.answer", 30, journeys.on_answer)  # a button from a journey's message
     # group 40: keywords that start something
     router.add("appointments.mine", 40, my_bookings.on_my_bookings)
     router.add("appointments.keywords", 40, appointments.on_booking_keywords)

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.crm.text import zone
 from models import MarketingSend
+from models.bulk import bulk_insert
 
 
 def _clock(value: str) -> time:
@@ -64,6 +65,4 @@ def capped(session: Session, settings: Settings, customer_ids: Collection[int], 
 
 def record_sends(session: Session, customer_ids: Collection[int], source: str, now: datetime) -> None:
     """Count marketing messages that were just queued (in the caller's transaction)."""
-    if customer_ids:
-        session.execute(insert(MarketingSend), [{"customer_id": c, "source": source[:40], "at": now}
-                                                for c in customer_ids])
+    bulk_insert(session, MarketingSend, [{"customer_id": c, "source": source[:40], "at": now} for c in customer_ids])

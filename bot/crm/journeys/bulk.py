@@ -39,6 +39,7 @@ from models import (
     Message,
     OutboxMessage,
 )
+from models.bulk import bulk_insert, new_ids
 
 CHUNK = 5000  # rows per statement (PostgreSQL takes at most 65,535 parameters in one)
 PLAIN_FIELDS = {"name", "shop", "tier"}
@@ -132,6 +133,8 @@ def _send_chunk(session: Session, settings: Settings, now: datetime, journey_id:
     reachable = _preferred_chats(session, [c for c in customer_ids if c not in chats], False) if marketing else {}
     outcomes: list[tuple[int, str, int | None]] = []
     outbox_rows, senders = [], []
+    blank = Outbound("").to_json()  # the message's shape, built once: only the text differs per customer
+    purpose = "marketing" if marketing else "journey"
     for enrollment_id, customer_id in claimed:
         if customer_id in capped:
             outcomes.append((enrollment_id, "withheld_cap", None))
@@ -140,24 +143,34 @@ def _send_chunk(session: Session, settings: Settings, now: datetime, journey_id:
         else:
             channel, address, conversation_id, language, name, tier = chats[customer_id]
             text = _render(settings, step["text"], language, name, tier)
-            outbox_rows.append({"channel": channel, "address": address, "messages": [Outbound(text).to_json()],
-                                "purpose": "marketing" if marketing else "journey", "customer_id": customer_id,
+            outbox_rows.append({"channel": channel, "address": address, "messages": [{**blank, "text": text}],
+                                "purpose": purpose, "customer_id": customer_id,
                                 "conversation_id": conversation_id, "idempotency_key": uuid.uuid4().hex,
                                 "status": "pending", "attempts": 0, "reply_attempted": False, "next_attempt_at": now,
                                 "created_at": now})
             senders.append((enrollment_id, customer_id, conversation_id, text))
-    ids = list(session.scalars(insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
-                               outbox_rows)) if outbox_rows else []
+    ids = _insert_outbox(session, outbox_rows)
     history = [{"conversation_id": conversation_id, "direction": "out", "kind": "text", "text": text,
-                "payload": {"outbound": Outbound(text).to_json(), "purpose": "marketing" if marketing else "journey"},
+                "payload": {"outbound": {**blank, "text": text}, "purpose": purpose},
                 "outbox_id": outbox_id, "created_at": now}
                for (_, _, conversation_id, text), outbox_id in zip(senders, ids, strict=True)]
-    if history:
-        session.execute(insert(Message), history)
+    bulk_insert(session, Message, history)
     outcomes += [(enrollment_id, "sent", outbox_id) for (enrollment_id, *_), outbox_id in zip(senders, ids, strict=True)]
     _record(session, journey_id, step, outcomes, now)
     if marketing:
         pacing.record_sends(session, [customer_id for _, customer_id, _, _ in senders], f"journey:{journey_id}", now)
+
+
+def _insert_outbox(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Write the outbox rows and return their ids in order (COPY with ids from the sequence on
+    PostgreSQL; INSERT ... RETURNING elsewhere)."""
+    if not rows:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        ids = new_ids(session, OutboxMessage, len(rows))
+        bulk_insert(session, OutboxMessage, [{"id": new_id, **row} for new_id, row in zip(ids, rows, strict=True)])
+        return ids
+    return list(session.scalars(insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True), rows))
 
 
 def _render(settings: Settings, texts: Mapping[str, str], language: str, name: str | None, tier: int | None) -> str:
@@ -191,9 +204,8 @@ def _preferred_chats(session: Session, customer_ids: Sequence[int], marketing: b
 
 def _record(session: Session, journey_id: int, step: Mapping[str, Any], outcomes: Sequence[tuple[int, str, int | None]],
             now: datetime) -> None:
-    for start in range(0, len(outcomes), CHUNK):
-        session.execute(insert(JourneyStepRun), [
-            {"enrollment_id": enrollment_id, "journey_id": journey_id, "step": step["id"], "kind": step["kind"],
-             "outcome": outcome, "outbox_id": outbox_id, "at": now}
-            for enrollment_id, outcome, outbox_id in outcomes[start:start + CHUNK]])
+    bulk_insert(session, JourneyStepRun, [
+        {"enrollment_id": enrollment_id, "journey_id": journey_id, "step": step["id"], "kind": step["kind"],
+         "outcome": outcome, "outbox_id": outbox_id, "detail": None, "at": now}
+        for enrollment_id, outcome, outbox_id in outcomes])
 

@@ -34,6 +34,7 @@ REENTRY = ("once", "every", "days")
 JOURNEY_STATUSES = ("draft", "active", "paused", "archived")
 CONDITIONS = ("tag", "purchased_since_entry", "segment", "event")
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
+_EVENT = re.compile(r"^[A-Za-z0-9_:-]{1,60}$")  # a signal's name: "purchase", "answer:yes", a custom event
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 MAX_TEXT = 5000
 
@@ -222,8 +223,8 @@ def _wait(step: Mapping[str, Any]) -> list[str]:
     if step.get("from", "entry") not in ("entry", "order"):
         return ["from: entry (when the customer entered) or order (when the purchase that started it was placed)"]
     if "event" in step:
-        if not _is_name(step["event"]):
-            return ["event: the event's name (letters, digits, _ or -)"]
+        if not (isinstance(step["event"], str) and _EVENT.match(step["event"])):
+            return ["event: the event's name (letters, digits, _, - or :, e.g. answer:yes)"]
         if not _positive_int(step.get("timeout_hours")):
             return ["timeout_hours: a whole number of hours, at least 1"]
     return []

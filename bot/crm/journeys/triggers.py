@@ -181,3 +181,14 @@ def segment_criteria(session: Session, trigger: dict[str, Any]) -> dict[str, Any
         segment = session.get(Segment, int(trigger["segment_id"]))
         return dict(segment.criteria) if segment is not None else {"stages": ["__none__"]}
     return dict(trigger.get("criteria") or {})
+
+
+def record_answer(session: Session, customer_id: int, enrollment_id: int, answer: str, now: datetime) -> bool:
+    """A button a journey's message offered was pressed: remember `answer:<name>` on the customer's
+    active entries (a condition reads it, a wait for it ends). False for a button that is not this
+    customer's (forged or from another account)."""
+    owner = session.scalar(select(JourneyEnrollment.customer_id).where(JourneyEnrollment.id == enrollment_id))
+    if owner != customer_id:
+        return False
+    hooks.signal(session, customer_id, f"answer:{answer}", {"enrollment": enrollment_id}, now)
+    return True
