@@ -145,7 +145,7 @@ def _send_chunk(session: Session, settings: Settings, now: datetime, journey_id:
             text = _render(settings, step["text"], language, name, tier)
             outbox_rows.append({"channel": channel, "address": address, "messages": [{**blank, "text": text}],
                                 "purpose": purpose, "customer_id": customer_id,
-                                "conversation_id": conversation_id, "idempotency_key": uuid.uuid4().hex,
+                                "conversation_id": conversation_id, "idempotency_key": str(uuid.uuid4()),  # LINE takes it as X-Line-Retry-Key: a UUID
                                 "status": "pending", "attempts": 0, "reply_attempted": False, "next_attempt_at": now,
                                 "created_at": now})
             senders.append((enrollment_id, customer_id, conversation_id, text))

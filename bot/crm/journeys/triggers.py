@@ -83,7 +83,7 @@ def on_order(event: OrderPlaced) -> None:
     if event.order.amount <= 0:  # a refund is no purchase
         return
     goals = ("purchase", "first_purchase") if event.first_purchase else ("purchase",)
-    reach_goal(event.session, event.customer.id, goals, event.now)
+    reach_goal(event.session, event.customer.id, goals, min(event.now, event.order.placed_at))
     _wake_waiting(event.session, event.customer.id, "purchase", event.now)
     for journey in _active(event.session, goals):
         enroll(event.session, journey, event.customer.id, event.now, hint=f"order:{event.order.id}",
@@ -93,13 +93,14 @@ def on_order(event: OrderPlaced) -> None:
 
 
 def reach_goal(session: Session, customer_id: int, goals: tuple[str, ...], now: datetime) -> int:
-    """Mark the customer's entries into journeys with one of these goals as converted (within the
-    journey's goal window); treated customers still inside exit. Returns how many converted."""
+    """Mark the customer's entries into journeys with one of these goals as converted, when `now`
+    (the purchase's time, for a purchase) falls in the entry's goal window; treated customers still
+    inside exit. Returns how many converted."""
     journeys = {j.id: j for j in session.scalars(select(Journey).where(Journey.goal.in_(goals)))}
     converted = 0
     for journey in journeys.values():
         window = and_(JourneyEnrollment.journey_id == journey.id, JourneyEnrollment.customer_id == customer_id,
-                      JourneyEnrollment.converted_at.is_(None),
+                      JourneyEnrollment.converted_at.is_(None), JourneyEnrollment.entered_at <= now,
                       JourneyEnrollment.entered_at >= now - timedelta(days=journey.goal_days))
         inside = session.execute(update(JourneyEnrollment).where(window, JourneyEnrollment.status == "active").values(
             status="converted", converted_at=now, exited_at=now, exit_reason="goal", due_at=None, wait_event=None)
