@@ -14,10 +14,11 @@ into "step id -> (step, id of the step that follows)" for the engine.
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from bot.crm.text import fields_text_problem
 
 LANGUAGES = ("zh-TW", "en", "zh-CN")
 STEP_KINDS = ("message", "wait", "condition", "tag", "points", "task", "split", "survey")
@@ -288,19 +289,8 @@ _KIND_CHECKS = {"message": _message, "wait": _wait, "condition": _condition, "ta
 
 
 def text_problem(text: Any) -> str | None:
-    """Why a message text cannot be used, or None. Write {{ and }} for literal braces."""
-    if not isinstance(text, str) or not text.strip():
-        return "required"
-    if len(text) > MAX_TEXT:
-        return f"at most {MAX_TEXT} characters"
-    try:
-        parsed = list(string.Formatter().parse(text))
-    except ValueError:
-        return "a { or } without its partner (write {{ or }} for a brace)"
-    for _, name, spec, conversion in parsed:
-        if name is not None and (name not in FIELDS or spec or conversion):
-            return f"unknown field {{{name}}}; use {', '.join('{' + f + '}' for f in FIELDS)}"
-    return None
+    """Why a message text cannot be used, or None (the rule broadcasts use, with the journeys' fields)."""
+    return fields_text_problem(text, FIELDS, MAX_TEXT)
 
 
 def _positive_int(value: Any) -> bool:
