@@ -14,11 +14,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from bot.console import journey_form, security
+from bot.console import journey_form, labels, security
 from bot.console.i18n import gettext as _
 from bot.console.journey_labels import journey_label
 from bot.console.views import reading, runtime, writing
-from bot.crm.journeys.definition import GOALS, JOURNEY_STATUSES, REENTRY, STEP_KINDS, TRIGGERS, JourneyError
+from bot.crm.journeys.definition import GOALS, JOURNEY_STATUSES, REENTRY, STEP_KINDS, TRIGGERS, JourneyError, walk
 from bot.crm.journeys.store import save_journey, set_status
 from bot.crm.journeys.templates import TEMPLATES, enable
 from bot.marketing.journey_results import journey_stats
@@ -104,7 +104,7 @@ def _builder(journey: Journey | None, form: MultiDict[str, str], tree: list[Any]
                            kinds=STEP_KINDS, triggers=TRIGGERS, goals=GOALS, reentries=REENTRY, statuses=JOURNEY_STATUSES,
                            condition_kinds=journey_form.CONDITION_KINDS, buttons_text=journey_form.buttons_text,
                            preview=lambda step: journey_form.preview(step, settings.shop.name),
-                           journey_label=journey_label), status
+                           journey_label=journey_label, channels=labels.CHANNELS), status
 
 
 def _trigger(form: MultiDict[str, str]) -> dict[str, Any]:
@@ -161,8 +161,6 @@ def save(journey_id: int | None = None) -> Any:
 
 def _segments_to_criteria(tree: list[Any]) -> str | None:
     """A condition on a saved segment names it by id in the form; the journey keeps its criteria."""
-    from bot.crm.journeys.definition import walk
-
     with reading() as db:
         for step in walk(tree):
             test = step.get("if") if step.get("kind") == "condition" else None

@@ -22,7 +22,6 @@ from bot.crm.text import fields_text_problem
 
 LANGUAGES = ("zh-TW", "en", "zh-CN")
 STEP_KINDS = ("message", "wait", "condition", "tag", "points", "task", "split", "survey")
-CHANNELS = ("preferred", "line", "telegram", "email")
 FIELDS = ("name", "tier", "points", "coupon", "coupon_expires", "shop")
 # signals the domain fires (bot.crm.hooks.fire_signal) and a journey may start from or wait for
 SIGNAL_TRIGGERS = ("follow", "lead_captured", "tag_added", "tier_up", "tier_down", "coupon_expiring",
@@ -204,8 +203,8 @@ def _message(step: Mapping[str, Any]) -> list[str]:
     coupon = step.get("coupon")
     if coupon is not None and (not isinstance(coupon, str) or not coupon):
         problems.append("coupon: a coupon template code")
-    if step.get("channel", "preferred") not in CHANNELS:
-        problems.append(f"channel: must be one of {', '.join(CHANNELS)}")
+    if not _is_name(step.get("channel", "preferred")):  # "preferred", or a channel's name as the registry has it
+        problems.append("channel: preferred, or the name of a channel")
     if not isinstance(step.get("transactional", False), bool):
         problems.append("transactional: true or false")
     return problems
