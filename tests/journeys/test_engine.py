@@ -328,3 +328,32 @@ def test_a_birthday_month_enters_the_silver_customers_once_a_year(runtime):
         coupon = session.scalar(select(Coupon).where(Coupon.customer_id == silver))
     assert coupon is not None and coupon.code in texts(runtime, silver)[0]
     assert count(runtime, JourneyStepRun, JourneyStepRun.outcome == "sent") == 1
+
+
+def test_a_segment_trigger_enters_its_members_once_and_archiving_ends_the_entries(runtime):
+    from bot.crm.journeys.triggers import run_scheduled
+    jid = journey(runtime, {"name": "vips", "trigger": {"kind": "segment", "criteria": {"tags": ["vip"]}},
+                            "steps": [{"id": "w", "kind": "wait", "days": 3}, message("m", "VIP")]})
+    vip, other = customer(runtime, "Usegvip", tags=["vip"]), customer(runtime, "Usegother")
+    for day in (0, 1):
+        with runtime.sessions.begin() as session:
+            assert run_scheduled(session, runtime.settings, T0 + timedelta(days=day))["vips"] == 1 - day
+    assert enrollment(runtime, vip, jid).status == "active"
+    assert count(runtime, JourneyEnrollment, JourneyEnrollment.customer_id == other, JourneyEnrollment.journey_id == jid) == 0
+    set_journey_status(runtime, jid, "archived")
+    row = enrollment(runtime, vip, jid)
+    assert (row.status, row.exit_reason) == ("exited", "archived")
+    tick(runtime, T0 + timedelta(days=4))
+    assert texts(runtime, vip) == []
+
+
+def test_no_purchase_for_n_days_enters_the_silent_customers(runtime):
+    from bot.crm.journeys.triggers import run_scheduled
+    jid = journey(runtime, {"name": "quiet ones", "trigger": {"kind": "no_purchase", "days": 60},
+                            "steps": [message("m", "好久不見")]})
+    silent, recent = customer(runtime, "Usilent60"), customer(runtime, "Urecent60")
+    buy(runtime, silent, now=T0 - timedelta(days=90))
+    buy(runtime, recent, now=T0 - timedelta(days=10))
+    with runtime.sessions.begin() as session:
+        assert run_scheduled(session, runtime.settings, T0)["quiet ones"] == 1
+    assert enrollment(runtime, silent, jid).status == "active"
