@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -150,15 +150,33 @@ def _send_chunk(session: Session, settings: Settings, now: datetime, journey_id:
                                 "created_at": now})
             senders.append((enrollment_id, customer_id, conversation_id, text))
     ids = _insert_outbox(session, outbox_rows)
+    outcomes += [(enrollment_id, "sent", outbox_id) for (enrollment_id, *_), outbox_id in zip(senders, ids, strict=True)]
+    _record(session, journey_id, step, outcomes, now)
+    if ids and session.get_bind().dialect.name == "postgresql":
+        _history_and_ledger_from_outbox(session, ids, f"journey:{journey_id}" if marketing else None)
+        return
     history = [{"conversation_id": conversation_id, "direction": "out", "kind": "text", "text": text,
                 "payload": {"outbound": {**blank, "text": text}, "purpose": purpose},
                 "outbox_id": outbox_id, "created_at": now}
                for (_, _, conversation_id, text), outbox_id in zip(senders, ids, strict=True)]
     bulk_insert(session, Message, history)
-    outcomes += [(enrollment_id, "sent", outbox_id) for (enrollment_id, *_), outbox_id in zip(senders, ids, strict=True)]
-    _record(session, journey_id, step, outcomes, now)
     if marketing:
         pacing.record_sends(session, [customer_id for _, customer_id, _, _ in senders], f"journey:{journey_id}", now)
+
+
+def _history_and_ledger_from_outbox(session: Session, ids: list[int], ledger_source: str | None) -> None:
+    """PostgreSQL: the conversation history (what `outreach` writes per message) and the cap's
+    ledger (`pacing.record_sends`) for the rows just queued, copied on the server from the outbox
+    rows themselves rather than sent again from Python."""
+    session.execute(text("""
+        INSERT INTO messages (conversation_id, direction, kind, text, payload, outbox_id, created_at)
+        SELECT conversation_id, 'out', 'text', messages->0->>'text',
+               jsonb_build_object('outbound', messages->0, 'purpose', purpose), id, created_at
+        FROM outbox WHERE id = ANY(:ids)"""), {"ids": ids})
+    if ledger_source is not None:
+        session.execute(text("""INSERT INTO marketing_sends (customer_id, source, at)
+                                SELECT customer_id, :source, created_at FROM outbox WHERE id = ANY(:ids)"""),
+                        {"ids": ids, "source": ledger_source[:40]})
 
 
 def _insert_outbox(session: Session, rows: list[dict[str, Any]]) -> list[int]:
