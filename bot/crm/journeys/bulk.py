@@ -97,7 +97,10 @@ def _claim(session: Session, version_id: int, placed: Placed, now: datetime, nex
     values: dict[str, Any] = {"step": placed.next_id, "due_at": next_due, "revision": JourneyEnrollment.revision + 1}
     if placed.next_id is None:
         values.update(status="completed", exited_at=now, due_at=None)
-    result = session.execute(update(JourneyEnrollment).where(JourneyEnrollment.id.in_(due.scalar_subquery()),
+    # UPDATE ... FROM the claimed ids (joined on the primary key): an `id IN (subquery)` can be
+    # planned as a nested loop over the whole table when the table's statistics are stale
+    claimed = due.subquery()
+    result = session.execute(update(JourneyEnrollment).where(JourneyEnrollment.id == claimed.c.id,
                                                              JourneyEnrollment.step == placed.step["id"])
                              .values(**values).returning(JourneyEnrollment.id, JourneyEnrollment.customer_id)
                              .execution_options(synchronize_session=False))
