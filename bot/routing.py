@@ -9,8 +9,8 @@ keywords could misread them; keywords before FAQ; the fallback menu last.
 
 from __future__ import annotations
 
-from bot.crm import surveys as crm_surveys
 from bot.engine import Router
+from bot.marketing import journey_wiring
 from handlers import (
     appointments,
     campaign_keyword,
@@ -19,6 +19,7 @@ from handlers import (
     consent,
     coupons,
     faq,
+    journeys,
     leads,
     loyalty,
     member_card,
@@ -54,6 +55,7 @@ def build_router() -> Router:
     router.add("appointments.dialogue", 30, appointments.on_booking_dialogue)
     router.add("appointments.buttons", 30, my_bookings.on_appointment_buttons)
     router.add("surveys.answer", 30, surveys.on_survey_answer, speaks_during_handoff=True)
+    router.add("journeys.answer", 30, journeys.on_answer)  # a button from a journey's message
     # group 40: keywords that start something
     router.add("appointments.mine", 40, my_bookings.on_my_bookings)
     router.add("appointments.keywords", 40, appointments.on_booking_keywords)
@@ -71,6 +73,7 @@ def build_router() -> Router:
     router.add("faq.keyword", 50, faq.on_faq_keyword)
     router.add("faq.attachment", 50, faq.on_attachment)
     router.set_fallback("faq.fallback", faq.fallback)
-    # after each order (the shop API's hook registry, when installed): the post-purchase survey
-    crm_surveys.register_order_hook()
+    # the journeys listen to the domain's signals and orders (and read segment criteria); the
+    # post-purchase survey is the built-in journey "After a purchase"
+    journey_wiring.install()
     return router

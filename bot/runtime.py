@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.crm.coupons import sync_templates
 from bot.crm.rewards import sync_rewards
+from bot.crm.journeys.templates import install_defaults
 from bot.engine import Router
 from bot.routing import build_router
 from channels import registry
 from channels.base import Channel
+from models import utcnow
 from models.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
@@ -65,5 +67,7 @@ def sync_config_to_database(sessions: sessionmaker[Session], settings: Settings)
         with sessions.begin() as session:
             sync_templates(session, settings)
             sync_rewards(session, settings)
+            if settings.journeys.enabled:  # what used to be hard-coded jobs continues as journeys
+                install_defaults(session, settings, utcnow())
     except DBAPIError as exc:
         raise RuntimeError(f"the database schema is not up to date ({type(exc.orig).__name__}); run `python -m bot init`") from exc

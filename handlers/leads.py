@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
+from bot.crm import hooks
 from bot.crm.coupons import issue_coupon
 from bot.engine import Context
 from bot.events import REQUEST_PHONE, Button, Outbound
@@ -52,6 +53,8 @@ def on_follow(ctx: Context) -> Sequence[Outbound] | None:
     else:
         return None
     campaign = _apply_deep_link(ctx, str(deep_link)) if deep_link and ctx.customer is not None else None
+    if ctx.customer is not None:  # journeys that start on a follow or a first contact
+        hooks.signal(ctx.session, ctx.customer.id, "follow", {"campaign": campaign or ""}, ctx.now)
     lines = welcome.welcome_lines(ctx, back=bool(ctx.event.payload.get("unblocked")), campaign=campaign)
     return [Outbound("\n".join(lines), quick_replies=(welcome.join_button(ctx), *menu_buttons(ctx))[:13])]
 
@@ -255,6 +258,7 @@ def _complete(ctx: Context) -> list[Outbound]:
     end_flow(ctx)
     if customer.stage == "stranger":
         customer.stage = "lead"
+    hooks.signal(ctx.session, customer.id, "lead_captured", {"source": customer.lead_source or ""}, ctx.now)
     customer.lead_source = customer.lead_source or f"{ctx.event.channel}:direct"
     name = f" {customer.display_name}" if ctx.language == "en" and customer.display_name else (customer.display_name or "")
     lines = [say(ctx, TEXTS, "done", name=name)]

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.crm import tickets
+from bot.crm import hooks, tickets
 from bot.crm.surveys import SCORES
 from bot.engine import Context
 from bot.events import Outbound
@@ -44,6 +44,7 @@ def on_survey_answer(ctx: Context) -> Sequence[Outbound] | None:
     if survey.status == "answered":
         return [Outbound(say(ctx, TEXTS, "survey_done"))]
     survey.status, survey.score, survey.answered_at = "answered", score, ctx.now
+    hooks.signal(ctx.session, ctx.customer.id, "csat_answer", {"score": score, "kind": survey.kind}, ctx.now)
     if survey.kind == "ticket" and score <= ctx.settings.surveys.low_score:
         ticket = ctx.session.get(Ticket, survey.subject_id)
         if ticket is not None and ticket.status == "resolved":

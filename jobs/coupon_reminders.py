@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.crm import outreach
+from bot.crm import hooks, outreach
 from bot.events import Button, Outbound
 from bot.i18n.commerce import gives, local_date, say
 from models import Coupon, Customer, utcnow
@@ -48,6 +48,8 @@ def run(sessions: sessionmaker[Session], settings: Settings, now: datetime | Non
                 reminded += _remind(session, settings, customer_id, coupons)
                 for coupon in coupons:
                     coupon.reminder_sent_at = now
+                    hooks.signal(session, customer_id, "coupon_expiring",
+                                 {"coupon": coupon.code, "expires_at": coupon.expires_at.isoformat()}, now)
         if not handled:
             return reminded
 

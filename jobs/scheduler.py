@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.leasing import acquire_named, release_named
-from jobs import broadcasts, care, churn_watch, coupon_reminders, points_expiry, points_reminders, recompute
+from jobs import broadcasts, care, coupon_reminders, journeys, points_expiry, points_reminders, recompute
 from jobs.runs import JobSpec, run_job
 from models import InboxEvent, utcnow
 
@@ -53,13 +53,14 @@ INTERVAL_JOBS = (
     JobSpec("appointment_no_shows", care.record_no_shows),
     JobSpec("sla_escalation", care.escalate_sla),
     JobSpec("surveys", care.send_surveys),
+    JobSpec("journeys", journeys.tick, own_transactions=True),  # due journey steps (the post-purchase survey too)
 )
 # Every minute whatever the tick: a broadcast scheduled for 10:00 should not wait for a slow tick.
 # Planning commits broadcast by broadcast, so this job opens its own transactions.
 MINUTELY_JOBS = (
     JobSpec("broadcasts", broadcasts.scheduled_run, every_seconds=60, own_transactions=True),
 )
-# Daily, at local time. The commerce jobs (coupons, points, tiers, churn) manage their own
+# Daily, at local time. The commerce jobs (coupons, points, tiers, journey triggers) manage their own
 # transactions; the job_runs row still makes each run happen once per due time.
 DAILY_JOBS = (
     JobSpec("purge_old_inbox", _purge, at=(3, 30)),
@@ -67,7 +68,7 @@ DAILY_JOBS = (
     JobSpec("points_expiry", points_expiry.run, at=(2, 0), own_transactions=True),
     JobSpec("coupon_expiry_reminders", coupon_reminders.run, at=(10, 0), own_transactions=True),
     JobSpec("points_expiry_reminders", points_reminders.run, at=(10, 15), own_transactions=True),
-    JobSpec("churn_watch", churn_watch.run, at=(10, 30), own_transactions=True),
+    JobSpec("journey_triggers", journeys.daily, at=(10, 30), own_transactions=True),
 )
 
 

@@ -8,6 +8,7 @@ from models.care import DataRequest, EmailVerification, JobRun, ReferralCode, Se
 from models.conversations import Conversation, DialogueState, Message
 from models.coupons import Coupon, CouponRedemption, CouponTemplate
 from models.customers import ChannelIdentity, Consent, Customer
+from models.journeys import Journey, JourneyEnrollment, JourneyStepRun, JourneyVersion, MarketingSend
 from models.loyalty import PointsEntry, Stamp, TierChange
 from models.marketing import Broadcast, BroadcastRecipient, LeadCampaign, Segment
 from models.orders import Order
@@ -59,11 +60,16 @@ __all__ = [
     "InboxLane",
     "InternalNote",
     "JobRun",
+    "Journey",
+    "JourneyEnrollment",
+    "JourneyStepRun",
+    "JourneyVersion",
     "LeadCampaign",
     "LineAudience",
     "Lease",
     "LineTask",
     "LoginFailure",
+    "MarketingSend",
     "Message",
     "OPEN_STATUSES",
     "Order",

@@ -21,8 +21,8 @@ from models.api import API_ROLES
 
 # What each role may do. Both shop systems report orders, redeem and keep the catalogue; readonly only looks up.
 ROLE_PERMISSIONS = {
-    "pos": frozenset({"orders:write", "coupons:redeem", "points:spend", "products:write", "read"}),
-    "eshop": frozenset({"orders:write", "coupons:redeem", "points:spend", "products:write", "read"}),
+    "pos": frozenset({"orders:write", "coupons:redeem", "points:spend", "products:write", "events:write", "read"}),
+    "eshop": frozenset({"orders:write", "coupons:redeem", "points:spend", "products:write", "events:write", "read"}),
     "readonly": frozenset({"read"}),
 }
 LAST_USED_RESOLUTION = timedelta(minutes=5)

@@ -1,5 +1,5 @@
 """`python -m bot <command>`: init, serve, web, worker, scheduler, email-receiver, telegram, chat,
-user, apikey, demo, import, backup, restore; one click group, the commands in small modules by area.
+user, apikey, demo, import, backup, restore, journeys; one click group, the commands in small modules by area.
 
 Every command loads the settings first, so a bad setting stops it with one line naming the key;
 a bad command line stops with one line and exit code 2.
@@ -17,6 +17,7 @@ from bot.cli.chat import chat_command
 from bot.cli.database import init_command
 from bot.cli.demo import demo_command
 from bot.cli.imports import import_group
+from bot.cli.journeys import journeys_group
 from bot.cli.run import email_receiver_command, scheduler_command, web_command, worker_command
 from bot.cli.serve import serve_command
 
@@ -31,7 +32,7 @@ def cli(ctx: click.Context, config: str | None) -> None:
 
 for command in (init_command, serve_command, web_command, worker_command, scheduler_command, email_receiver_command,
                 telegram_group, chat_command, user_group, apikey_group, demo_command, import_group,
-                backup_command, restore_command):
+                backup_command, restore_command, journeys_group):
     cli.add_command(command)
 
 

@@ -44,6 +44,7 @@ from bot.config.crm import (
 from bot.config.errors import ConfigError, config_error
 from bot.config.fields import LANGUAGES
 from bot.config.rewards import Rewards
+from bot.config.journeys import JourneySettings
 from bot.config.service import (
     AppSettings,
     ConsoleSettings,
@@ -64,7 +65,7 @@ DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.toml"
 __all__ = [
     "DEFAULT_CONFIG_PATH", "LANGUAGES", "PROJECT_ROOT", "AnalyticsSettings", "AppSettings", "AppointmentSettings",
     "BusinessSettings", "ComplaintSettings", "ConfigError", "ConsoleSettings", "CouponSettings", "CouponTemplateEntry",
-    "DatabaseSettings", "EmailSettings", "FaqEntry", "LeadSettings", "LineSettings", "LoyaltySettings",
+    "DatabaseSettings", "EmailSettings", "FaqEntry", "JourneySettings", "LeadSettings", "LineSettings", "LoyaltySettings",
     "MetricsSettings", "SchedulerSettings", "ServiceSettings", "Settings", "ShopSettings", "SlaSettings",
     "StaffSettings", "SurveySettings", "TelegramSettings", "TierEntry", "WebSettings", "WorkerSettings",
     "load_settings",
@@ -103,6 +104,7 @@ class Settings(BaseSettings):
     tiers: Tiers = Field(default_factory=lambda: DEFAULT_TIERS)
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
     value: ValueSettings = Field(default_factory=ValueSettings)
+    journeys: JourneySettings = Field(default_factory=JourneySettings)
 
     @classmethod
     def settings_customise_sources(

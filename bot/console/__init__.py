@@ -40,6 +40,7 @@ def blueprints() -> list[Any]:
     from bot.console.export_views import exports
     from bot.console.import_views import imports
     from bot.console.product_views import products
+    from bot.console.journey_views import journeys
     from bot.console.queue_views import queue
     from bot.console.report_views import reports
     from bot.console.rich_menu_views import menus
@@ -51,7 +52,7 @@ def blueprints() -> list[Any]:
     from bot.console.value_views import value
 
     return [auth, queue, staff, commerce, tickets, appointments, segments, broadcasts, campaigns, reports, admin, admin_care, admin_coupons, tasks,
-            products, imports, exports, audiences, cards, tag_pages, admin_rewards, menus, value]
+            products, imports, exports, audiences, cards, tag_pages, admin_rewards, menus, value, journeys]
 
 
 def persistent_secret_key(settings: Settings) -> str:

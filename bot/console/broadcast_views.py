@@ -23,7 +23,7 @@ from models import Broadcast, BroadcastRecipient, Coupon, CouponTemplate, Custom
 
 broadcasts = Blueprint("broadcasts", __name__)
 RECIPIENTS_PAGE = 100
-RECIPIENT_FILTERS = ("sent", "pending", "failed", "paused", "cancelled", "withheld", "control", "no_consent", "unreachable", "coupon_limit")
+RECIPIENT_FILTERS = ("sent", "pending", "failed", "paused", "cancelled", "withheld", "control", "no_consent", "unreachable", "coupon_limit", "capped")
 
 
 @broadcasts.get("/broadcasts")
@@ -154,7 +154,7 @@ def recipients(broadcast_id: int) -> Any:
                  .where(BroadcastRecipient.broadcast_id == broadcast_id))
         if shown == "control":
             query = query.where(BroadcastRecipient.group == "control")
-        elif shown in ("no_consent", "unreachable", "coupon_limit"):
+        elif shown in ("no_consent", "unreachable", "coupon_limit", "capped"):
             query = query.where(BroadcastRecipient.group == "skipped", BroadcastRecipient.skip_reason == shown)
         elif shown:
             query = query.where(BroadcastRecipient.group == "treated", status == shown)

@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "broadcasts": frozenset({"marketer", "admin"}),
     "campaigns": frozenset({"marketer", "admin"}),
     "reports": frozenset({"marketer", "admin"}),
+    "journeys": frozenset({"marketer", "admin"}),  # build, switch on, pause; staff see a customer's journeys on their page
     "admin": frozenset({"admin"}),
 }
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

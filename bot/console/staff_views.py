@@ -17,6 +17,7 @@ from bot.console.care_panels import care_panels, conversation_ticket
 from bot.console.customers import delivery_statuses, profile, search_customers, timeline
 from bot.console.i18n import gettext as _
 from bot.console.i18n import reader_locale
+from bot.console.journey_panels import journey_panels
 from bot.console.purchases import PurchaseError, record_purchase_outcome
 from bot.console.replies import ReplyError, add_note, send_staff_reply, set_handler
 from bot.console.value_panels import value_panels
@@ -62,7 +63,7 @@ def customer_page(customer_id: int | None, conversation: Conversation | None, er
             abort(404, "no such customer")
         entries, more = (timeline(db, customer_id, conversation.id if conversation else None, before_id=before)
                          if security.can("conversations") else ([], False))  # marketers see the profile, not the chat
-        panels = commerce_panels.profile_panels(db, info.customer) if info else []
+        panels = [*commerce_panels.profile_panels(db, info.customer), *journey_panels(db, info.customer.id)] if info else []
         panels += [product_panels.bought_panel(db, info.customer.id)] if info else []
         panels += value_panels(db, info.customer.id) if info else []
         settings = runtime().settings

@@ -40,7 +40,7 @@ def describe(task: StaffTask, customer_name: str | None) -> str:
     if task.kind == "churn_watch" and "current_gap_days" in detail:
         text = _("{who} (a top-tier customer) has not bought for {days} days; usually every {usual} days. Get in touch.",
                  who=who, days=f"{float(detail['current_gap_days']):.0f}", usual=f"{float(detail.get('usual_gap_days') or 0):.0f}")
-        if detail.get("caring_message_sent"):
+        if detail.get("message_sent", detail.get("caring_message_sent")):  # a journey's task / the old job's
             text += " " + _("The bot has sent a caring message.")
         return text
     return task.title

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.config.hours import HoursError, parse_hours
+from bot.crm import hooks
 from bot.crm.hours import open_intervals
 from bot.crm.text import render, zone
 from bot.events import Button, Card, CardField
@@ -180,6 +181,8 @@ def record_attendance(session: Session, appointment_id: int, attended: bool, now
         raise ValueError(f"appointment {appointment_id} is {appointment.status}")
     appointment.status = "attended" if attended else "no_show"
     appointment.attended_at, appointment.no_show_at = (now, None) if attended else (None, now)
+    hooks.signal(session, appointment.customer_id, "appointment_completed" if attended else "appointment_missed",
+                 {"appointment": appointment.id, "service": appointment.service_id}, now)
     return appointment
 
 

@@ -87,3 +87,13 @@ def remove_signal_callback(callback: SignalCallback) -> None:
 def fire_signal(event: CustomerSignal) -> None:
     for callback in list(_signal_callbacks):
         callback(event)
+
+
+def signal(session: Session, customer_id: int | None, name: str, properties: dict[str, object], now: datetime) -> None:
+    """Fire a named signal for a customer known by id (nothing for no customer): the one-line form
+    the places where a journey's trigger happens use."""
+    if customer_id is None:
+        return
+    customer = session.get(Customer, customer_id)
+    if customer is not None:
+        fire_signal(CustomerSignal(session, customer, name, properties, now))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot import pipeline
 from bot.events import Outbound
-from models import ChannelIdentity, Consent, Conversation, Message
+from models import ChannelIdentity, Consent, Conversation, Message, OutboxMessage
 
 Address = tuple[str, str]  # (channel, platform address)
 
@@ -78,31 +78,38 @@ def send_to_customer(session: Session, customer_id: int | None, messages: Sequen
     `marketing` messages need the customer's marketing consent on the channel; transactional ones
     (a reminder, a survey, what an order earned) do not. `to` names the chat when the message is
     about something that happened in it; otherwise the customer's most recently active chat."""
+    return queue_to_customer(session, customer_id, messages, purpose=purpose, marketing=marketing, to=to) is not None
+
+
+def queue_to_customer(session: Session, customer_id: int | None, messages: Sequence[Outbound], *, purpose: str,
+                      marketing: bool, to: Address | None = None) -> list[OutboxMessage] | None:
+    """`send_to_customer`, returning the outbox rows it queued (None when the customer cannot be
+    reached): a journey keeps the row's id to count what was delivered or failed."""
     conversation_id: int | None
     if to is None:
         found = customer_address(session, customer_id, marketing=marketing) if customer_id is not None else None
         if found is None:
-            return False
+            return None
         channel, address, conversation_id = found
     else:
         channel, address = to
         if not is_reachable(session, channel, address):
-            return False
+            return None
         if marketing and (customer_id is None or not marketing_allowed(session, customer_id, channel)):
-            return False
+            return None
         conversation_id = session.scalar(select(Conversation.id).where(Conversation.channel == channel,
                                                                        Conversation.address == address))
-    _queue(session, customer_id, channel, address, conversation_id, messages, purpose)
-    return True
+    return _queue(session, customer_id, channel, address, conversation_id, messages, purpose)
 
 
 def _queue(session: Session, customer_id: int | None, channel: str, address: str, conversation_id: int | None,
-           messages: Sequence[Outbound], purpose: str) -> None:
+           messages: Sequence[Outbound], purpose: str) -> list[OutboxMessage]:
     rows = pipeline.enqueue(session, channel, address, messages, purpose=purpose, customer_id=customer_id,
                             conversation_id=conversation_id)
     if conversation_id is None:
-        return
+        return rows
     for row in rows:  # the conversation's history shows what we said first, as it shows replies
         for message in row.messages:
             session.add(Message(conversation_id=conversation_id, direction="out", kind="text", text=message["text"],
                                 payload={"outbound": message, "purpose": purpose}, outbox_id=row.id))
+    return rows

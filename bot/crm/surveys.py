@@ -1,11 +1,13 @@
 """Satisfaction surveys: CSAT 1-5 after a resolved ticket and a while after an order.
 
-Why the delay is applied when sending, not when scheduling: the shop API (another module) can
-schedule a post-purchase survey knowing only the order; the send job owns the settings and the
-clock. For the same reason the send job enforces `[surveys] window_days` (one post-purchase
-survey per customer per window: the rest are marked `skipped`); a survey after a resolved ticket
-is always asked. The answers are read by the dialogue (`handlers/surveys.py`): a low score on a
-ticket survey reopens the ticket for a supervisor.
+Why the delay is applied when sending, not when scheduling: a ticket survey is scheduled when the
+ticket is resolved; the send job owns the settings and the clock. A post-purchase survey is asked
+by the built-in journey "After a purchase" (bot.crm.journeys), which waits `[surveys]
+after_order_hours` after the order was placed and calls `send_survey`; `[surveys] window_days`
+(one post-purchase survey per customer per window: the rest are marked `skipped`) is enforced in
+`send_survey`, so it holds whoever asks. A survey after a resolved ticket is always asked. The
+answers are read by the dialogue (`handlers/surveys.py`): a low score on a ticket survey reopens
+the ticket for a supervisor.
 """
 
 from __future__ import annotations
@@ -18,9 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.crm import hooks
 from bot.crm.customers import customer_language
-from bot.crm.hooks import OrderPlaced
 from bot.crm.outreach import is_reachable, reachable_address, send_to_customer
 from bot.crm.text import render
 from bot.events import Button, Outbound
@@ -60,8 +60,8 @@ def schedule_ticket_survey(session: Session, ticket: Ticket, now: datetime) -> S
 
 
 def schedule_post_purchase_survey(session: Session, order_id: int, now: datetime | None = None) -> Survey | None:
-    """Ask about an order `[surveys] after_order_hours` after it was placed, on the customer's most
-    recent reachable chat. Called by the order hook (or directly by the shop API)."""
+    """The question about an order, on the customer's most recent reachable chat (once per order).
+    The journey "After a purchase" calls this `[surveys] after_order_hours` after the order was placed."""
     order = session.get(Order, order_id)
     if order is None or order.amount <= 0:  # a refund is a negative order: nothing to rate
         return None
@@ -69,52 +69,39 @@ def schedule_post_purchase_survey(session: Session, order_id: int, now: datetime
                      base_at=order.placed_at, address=reachable_address(session, order.customer_id))
 
 
-def _after_order(event: OrderPlaced) -> None:
-    """The order hook's callback: schedule the post-purchase question in the order's transaction."""
-    schedule_post_purchase_survey(event.session, event.order.id, event.now)
-
-
-_registered = False
-
-
-def register_order_hook() -> bool:
-    """Ask `bot.crm.hooks` (the orders module's registry) to call us after each order, once per process."""
-    global _registered
-    if _registered:
-        return True
-    hooks.on_order(_after_order)
-    _registered = True
-    return True
-
-
 # --- sending (the scheduler's job) --------------------------------------------------------------
 
 def send_due_surveys(session: Session, settings: Settings, now: datetime) -> int:
-    delays = {"ticket": timedelta(minutes=settings.surveys.after_ticket_minutes),
-              "order": timedelta(hours=settings.surveys.after_order_hours)}
-    sent = 0
-    for kind, delay in delays.items():
-        due = session.scalars(select(Survey).where(Survey.status == "scheduled", Survey.kind == kind,
-                                                   Survey.base_at <= now - delay)
-                              .order_by(Survey.base_at, Survey.id).limit(SEND_BATCH)).all()
-        for survey in due:
-            if kind == "order" and asked_recently(session, settings, survey.customer_id, now):
-                session.execute(update(Survey).where(Survey.id == survey.id, Survey.status == "scheduled")
-                                .values(status="skipped"))
-                continue
-            reachable = is_reachable(session, survey.channel or "", survey.address or "")
-            claimed = cast("CursorResult[Any]", session.execute(
-                update(Survey).where(Survey.id == survey.id, Survey.status == "scheduled")
-                .values(status="sent" if reachable else "unreachable", sent_at=now if reachable else None)))
-            if claimed.rowcount != 1 or not reachable:
-                continue
-            language = customer_language(session, survey.customer_id, settings)
-            text = render(TEXTS, f"survey_{kind}", language, settings, id=survey.subject_id)
-            buttons = tuple(Button(str(score), f"csat:{survey.id}:{score}", str(score)) for score in SCORES)
-            send_to_customer(session, survey.customer_id, [Outbound(text, quick_replies=buttons)], purpose="survey",
-                             marketing=False, to=(survey.channel or "", survey.address or ""))
-            sent += 1
-    return sent
+    """Ask the surveys after resolved tickets that are due. The post-purchase question is asked by
+    the built-in journey "After a purchase" (its `survey` step calls `send_survey`)."""
+    delay = timedelta(minutes=settings.surveys.after_ticket_minutes)
+    due = session.scalars(select(Survey).where(Survey.status == "scheduled", Survey.kind == "ticket",
+                                               Survey.base_at <= now - delay)
+                          .order_by(Survey.base_at, Survey.id).limit(SEND_BATCH)).all()
+    return sum(send_survey(session, settings, survey, now) == "sent" for survey in due)
+
+
+def send_survey(session: Session, settings: Settings, survey: Survey, now: datetime) -> str:
+    """Ask one scheduled survey now, in the caller's transaction: "sent", "skipped" (a post-purchase
+    survey inside `[surveys] window_days` of the last one), "unreachable", or the status it already
+    had (another run took it)."""
+    if survey.kind == "order" and asked_recently(session, settings, survey.customer_id, now):
+        session.execute(update(Survey).where(Survey.id == survey.id, Survey.status == "scheduled").values(status="skipped"))
+        return "skipped"
+    reachable = is_reachable(session, survey.channel or "", survey.address or "")
+    claimed = cast("CursorResult[Any]", session.execute(
+        update(Survey).where(Survey.id == survey.id, Survey.status == "scheduled")
+        .values(status="sent" if reachable else "unreachable", sent_at=now if reachable else None)))
+    if claimed.rowcount != 1:
+        return survey.status
+    if not reachable:
+        return "unreachable"
+    language = customer_language(session, survey.customer_id, settings)
+    text = render(TEXTS, f"survey_{survey.kind}", language, settings, id=survey.subject_id)
+    buttons = tuple(Button(str(score), f"csat:{survey.id}:{score}", str(score)) for score in SCORES)
+    send_to_customer(session, survey.customer_id, [Outbound(text, quick_replies=buttons)], purpose="survey",
+                     marketing=False, to=(survey.channel or "", survey.address or ""))
+    return "sent"
 
 
 def asked_recently(session: Session, settings: Settings, customer_id: int, now: datetime) -> bool:

@@ -9,7 +9,9 @@ the same rules as the dialogue, and the domain may not import handlers.
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -51,3 +53,25 @@ def safe_excerpt(text: str | None, limit: int = 200) -> str:
     cleaned = "".join(ch if ch.isprintable() else " " for ch in (text or ""))
     cleaned = re.sub(r"\s+", " ", cleaned).strip()
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def fields_text_problem(text: object, fields: Sequence[str], max_length: int) -> str | None:
+    """Why a text with per-customer fields (`{name}`...) cannot be used, or None: the one rule
+    broadcasts and journeys share, checked before saving so a typo such as `{nmae}` is refused at
+    the form, not found half way through sending. Write {{ and }} for literal braces."""
+    if not isinstance(text, str) or not text.strip():
+        return "required"
+    if len(text) > max_length:
+        return f"at most {max_length} characters"
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError:
+        return "a { or } without its partner (write {{ or }} for a brace)"
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if name not in fields:
+            return f"unknown field {{{name}}}; use {', '.join('{' + f + '}' for f in fields)}"
+        if spec or conversion:
+            return f"write the field as {{{name}}}, without a format"
+    return None

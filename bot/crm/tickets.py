@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, case, literal, select, update
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from bot.config import Settings
+from bot.crm import hooks
 from bot.crm.alerts import alert
 from bot.crm.hours import add_business_minutes
 from bot.crm.surveys import schedule_ticket_survey
@@ -116,6 +117,7 @@ def resolve(session: Session, settings: Settings, ticket_id: int, staff: str, no
         conversation.handled_by = "bot"
     session.flush()
     schedule_ticket_survey(session, ticket, now)
+    hooks.signal(session, ticket.customer_id, "ticket_resolved", {"ticket": ticket.id, "category": ticket.category}, now)
     return ticket
 
 

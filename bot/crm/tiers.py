@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.config import Settings
 from bot.config.crm import TierEntry
-from bot.crm import outreach, rich_menus
+from bot.crm import hooks, outreach, rich_menus
 from bot.crm.coupons import CouponError, issue_coupon
 from bot.events import Button, Outbound
 from bot.i18n import pick
@@ -123,6 +123,9 @@ def refresh_customer_tier(session: Session, settings: Settings, customer_id: int
     customer.tier = new_tier
     session.add(change)
     session.flush()
+    # a lower level is a higher tier (1 is the top)
+    hooks.signal(session, customer_id, "tier_up" if new_tier < (change.old_tier or 99) else "tier_down",
+                 {"from": change.old_tier, "to": new_tier}, now)
     return change
 
 

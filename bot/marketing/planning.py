@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, aliased
 from bot import pipeline
 from bot.config import Settings
 from bot.crm.value.promotions import abandoned_among
+from bot.crm import pacing
 from bot.events import Outbound
 from bot.marketing import broadcast_coupons
 from bot.marketing.broadcast_coupons import IssuedCoupon
@@ -114,6 +115,11 @@ def plan_broadcast(session: Session, broadcast: Broadcast, settings: Settings, n
     if abandoned:
         skipped.update({t.customer_id: "abandon" for t in targets if t.customer_id in abandoned})
         targets = [t for t in targets if t.customer_id not in abandoned]
+    # the frequency cap counts broadcasts and journeys together (bot.crm.pacing): a customer who had
+    # their share of marketing today or this week is left out, counted as `capped`
+    capped = pacing.capped(session, settings, [t.customer_id for t in targets], now)
+    skipped.update(dict.fromkeys(sorted(capped), "capped"))
+    targets = [t for t in targets if t.customer_id not in capped]
     treated, control = draw_control(targets, broadcast.holdout_percent, broadcast.random_seed)
     issued = broadcast_coupons.issue_in_bulk(session, broadcast.id, template, [t.customer_id for t in treated], now) if template else {}
     outbox_by_customer = _write_outbox(session, broadcast, treated, settings, now, issued, template)
@@ -126,6 +132,7 @@ def plan_broadcast(session: Session, broadcast: Broadcast, settings: Settings, n
                     "channel": None, "address": None, "outbox_id": None, "coupon_id": None, "withheld": None}
                    for customer_id, reason in sorted(skipped.items())]
     bulk_insert(session, BroadcastRecipient, recipients)
+    pacing.record_sends(session, [t.customer_id for t in treated], f"broadcast:{broadcast.id}", now)
     broadcast.status = "sending" if treated else "done"
     broadcast.planned_at = now
     broadcast.finished_at = None if treated else now

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import string
 
+from bot.crm.text import fields_text_problem
+
 FIELDS = ("name", "tier", "points", "coupon")
 MAX_TEXT = 5000
 
@@ -19,22 +21,7 @@ def fields_used(text: str) -> set[str]:
 
 def text_problem(text: str) -> str | None:
     """Why the text cannot be used, or None. Write {{ and }} for literal braces."""
-    if not text.strip():
-        return "required"
-    if len(text) > MAX_TEXT:
-        return f"at most {MAX_TEXT} characters"
-    try:
-        parsed = list(string.Formatter().parse(text))
-    except ValueError:
-        return "a { or } without its partner (write {{ or }} for a brace)"
-    for _, name, spec, conversion in parsed:
-        if name is None:
-            continue
-        if name not in FIELDS:
-            return f"unknown field {{{name}}}; use {', '.join('{' + f + '}' for f in FIELDS)}"
-        if spec or conversion:
-            return f"write the field as {{{name}}}, without a format"
-    return None
+    return fields_text_problem(text, FIELDS, MAX_TEXT)
 
 
 def render(text: str, values: dict[str, object]) -> str:

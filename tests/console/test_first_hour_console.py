@@ -8,14 +8,14 @@ stored codes (lead source, ledger notes, channels) read as words."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import requests
 from sqlalchemy import select
 
 from bot.console.customers import timeline
 from bot.crm import tickets
-from jobs import churn_watch
+from jobs import journeys
 from jobs.broadcasts import run_due_broadcasts
 from models import Broadcast, Coupon, Customer, Message, Order, PointsEntry, Segment, StaffTask, Survey, utcnow
 from tests.care_helpers import say
@@ -116,13 +116,14 @@ def test_a_purchase_that_moves_a_customer_up_reports_its_gift(chat, console, run
 
 def test_the_churn_watch_tasks_are_in_the_console(chat, console, runtime, db):
     gold = followed_customer(chat, db)
-    now = utcnow()
+    now = datetime(2026, 3, 3, 3, 0, tzinfo=UTC)  # 11:00 in Taipei: the journey's message is not held for quiet hours
     for n in range(12):
         add_order(runtime, gold, 1000, now=now, days_ago=150 + 10 * n)
     with runtime.sessions.begin() as s:
         s.get(Customer, gold).tier = 2
         s.get(Customer, gold).display_name = "林<b>大</b>"
-    assert churn_watch.run(runtime.sessions, runtime.settings, now) == 1
+    assert journeys.daily(runtime.sessions, runtime.settings, now) == 1  # the churn watch is a journey now
+    journeys.tick(runtime.sessions, runtime.settings, now)
     staff = console("staff")
     listing = staff.get("/console/tasks").text
     assert "林&lt;b&gt;大&lt;/b&gt;（高等級顧客）已 150 天沒有消費，平常約每 10 天消費一次。" in listing

@@ -10,7 +10,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
 
 from bot.crm.analytics import complaint_recovery_rate, monthly_retention, recompute_scores, resolved_complaints
 from bot.crm.tiers import tier_for, window_start, window_stats
-from jobs import churn_watch, recompute
+from jobs import journeys, recompute
 from models import Customer, Order, StaffTask, TierChange, utcnow
 from models.base import UTCDateTime
 from tests.commerce import add_customer, add_order, followed_customer, pushed_texts
@@ -144,19 +144,23 @@ def test_complaint_recovery_rate_over_any_selectable(runtime, settings):
 
 
 def test_churn_watch_cares_for_a_quiet_gold_customer_once(chat, db, runtime):
+    """The churn watch is now the built-in journey "win back a gold customer", on by default: the
+    daily journey triggers enter the customer, the tick sends the caring message and raises the task."""
     gold = followed_customer(chat, db)
     steady = add_customer(runtime)
-    now = utcnow()
+    now = datetime(2026, 3, 3, 3, 0, tzinfo=UTC)  # 11:00 in Taipei, outside the quiet hours
     for n in range(12):  # every 10 days, the last one 150 days ago: usual gap 10 days, silence 150
         add_order(runtime, gold, 1000, now=now, days_ago=150 + 10 * n)
         add_order(runtime, steady, 1000, now=now, days_ago=5 + 10 * n)
     with runtime.sessions.begin() as session:
         session.execute(Customer.__table__.update().values(tier=2))
-    assert churn_watch.run(runtime.sessions, runtime.settings, now) == 1
+    assert journeys.daily(runtime.sessions, runtime.settings, now) == 1
+    journeys.tick(runtime.sessions, runtime.settings, now)
     task = db.scalar(select(StaffTask))
     assert task.customer_id == gold and task.kind == "churn_watch" and task.status == "open"
     assert task.detail["usual_gap_days"] == 10.0 and round(task.detail["current_gap_days"]) == 150
-    assert task.detail["caring_message_sent"] is True
+    assert task.detail["message_sent"] is True
     assert any("好久不見" in text for text in pushed_texts(db, gold, "marketing"))
-    assert churn_watch.run(runtime.sessions, runtime.settings, now + timedelta(days=1)) == 0  # once per silence
+    assert journeys.daily(runtime.sessions, runtime.settings, now + timedelta(days=1)) == 0  # once per silence
+    journeys.tick(runtime.sessions, runtime.settings, now + timedelta(days=1))
     assert db.scalar(select(func.count()).select_from(StaffTask)) == 1

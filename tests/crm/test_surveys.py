@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot.crm import surveys, tickets
-from models import Conversation, Customer, Order, Survey, Ticket
+from bot.crm import tickets
+from bot.crm.orders import OrderError, record_order
+from models import Conversation, Customer, JourneyEnrollment, Order, Survey, Ticket
 from tests.care_helpers import STAFF_OVERRIDES, SUPERVISOR_CHAT, button_data, press, say, to_address, to_customer
 from tests.conftest import CLOCK_START, make_settings
 
@@ -65,30 +66,37 @@ def test_a_typed_good_score_is_thanked_and_kept(chat, db, runtime, clock, schedu
 
 
 def test_post_purchase_survey_after_the_configured_delay(chat, db, runtime, clock, scheduler):
+    """The question is asked by the built-in journey "After a purchase" (on by default), the
+    configured delay after the order; since journeys, a thank-you with the points comes with it."""
     say(chat, "hello there")  # an English-speaking customer with a chat
     with runtime.sessions.begin() as session:
         customer_id = session.scalar(select(Customer.id))
-        order = Order(customer_id=customer_id, amount=Decimal("480.00"), placed_at=clock.now(), idempotency_key="o-1")
-        refund = Order(customer_id=customer_id, amount=Decimal("-480.00"), placed_at=clock.now(), idempotency_key="o-2")
         nobody = Customer(language="zh-TW", interests=[], tags=[])
-        session.add_all([order, refund, nobody])
+        session.add(nobody)
         session.flush()
-        walk_in = Order(customer_id=nobody.id, amount=Decimal("100"), placed_at=clock.now(), idempotency_key="o-3")
-        session.add(walk_in)
-        session.flush()
-        first = surveys.schedule_post_purchase_survey(session, order.id, clock.now())
-        assert surveys.schedule_post_purchase_survey(session, order.id, clock.now()).id == first.id  # replay: one
-        assert surveys.schedule_post_purchase_survey(session, refund.id, clock.now()) is None
-        assert surveys.schedule_post_purchase_survey(session, walk_in.id, clock.now()).status == "no_channel"
-        assert (first.channel, first.address) == ("line", chat.user)
-    assert surveys.register_order_hook() is True  # orders from the shop API schedule it through bot.crm.hooks
+        for key, who, amount in (("o-1", customer_id, "480.00"), ("o-1", customer_id, "480.00"), ("o-3", nobody.id, "100")):
+            try:
+                with session.begin_nested():
+                    record_order(session, runtime.settings, who, amount=Decimal(amount), items=[], placed_at=clock.now(),
+                                 source="test", idempotency_key=key, now=clock.now())
+            except OrderError:  # the replay of o-1: one order, one question
+                pass
+        order_id = session.scalar(select(Order.id).where(Order.idempotency_key == "o-1"))
+        record_order(session, runtime.settings, customer_id, amount=Decimal("-80.00"), items=[], placed_at=clock.now(),
+                     source="test", idempotency_key="o-2", now=clock.now(), refund_of=order_id)
+    chat.replies()  # what the order itself says (the new tier)
     clock.advance(hours=23, minutes=59)
     scheduler.run_interval_jobs()
     assert chat.replies() == []
     clock.advance(minutes=1)
     scheduler.run_interval_jobs()
     assert to_customer(chat.replies(), chat.user) == [
-        "Thank you for shopping at 青田書店! How was your experience? (1 = poor, 5 = excellent)"]
+        "Thank you for shopping at 青田書店! How was your experience? (1 = poor, 5 = excellent)",
+        "Thank you for buying at 青田書店! You now have 4 points."]
+    first = db.scalar(select(Survey).where(Survey.kind == "order", Survey.subject_id == order_id))
+    assert (first.channel, first.address) == ("line", chat.user)
+    assert db.scalar(select(Survey.status).where(Survey.customer_id != customer_id)) == "no_channel"  # the walk-in
+    assert len(db.all(select(Survey))) == 2  # no question about the refund, none twice for the replay
     assert say(chat, "4") == ["Thank you for your rating!"]
     answered = db.scalar(select(Survey).where(Survey.kind == "order", Survey.customer_id == customer_id))
     assert (answered.score, answered.customer_id, answered.answered_at) == (4, customer_id, clock.now())
@@ -144,7 +152,8 @@ def test_ten_backdated_orders_through_the_api_ask_once_within_the_window(chat, d
 
     with ThreadPoolExecutor(max_workers=5) as pool:
         assert sorted(pool.map(post, range(2, 12))) == [201] * 10
-    assert len(db.all(select(Survey).where(Survey.kind == "order"))) == 10  # each order is still recorded
+    # each order entered the journey "After a purchase" (its question is written when it is asked)
+    assert len(db.all(select(JourneyEnrollment).where(JourneyEnrollment.context["trigger"].as_string() == "purchase"))) == 10
     scheduler.run_interval_jobs()
     assert asked() == ["謝謝您在青田書店的消費！請為這次的購物體驗打個分數（1 最差，5 最好）："]
     statuses = sorted(s.status for s in db.all(select(Survey).where(Survey.kind == "order")))
@@ -170,13 +179,12 @@ def test_a_window_of_zero_days_turns_the_limit_off(chat, db, runtime, clock):
     with runtime.sessions.begin() as session:
         customer_id = session.scalar(select(Customer.id))
         for day in (3, 4):
-            order = Order(customer_id=customer_id, amount=Decimal("100"), placed_at=clock.now() - timedelta(days=day),
-                          idempotency_key=f"o-{day}")
-            session.add(order)
-            session.flush()
-            surveys.schedule_post_purchase_survey(session, order.id)
+            record_order(session, settings, customer_id, amount=Decimal("100"), items=[],
+                         placed_at=clock.now() - timedelta(days=day), source="test", idempotency_key=f"o-{day}",
+                         now=clock.now())
     scheduler.run_interval_jobs()
-    assert len(to_customer(chat.replies(), chat.user)) == 2
+    questions = [t for t in to_customer(chat.replies(), chat.user) if "打個分數" in t]
+    assert len(questions) == 2
 
 
 def test_the_survey_window_is_read_from_config_and_a_negative_one_is_refused():

@@ -62,10 +62,10 @@ def test_a_failed_run_is_recorded_and_leaves_no_half_done_work(runtime, db):
 
 
 def test_every_daily_job_runs_once_per_due_time(runtime, db):
-    """The commerce jobs (tiers and RFM, points expiry, coupon reminders, churn watch) run from the
+    """The commerce jobs (tiers and RFM, points expiry, coupon reminders, the journeys' daily triggers) run from the
     scheduler: each is done once for its due time, and a second scheduler finds it taken."""
     assert [spec.name for spec in DAILY_JOBS] == ["purge_old_inbox", "tiers_and_rfm", "points_expiry",
-                                                  "coupon_expiry_reminders", "points_expiry_reminders", "churn_watch"]
+                                                  "coupon_expiry_reminders", "points_expiry_reminders", "journey_triggers"]
     first, second = (LeaderScheduler(runtime.settings, runtime.sessions, owner) for owner in ("a", "b"))
     outcomes = {spec.name: first.run_spec(spec, DUE) for spec in DAILY_JOBS}
     assert set(outcomes.values()) == {"done"}, outcomes
@@ -162,7 +162,7 @@ def test_two_schedulers_running_the_care_jobs_at_once_send_one_reminder(runtime,
     assert sorted(r["appointment_reminders"] for r in results) == ["done", "taken"]
     assert count(db, OutboxMessage, OutboxMessage.purpose == "reminder") == 1
     assert Counter(r.job for r in db.all(select(JobRun))) == Counter(
-        {"appointment_reminders": 1, "appointment_no_shows": 1, "sla_escalation": 1, "surveys": 1})
+        {"appointment_reminders": 1, "appointment_no_shows": 1, "sla_escalation": 1, "surveys": 1, "journeys": 1})
 
 
 def start_scheduler(db_url: str, tmp_path: Path) -> subprocess.Popen:
