@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.crm.coupons import sync_templates
-from bot.crm.rewards import sync_rewards
 from bot.crm.journeys.templates import install_defaults
+from bot.crm.rewards import sync_rewards
 from bot.engine import Router
 from bot.routing import build_router
 from channels import registry

@@ -43,8 +43,8 @@ from bot.config.crm import (
 )
 from bot.config.errors import ConfigError, config_error
 from bot.config.fields import LANGUAGES
-from bot.config.rewards import Rewards
 from bot.config.journeys import JourneySettings
+from bot.config.rewards import Rewards
 from bot.config.service import (
     AppSettings,
     ConsoleSettings,

@@ -39,8 +39,8 @@ def blueprints() -> list[Any]:
     from bot.console.commerce_views import commerce
     from bot.console.export_views import exports
     from bot.console.import_views import imports
-    from bot.console.product_views import products
     from bot.console.journey_views import journeys
+    from bot.console.product_views import products
     from bot.console.queue_views import queue
     from bot.console.report_views import reports
     from bot.console.rich_menu_views import menus

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session, aliased
 
 from bot import pipeline
 from bot.config import Settings
-from bot.crm.value.promotions import abandoned_among
 from bot.crm import pacing
+from bot.crm.value.promotions import abandoned_among
 from bot.events import Outbound
 from bot.marketing import broadcast_coupons
 from bot.marketing.broadcast_coupons import IssuedCoupon

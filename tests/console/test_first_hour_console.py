@@ -1,4 +1,4 @@
-"""The console points of the first hour (issue 10, section 4), over HTTP on both databases: the
+"""The console points of the first hour, over HTTP on both databases: the
 timeline names the button a customer pressed and shows the broadcasts they received; a ticket
 reopened by a low score keeps its customer and subject in the queue; the SLA chart agrees with its
 table before any clock has an outcome; a purchase that moves a customer up a tier reports its gift

@@ -1,4 +1,4 @@
-"""One bad LINE event never costs the others (issue 10): a webhook body carries many customers'
+"""One bad LINE event never costs the others: a webhook body carries many customers'
 events, and one that is malformed (a NUL or lone surrogate in an id, a timestamp of 1e20, NaN or
 Infinity, an integer of 5,000 digits, a number where an id belongs, an id longer than its column,
 deep nesting) is stored as rejected with its reason, while its neighbours are stored, handled and

@@ -1,5 +1,5 @@
 """Newcombe's hybrid score interval against the published worked examples (Newcombe 1998, Statistics
-in Medicine 17:873-890, table II, method 10), the 9-vs-3 case of issue 16, and the minimum
+in Medicine 17:873-890, table II, method 10), the 9-vs-3 case that the old normal approximation got wrong, and the minimum
 detectable effect."""
 
 from __future__ import annotations
