@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -31,7 +32,9 @@ def run_import(session: Session, settings: Settings, kind: str, data: bytes, *, 
     if len(data) > MAX_BYTES:
         raise ReadError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it")
     table = read_table(data)
-    importer = {"customers": import_customers, "orders": import_orders, "products": import_products}[kind]
+    importers: dict[str, Callable[..., Report]] = {"customers": import_customers, "orders": import_orders,
+                                                   "products": import_products}
+    importer = importers[kind]
     return importer(session, settings, table, dry_run=dry_run, now=now, progress=progress)
 
 
