@@ -24,6 +24,7 @@ from models import ImportRun, utcnow
 imports = Blueprint("imports", __name__)
 MAX_UPLOAD = 50 * 1024 * 1024
 PROBLEMS_KEPT = 1000
+UNEXPECTED = "the import stopped with an unexpected error; see the service log"  # a msgid: the page translates it
 
 
 @imports.get("/admin/imports")
@@ -76,13 +77,14 @@ def _work(app: Any, run_id: int, kind: str, data: bytes, dry_run: bool) -> None:
         fields = {"summary": report.summary(), "bad_rows_csv": report.bad_rows_csv() if report.bad_rows else None,
                   "report": {"problems": [{"line": p.line, "column": p.column, "message": p.message, "params": p.params}
                                           for p in report.problems[:PROBLEMS_KEPT]],
-                             "more": max(0, len(report.problems) - PROBLEMS_KEPT), "notes": report.notes,
+                             "more": max(0, len(report.problems) - PROBLEMS_KEPT),
+                             "notes": [{"message": n.message, "params": n.params} for n in report.notes],
                              "counts": {"rows": report.rows, "encoding": report.encoding, "created": report.created,
                                         "updated": report.updated, "unchanged": report.unchanged, "bad": report.bad}}}
     except ReadError as exc:
-        status, fields = "failed", {"summary": str(exc)}
+        status, fields = "failed", {"summary": str(exc), "report": {"error": {"message": exc.message, "params": exc.params}}}
     except Exception:  # pragma: no cover - logged by the thread; the page must not wait forever
-        status, fields = "failed", {"summary": "the import stopped with an unexpected error; see the service log"}
+        status, fields = "failed", {"summary": UNEXPECTED, "report": {"error": {"message": UNEXPECTED, "params": {}}}}
         raise
     finally:
         with app.sessions.begin() as session:

@@ -45,7 +45,7 @@ def test_upload_dry_run_then_import_with_report(console, runtime, db):
     binary = admin.post("/console/admin/imports", {"kind": "orders"}, files={"file": ("x.csv", b"\x00\x01binary")})
     run_id = int(binary.url.rsplit("/", 1)[1])
     finish(run_id)
-    assert "NUL bytes" in admin.get(f"/console/admin/imports/{run_id}").text
+    assert "NUL 位元組" in admin.get(f"/console/admin/imports/{run_id}").text  # translated for the reader
     assert db.scalar(select(ImportRun.status).where(ImportRun.id == run_id)) == "failed"
 
 

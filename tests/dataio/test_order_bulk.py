@@ -73,7 +73,7 @@ def test_bulk_and_row_by_row_record_the_same_history(runtime):
     row = import_history(runtime, "row", bulk=False)
     bulk = import_history(runtime, "bulk", bulk=True)
     assert (row.created, row.bad, bulk.created, bulk.bad) == (len(HISTORY), 0, len(HISTORY), 0)
-    assert [n for n in bulk.notes if "ZZ-404" in n] == [n for n in row.notes if "ZZ-404" in n] != []
+    assert [n.text() for n in bulk.notes] == [n.text() for n in row.notes] and "ZZ-404" in row.notes[0].text()
     with runtime.sessions() as s:
         row_state, bulk_state = shop_state(s, "row"), shop_state(s, "bulk")
     assert bulk_state == row_state

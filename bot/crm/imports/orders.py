@@ -45,7 +45,8 @@ def import_orders(session: Session, settings: Settings, table: Table, *, dry_run
     """Check every row, then record the good ones (`bulk`: None chooses by the file's size)."""
     report = Report("orders", dry_run, encoding=table.encoding, rows=len(table.rows), header=table.header)
     mapping = map_header(table.header, ORDER_COLUMNS)
-    report.notes += [f"column not imported: {name}" for name in mapping.unknown]
+    for name in mapping.unknown:
+        report.note("column not imported: {name}", name=name)
     missing = [c.name for c in ORDER_COLUMNS if c.required and c.name not in mapping.index]
     if missing or not set(REFERENCES) & set(mapping.index):
         report.fail(0, "header", "the header needs external_id, placed_at, amount and one of email, phone, member_code; "
@@ -75,8 +76,8 @@ def import_orders(session: Session, settings: Settings, table: Table, *, dry_run
     else:
         _row_by_row(session, settings, table, mapping.index, zone, now, existing, seen, report, dry_run, unknown_skus, progress)
     if unknown_skus:
-        report.notes.append(f"{len(unknown_skus)} SKUs are not in the catalogue (kept on the orders): "
-                            + ", ".join(sorted(unknown_skus)[:20]))
+        report.note("{count} SKUs are not in the catalogue (kept on the orders): {skus}", count=len(unknown_skus),
+                    skus=", ".join(sorted(unknown_skus)[:20]))
     if progress:
         progress(total, total)
     return report
@@ -105,7 +106,7 @@ def _row_by_row(session: Session, settings: Settings, table: Table, index: dict[
                     unknown_skus.update(outcome.unknown_skus)
                     report.created += 1
                 except OrderError as exc:
-                    report.fail(line, exc.field or "row", str(exc), cells)
+                    report.fail(line, exc.field or "row", "not recorded ({reason})", cells, reason=exc.reason)
         if progress and done % 100 == 0:
             progress(done, total)
 
