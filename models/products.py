@@ -77,6 +77,10 @@ class ImportRun(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("console_users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+    # How far it is, while it runs: written every few thousand rows in a short transaction of its
+    # own, so every web worker's progress page reads the same (see bot/console/import_views.py).
+    rows_done: Mapped[int] = mapped_column(default=0)
+    rows_total: Mapped[int] = mapped_column(default=0)
 
 
 class ExportRecord(Base):

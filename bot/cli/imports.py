@@ -56,7 +56,7 @@ def run_file_import(settings: Settings, kind: str, path: Path, *, dry_run: bool,
     if len(report.problems) > PROBLEMS_SHOWN:
         click.echo(f"... and {len(report.problems) - PROBLEMS_SHOWN} more problems (all in the bad rows file)")
     for note in report.notes:
-        click.echo(f"note: {note}")
+        click.echo(f"note: {note.text()}")
     click.echo(report.summary())
     if report.bad_rows and not dry_run:
         target = bad_rows or path.with_name(f"{path.stem}.errors.csv")

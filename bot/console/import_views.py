@@ -2,9 +2,8 @@
 per row, download the refused rows to fix and upload again.
 
 Why a thread: 100,000 rows take tens of seconds, longer than a page should hang; the import runs
-beside the request and the page asks for its progress once a second. The progress lives in this
-process's memory (on SQLite the import's own transaction holds the write lock, so it cannot be
-written to the database meanwhile); the report is stored in `import_runs` when it is done.
+beside the request and the page asks for its progress once a second. The progress is kept in the
+`import_runs` row (`import_progress`, so any web worker answers), and the report when it is done.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from sqlalchemy import select
 
 from bot.console import security
 from bot.console.i18n import gettext as _
+from bot.console.import_progress import ProgressWriter
 from bot.console.views import reading, runtime, writing
 from bot.crm.imports.run import KINDS, ReadError, run_import, template_csv
 from models import ImportRun, utcnow
@@ -24,8 +24,7 @@ from models import ImportRun, utcnow
 imports = Blueprint("imports", __name__)
 MAX_UPLOAD = 50 * 1024 * 1024
 PROBLEMS_KEPT = 1000
-_progress: dict[int, tuple[int, int]] = {}  # run id -> (rows done, rows in all), while it runs
-_lock = threading.Lock()
+UNEXPECTED = "the import stopped with an unexpected error; see the service log"  # a msgid: the page translates it
 
 
 @imports.get("/admin/imports")
@@ -64,18 +63,13 @@ def start() -> Any:
         db.add(run)
         db.flush()
         run_id = run.id
-    with _lock:
-        _progress[run_id] = (0, 0)
     app = runtime()
     threading.Thread(target=_work, args=(app, run_id, kind, data, dry_run), daemon=True, name=f"import-{run_id}").start()
     return redirect(url_for("imports.show", run_id=run_id))
 
 
 def _work(app: Any, run_id: int, kind: str, data: bytes, dry_run: bool) -> None:
-    def progress(done: int, total: int) -> None:
-        with _lock:
-            _progress[run_id] = (done, total)
-
+    progress = ProgressWriter(app.sessions, run_id)
     status, fields = "done", {}
     try:
         with app.sessions.begin() as session:
@@ -83,23 +77,23 @@ def _work(app: Any, run_id: int, kind: str, data: bytes, dry_run: bool) -> None:
         fields = {"summary": report.summary(), "bad_rows_csv": report.bad_rows_csv() if report.bad_rows else None,
                   "report": {"problems": [{"line": p.line, "column": p.column, "message": p.message, "params": p.params}
                                           for p in report.problems[:PROBLEMS_KEPT]],
-                             "more": max(0, len(report.problems) - PROBLEMS_KEPT), "notes": report.notes,
+                             "more": max(0, len(report.problems) - PROBLEMS_KEPT),
+                             "notes": [{"message": n.message, "params": n.params} for n in report.notes],
                              "counts": {"rows": report.rows, "encoding": report.encoding, "created": report.created,
                                         "updated": report.updated, "unchanged": report.unchanged, "bad": report.bad}}}
     except ReadError as exc:
-        status, fields = "failed", {"summary": str(exc)}
+        status, fields = "failed", {"summary": str(exc), "report": {"error": {"message": exc.message, "params": exc.params}}}
     except Exception:  # pragma: no cover - logged by the thread; the page must not wait forever
-        status, fields = "failed", {"summary": "the import stopped with an unexpected error; see the service log"}
+        status, fields = "failed", {"summary": UNEXPECTED, "report": {"error": {"message": UNEXPECTED, "params": {}}}}
         raise
     finally:
         with app.sessions.begin() as session:
             run = session.get(ImportRun, run_id)
             if run is not None:
                 run.status, run.finished_at = status, utcnow()
+                run.rows_done, run.rows_total = progress.last
                 for key, value in fields.items():
                     setattr(run, key, value)
-        with _lock:
-            _progress.pop(run_id, None)
 
 
 def _run_or_404(run_id: int) -> ImportRun:
@@ -120,9 +114,7 @@ def show(run_id: int) -> Any:
 @security.allow("admin")
 def progress_json(run_id: int) -> Any:
     run = _run_or_404(run_id)
-    with _lock:
-        done, total = _progress.get(run_id, (0, 0))
-    return jsonify(status=run.status, done=done, total=total)
+    return jsonify(status=run.status, done=run.rows_done, total=run.rows_total)
 
 
 @imports.get("/admin/imports/<int:run_id>/bad-rows.csv")

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Text, cast, func, select, update
 from sqlalchemy.orm import Session
@@ -78,19 +79,30 @@ def display_name(product: Product, language: str, default: str = "zh-TW") -> str
 def record_lines(session: Session, order: Order) -> list[str]:
     """One order line per item of `order`; returns the SKUs the catalogue does not know (in order,
     once each), which the caller reports back instead of refusing the order."""
-    items = [item for item in order.items or [] if isinstance(item, Mapping)]
-    skus = {str(item["sku"]) for item in items if item.get("sku")}
+    skus = {str(item["sku"]) for item in order.items or [] if isinstance(item, Mapping) and item.get("sku")}
     known = set(session.scalars(select(Product.sku).where(Product.sku.in_(skus)))) if skus else set()
+    lines, unknown = line_rows(order.items, known)
+    for line in lines:
+        session.add(OrderLine(order_id=order.id, customer_id=order.customer_id, placed_at=order.placed_at, **line))
+    return unknown
+
+
+def line_rows(items: list[Any] | None, known: set[str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The order lines of an order's items (without the order's id, customer and time), and the
+    SKUs among them that are not in `known`: one rule for `record_lines` and the bulk import."""
+    lines: list[dict[str, Any]] = []
     unknown: list[str] = []
-    for item in items:
+    for item in items or []:
+        if not isinstance(item, Mapping):
+            continue
         sku = str(item["sku"]) if item.get("sku") else None
         if sku is not None and sku not in known and sku not in unknown:
             unknown.append(sku)
         price = item.get("unit_price")
-        session.add(OrderLine(order_id=order.id, customer_id=order.customer_id, sku=sku, name=item.get("name"),
-                              quantity=int(item.get("quantity") or 1), unit_price=Decimal(str(price)) if price is not None else None,
-                              known=sku is None or sku in known, placed_at=order.placed_at))
-    return unknown
+        lines.append({"sku": sku, "name": item.get("name"), "quantity": int(item.get("quantity") or 1),
+                      "unit_price": Decimal(str(price)) if price is not None else None,
+                      "known": sku is None or sku in known})
+    return lines, unknown
 
 
 @dataclass(frozen=True)

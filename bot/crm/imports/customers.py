@@ -183,8 +183,10 @@ def import_customers(session: Session, settings: Settings, table: Table, *, dry_
                      progress: Progress | None = None) -> Report:
     report = Report("customers", dry_run, encoding=table.encoding, rows=len(table.rows), header=table.header)
     mapping = map_header(table.header, CUSTOMER_COLUMNS)
-    report.notes += [f"column not imported: {name}" for name in mapping.unknown]
-    report.notes += [f"column named twice (the first is used): {name}" for name in mapping.repeated]
+    for name in mapping.unknown:
+        report.note("column not imported: {name}", name=name)
+    for name in mapping.repeated:
+        report.note("column named twice (the first is used): {name}", name=name)
     if not set(KEYS) & set(mapping.index):
         report.fail(0, "header", "the header has none of the columns that recognise a customer: email, phone, line_user_id, "
                     "telegram_id, member_code")
@@ -321,7 +323,7 @@ def _consents_and_points(session: Session, settings: Settings, rows: Iterable[Ro
     written, already = loyalty.open_balances(session, balances, note="opening balance (import)", now=now,
                                              valid_days=settings.loyalty.points_valid_days)
     if already:
-        report.notes.append(f"{len(already)} customers already had an opening points balance; it was not changed")
+        report.note("{count} customers already had an opening points balance; it was not changed", count=len(already))
 
 
 def _write_consents(session: Session, consents: dict[tuple[int, str], tuple[bool, datetime, str]]) -> None:

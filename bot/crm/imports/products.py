@@ -25,7 +25,8 @@ def import_products(session: Session, settings: Settings, table: Table, *, dry_r
                     progress: Progress | None = None) -> Report:
     report = Report("products", dry_run, encoding=table.encoding, rows=len(table.rows), header=table.header)
     mapping = map_header(table.header, PRODUCT_COLUMNS)
-    report.notes += [f"column not imported: {name}" for name in mapping.unknown]
+    for name in mapping.unknown:
+        report.note("column not imported: {name}", name=name)
     if "sku" not in mapping.index:
         report.fail(0, "header", "the header needs a sku column (and a name)")
         return report

@@ -22,7 +22,12 @@ CANDIDATES = ("cp950", "gb18030")
 
 
 class ReadError(Exception):
-    """The file as a whole cannot be read; the message says why in words an operator understands."""
+    """The file as a whole cannot be read; the message says why in words an operator understands
+    (an English msgid with {placeholders} and their values, which the console translates)."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message.format(**params))
+        self.message, self.params = message, params
 
 
 @dataclass(frozen=True)
@@ -76,13 +81,13 @@ def read_table(data: bytes) -> Table:
                 continue  # a blank line, or a row of empty cells Excel left behind
             if header is None:
                 if len(cells) > MAX_COLUMNS:
-                    raise ReadError(f"the header has {len(cells)} columns; at most {MAX_COLUMNS} are read")
+                    raise ReadError("the header has {count} columns; at most {limit} are read", count=len(cells), limit=MAX_COLUMNS)
                 header = cells
                 continue
             if any(len(cell) > MAX_CELL for cell in cells):
-                raise ReadError(f"line {line}: a cell longer than {MAX_CELL} characters; is this the right file?")
+                raise ReadError("line {line}: a cell longer than {limit} characters; is this the right file?", line=line, limit=MAX_CELL)
             rows.append((line, cells))
     except csv.Error as exc:
-        raise ReadError(f"line {reader.line_num}: not valid CSV ({exc})") from None
+        raise ReadError("line {line}: not valid CSV ({error})", line=reader.line_num, error=str(exc)) from None
     assert header is not None
     return Table(encoding, delimiter, header, rows)

@@ -35,12 +35,16 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     bad_rows: dict[int, list[str]] = field(default_factory=dict)  # line -> the row's cells as read
     header: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # things done alongside (e.g. "12 SKUs are not in the catalogue")
+    notes: list[Problem] = field(default_factory=list)  # things done alongside (e.g. "12 SKUs are not in the catalogue")
 
     def fail(self, line: int, column: str, message: str, cells: list[str] | None = None, **params: Any) -> None:
         self.problems.append(Problem(line, column, message, params))
         if cells is not None:
             self.bad_rows.setdefault(line, cells)
+
+    def note(self, message: str, **params: Any) -> None:
+        """Something done alongside, as an English msgid with {placeholders} (the console translates it)."""
+        self.notes.append(Problem(0, "", message, params))
 
     @property
     def bad(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -27,11 +28,13 @@ def run_import(session: Session, settings: Settings, kind: str, data: bytes, *, 
                progress: Progress | None = None) -> Report:
     """Import `data` (the file's bytes) as `kind`; raises ReadError when the file cannot be read at all."""
     if kind not in KINDS:
-        raise ReadError(f"unknown import {kind!r}: customers, orders or products")
+        raise ReadError("unknown import {kind}: customers, orders or products", kind=kind)
     if len(data) > MAX_BYTES:
-        raise ReadError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it")
+        raise ReadError("the file is larger than {size} MB; split it", size=MAX_BYTES // (1024 * 1024))
     table = read_table(data)
-    importer = {"customers": import_customers, "orders": import_orders, "products": import_products}[kind]
+    importers: dict[str, Callable[..., Report]] = {"customers": import_customers, "orders": import_orders,
+                                                   "products": import_products}
+    importer = importers[kind]
     return importer(session, settings, table, dry_run=dry_run, now=now, progress=progress)
 
 

@@ -49,6 +49,8 @@ def upgrade() -> None:
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(), nullable=False),
     sa.Column('finished_at', models.base.UTCDateTime(), nullable=True),
+    sa.Column('rows_done', sa.Integer(), nullable=False),
+    sa.Column('rows_total', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['console_users.id'], name=op.f('fk_import_runs_created_by_id_console_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_import_runs'))
     )
