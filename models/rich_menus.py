@@ -49,4 +49,5 @@ class LineTask(Base):
     due_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(300))
+    line_id: Mapped[str | None] = mapped_column(String(100))  # "delete": the replaced menu's LINE id
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

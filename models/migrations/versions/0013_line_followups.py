@@ -1,0 +1,34 @@
+"""LINE follow-ups: a broadcast may carry an image and a card; a LINE task may name a menu by its
+LINE id (the old menu to delete once its successor is linked, when our row already points at the
+new one). Also joins the hot-path branch with the merged LINE branch.
+
+Revision ID: 0013_line_followups
+Revises: 0012_merge_shop_data_line, 0010_hot_path
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision = "0013_line_followups"
+down_revision = ("0012_merge_shop_data_line", "0010_hot_path")
+branch_labels = None
+depends_on = None
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("broadcasts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("image_url", sa.String(length=1000), nullable=True))
+        batch_op.add_column(sa.Column("card", JSON, nullable=True))
+    with op.batch_alter_table("line_tasks", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("line_id", sa.String(length=100), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("line_tasks", schema=None) as batch_op:
+        batch_op.drop_column("line_id")
+    with op.batch_alter_table("broadcasts", schema=None) as batch_op:
+        batch_op.drop_column("card")
+        batch_op.drop_column("image_url")
