@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.crm.analytics import RecomputeResult, recompute_scores
 from bot.crm.tiers import notify_pending
+from bot.marketing.segment_menus import refresh_segment_menus
 from models import utcnow
 
 
@@ -23,6 +24,8 @@ def run(sessions: sessionmaker[Session], settings: Settings, now: datetime | Non
     now = now or utcnow()
     with sessions.begin() as session:
         result = recompute_scores(session, settings, now)
+    with sessions.begin() as session:  # tiers and RFM moved: segments' members may have too
+        refresh_segment_menus(session, now)
     announce(sessions, settings, now)
     return result
 

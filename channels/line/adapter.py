@@ -35,6 +35,7 @@ from linebot.v3.messaging import (
     QuickReply,
     QuickReplyItem,
     RichMenuBulkLinkRequest,
+    RichMenuBulkUnlinkRequest,
     RichMenuRequest,
     ShowLoadingAnimationRequest,
     TemplateMessage,
@@ -205,6 +206,19 @@ class LineChannel:
         """LINE's bulk link: up to 500 users in one request."""
         self._call(self._api.link_rich_menu_id_to_users,
                    RichMenuBulkLinkRequest(rich_menu_id=rich_menu_id, user_ids=user_ids))
+
+    def unlink_rich_menu(self, user_ids: list[str]) -> None:
+        """LINE's bulk unlink (up to 500 users): they see the default menu again."""
+        self._call(self._api.unlink_rich_menu_id_from_users, RichMenuBulkUnlinkRequest(user_ids=user_ids))
+
+    def delete_rich_menu(self, rich_menu_id: str) -> None:
+        """Delete a menu from LINE (its users fall back to the default); one LINE no longer has
+        (404: deleted before a crash) counts as deleted."""
+        try:
+            self._call(self._api.delete_rich_menu, rich_menu_id)
+        except DeliveryError as exc:
+            if exc.status != 404:
+                raise
 
     def set_rich_menu_alias(self, alias: str, rich_menu_id: str) -> None:
         """Create the alias (tabs switch to it), or point it at the new menu when it exists."""

@@ -1,6 +1,7 @@
 """LINE follow-ups: a broadcast may carry an image and a card; a LINE task may name a menu by its
 LINE id (the old menu to delete once its successor is linked, when our row already points at the
-new one). Also joins the hot-path branch with the merged LINE branch.
+new one); a segment's menu remembers the customers it was linked to, so those who enter or leave
+the segment are switched. Also joins the hot-path branch with the merged LINE branch.
 
 Revision ID: 0013_line_followups
 Revises: 0012_merge_shop_data_line, 0010_hot_path
@@ -24,9 +25,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("card", JSON, nullable=True))
     with op.batch_alter_table("line_tasks", schema=None) as batch_op:
         batch_op.add_column(sa.Column("line_id", sa.String(length=100), nullable=True))
+    with op.batch_alter_table("rich_menus", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("members", JSON, nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("rich_menus", schema=None) as batch_op:
+        batch_op.drop_column("members")
     with op.batch_alter_table("line_tasks", schema=None) as batch_op:
         batch_op.drop_column("line_id")
     with op.batch_alter_table("broadcasts", schema=None) as batch_op:
