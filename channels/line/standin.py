@@ -159,9 +159,7 @@ class LineStandin(StandinServer):
                     return _error(400, f"audience group status is {group['status']}")
                 group["user_ids"] |= {a["id"] for a in body["audiences"]}
                 group["audienceCount"] = len(group["user_ids"])
-            accepted = jsonify({})
-            accepted.status_code = 202
-            return accepted
+            return _accepted()
 
         @app.get("/v2/bot/audienceGroup/<int:group_id>")
         def audience_get(group_id: int) -> Any:
@@ -193,9 +191,7 @@ class LineStandin(StandinServer):
                 return _error(400, "The property, 'loadingSeconds', in the request body is invalid")
             with self._lock:
                 self.loading.append({"chat_id": chat, "seconds": seconds, "at": time.time()})
-            response = jsonify({})
-            response.status_code = 202
-            return response
+            return _accepted()
 
         @app.post("/v2/bot/richmenu")
         def richmenu_create() -> Any:
@@ -247,9 +243,7 @@ class LineStandin(StandinServer):
                 for user in users:
                     self.user_rich_menus[str(user)] = str(menu_id)
                 self.bulk_links.append(len(users))
-            response = jsonify({})
-            response.status_code = 202
-            return response
+            return _accepted()
 
         @app.post("/v2/bot/richmenu/bulk/unlink")
         def richmenu_bulk_unlink() -> Any:
@@ -259,9 +253,7 @@ class LineStandin(StandinServer):
             with self._lock:
                 for user in users:
                     self.user_rich_menus.pop(str(user), None)
-            response = jsonify({})
-            response.status_code = 202
-            return response
+            return _accepted()
 
         @app.delete("/v2/bot/richmenu/<menu_id>")
         def richmenu_delete(menu_id: str) -> Any:
@@ -404,6 +396,13 @@ def _check_audience(body: Any, *, creating: bool) -> str | None:
         if not isinstance(audience, dict) or not isinstance(audience.get("id"), str) or not USER_ID_RE.match(audience["id"]):
             return f"The property, 'audiences[{index}].id', in the request body is invalid"
     return None
+
+
+def _accepted() -> Any:
+    """LINE's empty 202 Accepted (bulk calls it carries out afterwards)."""
+    response = jsonify({})
+    response.status_code = 202
+    return response
 
 
 def _error(status: int, message: str) -> Any:

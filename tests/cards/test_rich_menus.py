@@ -107,18 +107,19 @@ def test_a_default_menu_is_published_with_its_picture_and_alias(runtime, worker,
     assert db.scalar(select(func.count()).select_from(LineTask)) == 0
 
 
+def _line_customer(session, user_id, tier):
+    customer = Customer(tier=tier)
+    session.add(customer)
+    session.flush()
+    session.add(ChannelIdentity(customer_id=customer.id, channel="line", platform_user_id=user_id))
+    return customer.id
+
+
 def test_a_tier_menu_links_its_customers_500_a_request_and_follows_tier_changes(runtime, worker, standin, db):
     with runtime.sessions.begin() as session:
         for index in range(601):
-            customer = Customer(tier=2)
-            session.add(customer)
-            session.flush()
-            session.add(ChannelIdentity(customer_id=customer.id, channel="line", platform_user_id=f"U{index:032d}"))
-        other = Customer(tier=4)
-        session.add(other)
-        session.flush()
-        session.add(ChannelIdentity(customer_id=other.id, channel="line", platform_user_id="U" + "f" * 32))
-        other_id = other.id
+            _line_customer(session, f"U{index:032d}", 2)
+        other_id = _line_customer(session, "U" + "f" * 32, 4)
     menu_id = _menu(runtime, name="gold", target="tier", tier=2)
     assert db.scalar(select(func.count()).select_from(LineTask)) == 3  # publish + 2 bulk links
     worker.line_tasks_once()
@@ -150,10 +151,7 @@ def test_the_standin_refuses_what_line_refuses_through_the_sdk(standin):
 def test_republishing_a_tier_menu_links_everyone_to_the_new_one_before_deleting_the_old(runtime, worker, standin, db):
     with runtime.sessions.begin() as session:
         for index in range(3):
-            customer = Customer(tier=2)
-            session.add(customer)
-            session.flush()
-            session.add(ChannelIdentity(customer_id=customer.id, channel="line", platform_user_id=f"U{index:032d}"))
+            _line_customer(session, f"U{index:032d}", 2)
     menu_id = _menu(runtime, name="gold", target="tier", tier=2)
     worker.line_tasks_once()
     old = db.get(RichMenu, menu_id).line_id
@@ -174,13 +172,8 @@ def test_republishing_a_tier_menu_links_everyone_to_the_new_one_before_deleting_
 
 def test_customers_entering_or_leaving_a_segment_switch_menus(runtime, worker, standin, db):
     with runtime.sessions.begin() as session:
-        people = {}
-        for name, tier in (("stays", 2), ("leaves_to_tier", 2), ("leaves_to_default", 2), ("enters", 5)):
-            customer = Customer(tier=tier, display_name=name)
-            session.add(customer)
-            session.flush()
-            session.add(ChannelIdentity(customer_id=customer.id, channel="line", platform_user_id="U" + name))
-            people[name] = customer.id
+        people = {name: _line_customer(session, "U" + name, tier)
+                  for name, tier in (("stays", 2), ("leaves_to_tier", 2), ("leaves_to_default", 2), ("enters", 5))}
         segment = Segment(name="vip", criteria={"tiers": [2]})
         session.add(segment)
         session.flush()
