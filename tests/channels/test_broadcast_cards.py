@@ -18,7 +18,7 @@ def test_a_broadcast_card_is_flex_on_line_a_photo_on_telegram_and_html_in_email(
     with runtime.sessions.begin() as s:
         add_customer(s, "美玲", line="U1", consent=("line",))
         add_customer(s, "Amy", telegram="5150", consent=("telegram",))
-        add_customer(s, "Lin", email="lin@mail.example", consent=("email",))
+        add_customer(s, "Lin", mailbox="lin@mail.example", consent=("email",))
     make_broadcast(runtime, text="{name}，春季特賣開始了！", image_url=PICTURE, card=CARD)
     run_due_broadcasts(runtime.sessions, runtime.settings)
     worker.drain()
