@@ -120,7 +120,7 @@ def _usable_id(value: Any) -> bool:
     return isinstance(value, str) and len(value) <= ID_LIMITS["chat_id"] and not has_unstorable(value)
 
 
-BUTTON_ACTIONS = frozenset({"postback", "date", "time", "datetime", "contact"})
+BUTTON_ACTIONS = frozenset({"postback", "date", "time", "datetime", "contact", "uri"})
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,8 @@ class Button:
     "time" or "datetime" (LINE's date-time picker; the postback's payload then carries `params`
     with the chosen date / time / datetime, between `earliest` and `latest`), or "contact" (a
     Telegram request to share the user's own phone number, arriving as an Inbound of kind
-    "contact"). Channels without the native form show a plain postback button.
+    "contact"), or "uri" (`data` is an https address the button opens: a broadcast's link).
+    Channels without the native form show a plain postback button.
     """
 
     label: str

@@ -24,7 +24,7 @@ from bot.marketing.schedule import next_occurrence
 from models import Broadcast, OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
-COPIED_FIELDS = ("name", "segment_id", "criteria", "text", "translations", "coupon_template_id", "channel_policy", "quiet_start",
+COPIED_FIELDS = ("name", "segment_id", "criteria", "text", "translations", "coupon_template_id", "image_url", "card", "channel_policy", "quiet_start",
                  "quiet_end", "rate_per_minute", "holdout_percent", "results_window_days", "created_by_id")
 
 

@@ -1,8 +1,10 @@
 """The LINE calls rich menus need, made by the worker's LINE-task thread from `line_tasks` rows
 (`bot.crm.rich_menus` writes them): publish a menu (create, upload its picture, set it as the
-default, point its alias at it) and link users to it, 500 a request.
+default, point its alias at it), link users to it or unlink them (back to the default menu), 500 a
+request, and delete a replaced menu.
 
-A link waits for its menu's publication (it needs LINE's id). A failure LINE may recover from
+A link waits for its menu's publication (it needs LINE's id); a delete waits for the new menu's
+publication and links, so its users are moved before the old menu disappears. A failure LINE may recover from
 (429, 5xx, unreachable) is retried later with a growing pause; one it will not (400) ends the
 task with its reason logged.
 """
@@ -54,6 +56,15 @@ def _do(session: Session, line: Any, task: LineTask, menu: RichMenu, now: dateti
             task.due_at = now + WAIT_FOR_PUBLICATION
             return
         line.link_rich_menu(menu.line_id, list(task.user_ids))
+    elif task.kind == "unlink":
+        line.unlink_rich_menu(list(task.user_ids))
+    elif task.kind == "delete":
+        # the replaced menu goes once its successor is published and its users linked to it
+        if menu.line_id is None or rich_menus.earlier_tasks(session, task):
+            task.due_at = now + WAIT_FOR_PUBLICATION
+            return
+        if task.line_id and task.line_id != menu.line_id:
+            line.delete_rich_menu(task.line_id)
     elif task.kind == "publish":
         if menu.image is None or menu.image_type is None:
             raise DeliveryError("the menu has no picture", retryable=False)

@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.crm.analytics import RecomputeResult, recompute_scores
 from bot.crm.tiers import notify_pending
 from bot.crm.value.nightly import ValueResult, run_value_models
+from bot.marketing.segment_menus import refresh_segment_menus
 from models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ def run(sessions: sessionmaker[Session], settings: Settings, now: datetime | Non
         result = recompute_scores(session, settings, now)
     if settings.value.enabled:
         value(sessions, settings, now)
+    with sessions.begin() as session:  # tiers and RFM moved: segments' members may have too
+        refresh_segment_menus(session, now)
     announce(sessions, settings, now)
     return result
 

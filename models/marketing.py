@@ -41,6 +41,8 @@ class Broadcast(Base):
     text: Mapped[str] = mapped_column(Text)  # in the shop's default language, and for anyone without a translation
     translations: Mapped[dict[str, Any]] = mapped_column(default=dict)  # language -> text, for customers who speak it
     coupon_template_id: Mapped[int | None] = mapped_column(ForeignKey("coupon_templates.id", ondelete="SET NULL"))
+    image_url: Mapped[str | None] = mapped_column(String(1000))  # https; shown above the card, or alone
+    card: Mapped[dict[str, Any] | None]  # {"title", "text", "fields": [{label, value}], "buttons": [{label, data, action}]}
     channel_policy: Mapped[str] = mapped_column(String(20), default="preferred")
     # scheduled | recurring | sending | paused | done | cancelled | failed
     status: Mapped[str] = mapped_column(String(20), default="scheduled")

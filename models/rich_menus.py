@@ -32,6 +32,8 @@ class RichMenu(Base):
     image_type: Mapped[str | None] = mapped_column(String(20))
     alias: Mapped[str | None] = mapped_column(String(32), unique=True)
     line_id: Mapped[str | None] = mapped_column(String(100))
+    # A segment's menu: the customer ids it was last linked to (None until first published).
+    members: Mapped[list[Any] | None]
     published_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -49,4 +51,5 @@ class LineTask(Base):
     due_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(300))
+    line_id: Mapped[str | None] = mapped_column(String(100))  # "delete": the replaced menu's LINE id
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

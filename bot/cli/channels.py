@@ -45,10 +45,18 @@ def set_webhook_command(settings: Settings, url: str | None) -> int:
 
 
 # Telegram's menu of commands, and the words each stands for (the handlers understand the command
-# as typed text: "/points" is "points"). Telegram keys languages by two letters, so Chinese users
-# all get the shop's Traditional Chinese, and everyone else the default language's list.
+# as typed text: "/points" is "points"). Telegram keys languages by two letters (ISO 639-1), so
+# zh-TW and zh-CN cannot both have a list: every Chinese user gets the shop's own Chinese
+# (Traditional unless the shop's default is Simplified), and everyone else the default language's.
 COMMANDS = ("points", "coupons", "membercard", "redeem", "help")
 COMMAND_LANGUAGES = {"": None, "en": "en", "zh": "zh-TW"}
+
+
+def command_language(code: str, default_language: str) -> str:
+    """The language of the list Telegram shows to users whose app is set to `code` ("" = others)."""
+    if code == "zh" and default_language.startswith("zh"):
+        return default_language
+    return COMMAND_LANGUAGES[code] or default_language
 
 
 @telegram_group.command("set-commands", short_help="set the bot's command menu in each language",
@@ -60,8 +68,8 @@ def set_commands_command(settings: Settings) -> int:
     from bot.i18n.texts import text
 
     def register(channel: TelegramChannel) -> None:
-        for code, language in COMMAND_LANGUAGES.items():
-            language = language or settings.app.default_language
+        for code in COMMAND_LANGUAGES:
+            language = command_language(code, settings.app.default_language)
             commands = [(name, text(f"commands.{name}", language, settings.app.default_language)) for name in COMMANDS]
             channel.set_commands(commands, code or None)
         print(f"command menu set: {', '.join('/' + name for name in COMMANDS)} in {len(COMMAND_LANGUAGES)} languages")

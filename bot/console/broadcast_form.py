@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import LANGUAGES
+from bot.console.broadcast_card_form import parse_card
 from bot.forms import FormErrors, hhmm_field, int_field
 from bot.marketing.planning import POLICIES
 from bot.marketing.schedule import next_occurrence
@@ -47,6 +48,7 @@ def parse_broadcast(session: Session, form: Any, zone: ZoneInfo, now: datetime,
         errors.add("text", problem)
     values["text"] = text.strip()
     _translations_and_coupon(session, form, values, errors, default_language)
+    parse_card(form, values, errors)
     policy = form.get("channel_policy") or "preferred"
     if policy not in POLICIES:
         errors.add("channel_policy", f"{policy!r} is not a channel policy")

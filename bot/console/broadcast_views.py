@@ -12,10 +12,13 @@ from sqlalchemy import func, select
 from bot.config import LANGUAGES
 from bot.console import security
 from bot.console.broadcast_form import LANGUAGE_NAMES, parse_broadcast, translation_field
+from bot.console.card_preview import flex_json
 from bot.console.i18n import gettext as _
 from bot.console.views import page_number, reading, runtime, writing
 from bot.crm.value.intervals import mde_by_audience
+from bot.events import Outbound
 from bot.marketing import planning
+from bot.marketing.messages import broadcast_card
 from bot.marketing.planning import POLICIES, PlanningError
 from bot.marketing.results import coupon_lift, progress, purchase_lift, recipient_status, window_open
 from jobs.broadcasts import plan_due
@@ -40,14 +43,14 @@ def new() -> Any:
     return _form({}, {})
 
 
-def _form(form: Any, errors: dict[str, str], status: int = 200) -> Any:
+def _form(form: Any, errors: dict[str, str], status: int = 200, preview: dict[str, Any] | None = None) -> Any:
     settings = runtime().settings
     with reading() as db:
         segments = list(db.scalars(select(Segment).order_by(Segment.name)))
         templates = list(db.scalars(select(CouponTemplate).where(CouponTemplate.active.is_(True)).order_by(CouponTemplate.code)))
     other_languages = [(lang, translation_field(lang), LANGUAGE_NAMES.get(lang, lang)) for lang in LANGUAGES if lang != settings.app.default_language]
     return render_template("console/broadcast_new.html", form=form, errors=errors, segments=segments, policies=POLICIES,
-                           coupon_templates=templates, other_languages=other_languages,
+                           coupon_templates=templates, other_languages=other_languages, preview=preview,
                            default_language=LANGUAGE_NAMES.get(settings.app.default_language, settings.app.default_language),
                            timezone=settings.app.timezone, mde_rows=_mde_rows(form)), status
 
@@ -69,7 +72,7 @@ def create() -> Any:
     now = utcnow()
     with writing() as db:
         values, errors = parse_broadcast(db, request.form, ZoneInfo(settings.app.timezone), now, settings.app.default_language)
-        if errors:
+        if errors or request.form.get("preview"):
             db.rollback()
         else:
             broadcast = Broadcast(**values, created_by_id=g.user.id)
@@ -78,6 +81,8 @@ def create() -> Any:
             broadcast_id, send_now = broadcast.id, broadcast.status == "scheduled" and broadcast.send_at is not None and broadcast.send_at <= now
     if errors:
         return _form(request.form, {k: _(v) for k, v in errors.items()}, 400)
+    if request.form.get("preview"):  # drawn from what would be saved, nothing saved
+        return _form(request.form, {}, preview=card_preview(values))
     if send_now:  # "now" means now, whether or not a scheduler runs in this installation
         plan_due(runtime().sessions, broadcast_id, settings, now)
     flash(_("Broadcast saved."))
@@ -107,7 +112,14 @@ def show(broadcast_id: int) -> Any:
     return render_template("console/broadcast.html", broadcast=broadcast, progress=state, status=state.shown_status(broadcast.status),
                            lift=lift, coupons=coupons, window=window,
                            window_open=window_open(lift) if lift else False, segment=segment, children=children,
-                           coupon_template=coupon_template, language_names=LANGUAGE_NAMES)
+                           coupon_template=coupon_template, language_names=LANGUAGE_NAMES,
+                           preview=card_preview({"image_url": broadcast.image_url, "card": broadcast.card, "text": broadcast.text}))
+
+
+def card_preview(values: dict[str, Any]) -> dict[str, Any] | None:
+    """The Flex JSON LINE would receive for a broadcast's card, or None without one."""
+    card = broadcast_card(values.get("image_url"), values.get("card"), values["text"])
+    return flex_json(Outbound(values["text"], card=card)) if card is not None else None
 
 
 @broadcasts.get("/broadcasts/<int:broadcast_id>/progress.json")

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.events import Button, Card, CardField, Outbound
 from bot.i18n.texts import text
+from channels.line.adapter import line_action
 from channels.line.flex import render_flex
 from channels.line.message_rules import message_problem
 
@@ -36,14 +37,8 @@ def sample_member_card(language: str, shop: str) -> dict[str, Any]:
 
 
 def flex_json(message: Outbound) -> dict[str, Any]:
-    rendered = render_flex(message, None, _preview_action)
+    rendered = render_flex(message, None, line_action)
     return json.loads(rendered.to_json())
-
-
-def _preview_action(button: Button) -> Any:
-    from linebot.v3.messaging import PostbackAction
-
-    return PostbackAction(label=button.label[:20], data=button.data[:300], display_text=(button.text or button.label)[:300])
 
 
 def read_pasted(raw: str) -> tuple[dict[str, Any] | None, str | None]:

@@ -20,7 +20,7 @@ from bot.console.views import form_text, reading, runtime, writing
 from bot.crm import rich_menus
 from bot.marketing.rich_menu_editor import grid_areas, parse_cell
 from bot.marketing.rich_menu_images import check_image, draw_grid
-from bot.marketing.segments import member_ids
+from bot.marketing.segment_menus import segment_members
 from channels.line.rich_menu_rules import ALIAS_RE, RichMenuError, check_menu
 from models import RichMenu, Segment, utcnow
 
@@ -46,7 +46,7 @@ def save() -> Any:
     try:
         values = _read_form()
     except RichMenuError as exc:
-        return index(_("Not saved: {reason}", reason=str(exc)), 400)
+        return index(_("Not saved: {reason}", reason=_(exc.template, **exc.fields)), 400)
     try:
         with writing() as db:
             menu = db.scalar(select(RichMenu).where(RichMenu.name == values["name"])) or RichMenu(name=values["name"])
@@ -64,26 +64,26 @@ def _read_form() -> dict[str, Any]:
     """The posted menu, checked by LINE's rules; RichMenuError says what LINE would refuse."""
     name = form_text("name", 100)
     if not name:
-        raise RichMenuError(_("Give the menu a name."))
+        raise RichMenuError("Give the menu a name.")
     target = request.form.get("target", "default")
     if target not in ("default", "tier", "segment"):
         raise RichMenuError("target must be default, tier or segment")
     tier = request.form.get("tier", type=int) if target == "tier" else None
     segment_id = request.form.get("segment_id", type=int) if target == "segment" else None
     if target == "tier" and tier not in {t.level for t in runtime().settings.tiers}:
-        raise RichMenuError(_("Choose a tier."))
+        raise RichMenuError("Choose a tier.")
     if target == "segment" and segment_id is None:
-        raise RichMenuError(_("Choose a saved segment."))
+        raise RichMenuError("Choose a saved segment.")
     alias = form_text("alias", 40) or None
     if alias and not ALIAS_RE.match(alias):
-        raise RichMenuError(_("An alias has 1 to 32 characters: a-z, 0-9, _ and -."))
+        raise RichMenuError("An alias has 1 to 32 characters: a-z, 0-9, _ and -.")
     width, height = SIZES.get(request.form.get("size", "large"), SIZES["large"])
     rows, cols = request.form.get("rows", 2, type=int), request.form.get("cols", 3, type=int)
     if not (1 <= rows <= 4 and 1 <= cols <= 5):
-        raise RichMenuError(_("A grid has 1 to 4 rows and 1 to 5 columns."))
+        raise RichMenuError("A grid has 1 to 4 rows and 1 to 5 columns.")
     cells = [parse_cell(line) for line in form_text("cells", 5000).splitlines() if line.strip()]
     if not cells:
-        raise RichMenuError(_("Write at least one cell: label | kind:value."))
+        raise RichMenuError("Write at least one cell: label | kind:value.")
     areas = grid_areas(width, height, rows, cols, [action for _, action in cells])
     chat_bar = form_text("chat_bar_text", 40) or "選單"
     check_menu(width, height, chat_bar, areas)
@@ -121,10 +121,7 @@ def publish(menu_id: int) -> Any:
         menu = db.get(RichMenu, menu_id)
         if menu is None:
             abort(404, "no such menu")
-        members = None
-        if menu.target == "segment":
-            segment = db.get(Segment, menu.segment_id) if menu.segment_id else None
-            members = member_ids(db, segment.criteria) if segment else []
+        members = segment_members(db, menu) if menu.target == "segment" else None
         links = rich_menus.publish(db, menu, utcnow(), members)
         name = menu.name
     flash(_("Menu {name} is being published ({n} link requests).", name=name, n=links))

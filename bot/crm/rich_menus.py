@@ -30,31 +30,79 @@ def line_object(menu: RichMenu) -> dict[str, Any]:
             "name": menu.name[:300], "chatBarText": menu.chat_bar_text, "areas": list(menu.areas)}
 
 
-def _add_task(session: Session, kind: str, menu_id: int, user_ids: Sequence[str] = (), now: datetime | None = None) -> None:
-    session.add(LineTask(kind=kind, menu_id=menu_id, user_ids=list(user_ids), due_at=now or utcnow()))
+def _add_task(session: Session, kind: str, menu_id: int, user_ids: Sequence[str] = (), now: datetime | None = None,
+              line_id: str | None = None) -> None:
+    session.add(LineTask(kind=kind, menu_id=menu_id, user_ids=list(user_ids), due_at=now or utcnow(), line_id=line_id))
 
 
 def publish(session: Session, menu: RichMenu, now: datetime | None = None, members: Sequence[int] | None = None) -> int:
     """Ask for the menu to be (re)created on LINE, then linked to the customers it is for (a tier's
     customers, or `members`: a segment's, which the caller evaluates); returns how many link
-    requests were queued."""
+    requests were queued.
+
+    Republishing creates a new LINE menu: until it exists the row has no LINE id (so links wait for
+    it), and the old one is deleted on LINE by a task written after the links, which the worker
+    does only once the new menu is published and linked, so nobody is left without a menu between."""
+    old_line_id = menu.line_id
     _add_task(session, "publish", menu.id, now=now)
-    if menu.target == "default":
+    menu.line_id = None
+    links = 0
+    if menu.target == "segment":
+        links = _switch(session, menu, members or [], now, everyone=True)
+    elif menu.target == "tier":
+        links = link_users(session, menu, audience(session, menu), now)
+    if old_line_id:
+        _add_task(session, "delete", menu.id, now=now, line_id=old_line_id)
+    return links
+
+
+def switch_segment_members(session: Session, menu: RichMenu, members: Sequence[int], now: datetime | None = None) -> int:
+    """A published segment menu after its segment was evaluated again: customers who entered are
+    linked to it; those who left get their tier's menu, else the default (unlinked). Returns how
+    many LINE requests were queued."""
+    if menu.members is None:  # never published: nobody to switch
         return 0
-    return link_users(session, menu, audience(session, menu, members), now)
+    return _switch(session, menu, members, now, everyone=False)
+
+
+def _switch(session: Session, menu: RichMenu, members: Sequence[int], now: datetime | None, *, everyone: bool) -> int:
+    before, after = set(menu.members or ()), set(members)
+    linked = after if everyone else after - before
+    requests = link_users(session, menu, line_users(session, linked), now)
+    left = before - after
+    tiers: dict[int, int | None] = {c: t for c, t in session.execute(select(Customer.id, Customer.tier).where(Customer.id.in_(left)))} if left else {}
+    for tier in sorted(set(tiers.values()), key=lambda t: -1 if t is None else t):
+        users = line_users(session, [c for c, t in tiers.items() if t == tier])
+        tier_menu = _published_tier_menu(session, tier)
+        if tier_menu is not None:
+            requests += link_users(session, tier_menu, users, now)
+        else:
+            for chunk in _chunks(users):
+                _add_task(session, "unlink", menu.id, chunk, now)
+                requests += 1
+    menu.members = sorted(after)
+    return requests
 
 
 def link_users(session: Session, menu: RichMenu, user_ids: Sequence[str], now: datetime | None = None) -> int:
-    chunks = [user_ids[i:i + BULK_LINK_USERS] for i in range(0, len(user_ids), BULK_LINK_USERS)]
+    chunks = _chunks(user_ids)
     for chunk in chunks:
         _add_task(session, "link", menu.id, chunk, now)
     return len(chunks)
 
 
+def _chunks(user_ids: Sequence[str]) -> list[Sequence[str]]:
+    return [user_ids[i:i + BULK_LINK_USERS] for i in range(0, len(user_ids), BULK_LINK_USERS)]
+
+
+def _line_identities() -> Any:
+    return select(ChannelIdentity.platform_user_id).join(Customer, Customer.id == ChannelIdentity.customer_id).where(
+        ChannelIdentity.channel == "line", ChannelIdentity.reachable.is_(True))
+
+
 def audience(session: Session, menu: RichMenu, members: Sequence[int] | None = None) -> list[str]:
     """The LINE user ids of the reachable customers a menu is for."""
-    query = select(ChannelIdentity.platform_user_id).join(Customer, Customer.id == ChannelIdentity.customer_id).where(
-        ChannelIdentity.channel == "line", ChannelIdentity.reachable.is_(True))
+    query = _line_identities()
     if menu.target == "tier":
         query = query.where(Customer.tier == menu.tier)
     elif members is not None:
@@ -62,15 +110,31 @@ def audience(session: Session, menu: RichMenu, members: Sequence[int] | None = N
     return list(session.scalars(query.order_by(ChannelIdentity.id)))
 
 
+def line_users(session: Session, customer_ids: Any) -> list[str]:
+    """The reachable LINE user ids of these customers."""
+    ids = sorted(customer_ids)
+    return list(session.scalars(_line_identities().where(Customer.id.in_(ids)).order_by(ChannelIdentity.id))) if ids else []
+
+
+def _published_tier_menu(session: Session, tier: int | None) -> RichMenu | None:
+    if tier is None:
+        return None
+    return session.scalar(select(RichMenu).where(RichMenu.target == "tier", RichMenu.tier == tier, RichMenu.line_id.is_not(None)))
+
+
 def on_tier_change(session: Session, customer_id: int, tier: int, now: datetime | None = None) -> int:
     """A customer whose tier changed sees that tier's menu (or the default menu, unlinked)."""
-    menu = session.scalar(select(RichMenu).where(RichMenu.target == "tier", RichMenu.tier == tier,
-                                                 RichMenu.line_id.is_not(None)))
-    users = list(session.scalars(select(ChannelIdentity.platform_user_id).where(
-        ChannelIdentity.customer_id == customer_id, ChannelIdentity.channel == "line", ChannelIdentity.reachable.is_(True))))
+    menu = _published_tier_menu(session, tier)
+    users = line_users(session, [customer_id])
     if menu is None or not users:
         return 0
     return link_users(session, menu, users, now)
+
+
+def earlier_tasks(session: Session, task: LineTask) -> bool:
+    """Whether the menu still has a publication or links queued before `task` (a delete waits for them)."""
+    return session.scalar(select(LineTask.id).where(LineTask.menu_id == task.menu_id, LineTask.id < task.id,
+                                                    LineTask.kind.in_(("publish", "link"))).limit(1)) is not None
 
 
 def due_tasks(session: Session, now: datetime, limit: int = 20) -> list[LineTask]:

@@ -9,13 +9,14 @@ text that differs per customer costs a push each.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.crm import loyalty
 from bot.crm.tiers import tier_name
+from bot.events import Button, Card, CardField, Outbound
 from bot.i18n.commerce import gives, local_date, say
 from bot.marketing.broadcast_coupons import IssuedCoupon
 from bot.marketing.texts import fields_used, render
@@ -37,6 +38,23 @@ class Recipient(Protocol):
 def text_for(broadcast: Broadcast, language: str) -> str:
     """The broadcast's text for a reader of `language`: its translation, else the main text."""
     return (broadcast.translations or {}).get(language) or broadcast.text
+
+
+def broadcast_message(broadcast: Broadcast, text: str) -> Outbound:
+    """What a recipient is sent: `text` alone, or a card (the broadcast's picture above it) whose
+    body is the card's own text or else `text`. `text` stays the message's words, so LINE's
+    notification, Telegram's caption and the plain part of an email say the same."""
+    card = broadcast_card(broadcast.image_url, broadcast.card, text)
+    return Outbound(text, card=card) if card is not None else Outbound(text)
+
+
+def broadcast_card(image_url: str | None, card: dict[str, Any] | None, text: str) -> Card | None:
+    if not image_url and not card:
+        return None
+    card = card or {}
+    return Card(title=card.get("title") or "", text=card.get("text") or text, image_url=image_url or None,
+                fields=tuple(CardField(f["label"], f["value"]) for f in card.get("fields") or ()),
+                buttons=tuple(Button(b["label"], b["data"], action=b.get("action", "postback")) for b in card.get("buttons") or ()))
 
 
 def is_personal(broadcast: Broadcast) -> bool:

@@ -27,11 +27,10 @@ from bot import pipeline
 from bot.config import Settings
 from bot.crm import pacing
 from bot.crm.value.promotions import abandoned_among
-from bot.events import Outbound
 from bot.marketing import broadcast_coupons
 from bot.marketing.broadcast_coupons import IssuedCoupon
 from bot.marketing.bulk import bulk_insert
-from bot.marketing.messages import is_personal, personal_texts, text_for
+from bot.marketing.messages import broadcast_message, is_personal, personal_texts, text_for
 from bot.marketing.schedule import send_slots
 from bot.marketing.segments import segment_query
 from channels import registry
@@ -175,18 +174,19 @@ def _write_outbox(session: Session, broadcast: Broadcast, treated: list[Target],
     slots = send_slots(now, [len(group) for _, group in plan], broadcast.rate_per_minute, quiet, zone)
     result: dict[int, int] = {}
     singles: list[dict[str, Any]] = []
-    message_shape = Outbound("").to_json()  # built once: asdict per row is slow at 100,000 rows
+    message_shape = broadcast_message(broadcast, "").to_json()  # built once: asdict per row is slow at 100,000 rows
     keys = iter(retry_keys(len(treated)))
     for (channel, group), slot in zip(plan, slots, strict=True):
         if len(group) > 1 or (registry.limits(channel).multicast_recipients > 1 and not personal):
-            [row] = pipeline.enqueue_multicast(session, channel, [t.address for t in group], [Outbound(texts[group[0].customer_id])],
+            message = broadcast_message(broadcast, texts[group[0].customer_id])
+            [row] = pipeline.enqueue_multicast(session, channel, [t.address for t in group], [message],
                                                purpose="marketing", not_before=slot)
             row.broadcast_id = broadcast.id
             result.update({t.customer_id: row.id for t in group})
             continue
         target = group[0]
         singles.append({"channel": channel, "address": target.address, "recipients": None,
-                        "messages": [{**message_shape, "text": texts[target.customer_id]}],
+                        "messages": [_with_text(message_shape, texts[target.customer_id])],
                         "purpose": "marketing", "customer_id": target.customer_id, "broadcast_id": broadcast.id,
                         "idempotency_key": next(keys), "status": "pending", "attempts": 0, "next_attempt_at": slot,
                         "reply_attempted": False, "created_at": now})
@@ -197,6 +197,14 @@ def _write_outbox(session: Session, broadcast: Broadcast, treated: list[Target],
         result.update(cast("Result[int, int]", session.execute(select(OutboxMessage.customer_id, OutboxMessage.id).where(
             OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.customer_id.is_not(None)))).all())
     return result
+
+
+def _with_text(shape: dict[str, Any], text: str) -> dict[str, Any]:
+    """The message's JSON with a recipient's text, in the card's body too when it carries the text."""
+    message = {**shape, "text": text}
+    if shape["card"] is not None and shape["card"]["text"] == "":
+        message["card"] = {**shape["card"], "text": text}
+    return message
 
 
 def retry_keys(count: int) -> list[str]:

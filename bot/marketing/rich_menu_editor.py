@@ -16,7 +16,7 @@ def parse_cell(line: str) -> tuple[str, dict[str, Any]]:
     label, bar, spec = line.partition("|")
     label, spec = label.strip(), spec.strip()
     if not bar or not label or ":" not in spec:
-        raise RichMenuError(f"{line.strip()[:40]!r}: write a cell as 'label | kind:value'")
+        raise RichMenuError("{line}: write a cell as 'label | kind:value'", line=repr(line.strip()[:40]))
     kind, _, value = spec.partition(":")
     kind, value = kind.strip().lower(), value.strip()
     action: dict[str, Any]
@@ -31,7 +31,7 @@ def parse_cell(line: str) -> tuple[str, dict[str, Any]]:
     elif kind == "switch":
         action = {"type": "richmenuswitch", "richMenuAliasId": value, "data": f"menu:{value}"}
     else:
-        raise RichMenuError(f"{label!r}: unknown kind {kind!r} (postback, message, uri, date, time, datetime, switch)")
+        raise RichMenuError("{label}: unknown kind {kind} (postback, message, uri, date, time, datetime, switch)", label=repr(label), kind=repr(kind))
     action["label"] = label[:LABEL_CHARS]
     return label, action
 

@@ -33,17 +33,17 @@ FONT_CANDIDATES = (
 def check_image(data: bytes, width: int, height: int) -> str:
     """The content type of an uploaded menu picture, or RichMenuError saying why LINE would refuse it."""
     if len(data) > MAX_BYTES:
-        raise RichMenuError(f"the picture is {len(data) // 1024} KB; LINE takes at most 1 MB")
+        raise RichMenuError("the picture is {kb} KB; LINE takes at most 1 MB", kb=len(data) // 1024)
     try:
         with Image.open(io.BytesIO(data)) as picture:  # reads the header only
             kind, size = picture.format, picture.size
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise RichMenuError(f"not a PNG or JPEG picture ({type(exc).__name__})") from None
+        raise RichMenuError("not a PNG or JPEG picture ({error})", error=type(exc).__name__) from None
     if kind not in FORMATS:
-        raise RichMenuError(f"a {kind} picture; LINE takes PNG or JPEG")
+        raise RichMenuError("a {kind} picture; LINE takes PNG or JPEG", kind=kind)
     check_size(*size)
     if size != (width, height):
-        raise RichMenuError(f"the picture is {size[0]}x{size[1]}; the menu is {width}x{height}")
+        raise RichMenuError("the picture is {w}x{h}; the menu is {width}x{height}", w=size[0], h=size[1], width=width, height=height)
     return FORMATS[kind]
 
 

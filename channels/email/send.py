@@ -234,7 +234,8 @@ def _subject(messages: Sequence[Outbound], parent_subject: str, shop: str) -> st
 
 
 def _button_lines(message: Outbound) -> list[str]:
-    return [f"  - {b.text or b.label}" for b in (*message.buttons, *message.quick_replies)]
+    return [f"  - {b.label}: {b.data}" if b.action == "uri" else f"  - {b.text or b.label}"
+            for b in (*message.buttons, *message.quick_replies)]
 
 
 def render_text(messages: Sequence[Outbound], unsubscribe: str | None) -> str:
@@ -252,7 +253,7 @@ def render_text(messages: Sequence[Outbound], unsubscribe: str | None) -> str:
 
 def render_html(messages: Sequence[Outbound], unsubscribe: str | None, reply_to: str, subject: str) -> str:
     """The same content as HTML; customer-provided text is always escaped. A button is a link that
-    opens a reply with its words, which the bot understands like typed text."""
+    opens a reply with its words, which the bot understands like typed text (a "uri" button: its address)."""
     parts = []
     for card_message in messages:
         cards = card_html(card_message)
@@ -263,7 +264,8 @@ def render_html(messages: Sequence[Outbound], unsubscribe: str | None, reply_to:
             items = []
             for button in buttons:
                 words = button.text or button.label
-                href = f"mailto:{reply_to}?subject={quote('Re: ' + subject)}&body={quote(words)}"
+                href = (button.data if button.action == "uri"
+                        else f"mailto:{reply_to}?subject={quote('Re: ' + subject)}&body={quote(words)}")
                 items.append(f'<li><a href="{html.escape(href)}">{html.escape(button.label)}</a></li>')
             parts.append("<ul>" + "".join(items) + "</ul>")
     if unsubscribe:

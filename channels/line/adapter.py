@@ -35,11 +35,13 @@ from linebot.v3.messaging import (
     QuickReply,
     QuickReplyItem,
     RichMenuBulkLinkRequest,
+    RichMenuBulkUnlinkRequest,
     RichMenuRequest,
     ShowLoadingAnimationRequest,
     TemplateMessage,
     TextMessage,
     UpdateRichMenuAliasRequest,
+    URIAction,
 )
 from linebot.v3.messaging.exceptions import ApiException
 
@@ -205,6 +207,19 @@ class LineChannel:
         self._call(self._api.link_rich_menu_id_to_users,
                    RichMenuBulkLinkRequest(rich_menu_id=rich_menu_id, user_ids=user_ids))
 
+    def unlink_rich_menu(self, user_ids: list[str]) -> None:
+        """LINE's bulk unlink (up to 500 users): they see the default menu again."""
+        self._call(self._api.unlink_rich_menu_id_from_users, RichMenuBulkUnlinkRequest(user_ids=user_ids))
+
+    def delete_rich_menu(self, rich_menu_id: str) -> None:
+        """Delete a menu from LINE (its users fall back to the default); one LINE no longer has
+        (404: deleted before a crash) counts as deleted."""
+        try:
+            self._call(self._api.delete_rich_menu, rich_menu_id)
+        except DeliveryError as exc:
+            if exc.status != 404:
+                raise
+
     def set_rich_menu_alias(self, alias: str, rich_menu_id: str) -> None:
         """Create the alias (tabs switch to it), or point it at the new menu when it exists."""
         try:
@@ -268,13 +283,13 @@ def render(message: Outbound) -> Any:
     """An `Outbound` as a LINE message: a Flex Message for a card or carousel, a buttons template
     when it fits, else text + quick replies."""
     if message.card is not None or message.carousel:
-        return render_flex(message, _quick_reply(message.quick_replies), _postback)
+        return render_flex(message, _quick_reply(message.quick_replies), line_action)
     text_limit = 60 if message.title else BUTTONS_TEXT_LIMIT
     if message.buttons and len(message.buttons) <= 4 and len(message.text) <= text_limit:
         template = ButtonsTemplate(
             title=message.title[:40] if message.title else None,
             text=message.text,
-            actions=[_postback(b) for b in message.buttons],
+            actions=[line_action(b) for b in message.buttons],
         )
         return TemplateMessage(alt_text=message.text[:400], template=template,
                                quick_reply=_quick_reply(message.quick_replies))
@@ -282,7 +297,10 @@ def render(message: Outbound) -> Any:
     return TextMessage(text=message.text[:5000], quick_reply=_quick_reply(message.quick_replies or message.buttons))
 
 
-def _postback(button: Any) -> PostbackAction | DatetimePickerAction:
+def line_action(button: Any) -> PostbackAction | DatetimePickerAction | URIAction:
+    """A button's LINE action; the console's card preview uses the same one."""
+    if button.action == "uri":
+        return URIAction(label=button.label[:20], uri=button.data)
     if button.action in ("date", "time", "datetime"):
         return DatetimePickerAction(label=button.label[:20], data=button.data[:300], mode=button.action,
                                     initial=button.initial, min=button.earliest, max=button.latest)
@@ -292,4 +310,4 @@ def _postback(button: Any) -> PostbackAction | DatetimePickerAction:
 def _quick_reply(buttons: Any) -> QuickReply | None:
     if not buttons:
         return None
-    return QuickReply(items=[QuickReplyItem(action=_postback(b)) for b in list(buttons)[:QUICK_REPLY_LIMIT]])
+    return QuickReply(items=[QuickReplyItem(action=line_action(b)) for b in list(buttons)[:QUICK_REPLY_LIMIT]])

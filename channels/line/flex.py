@@ -40,7 +40,9 @@ def render_flex(message: Outbound, quick_reply: QuickReply | None, action: Any) 
 
 
 def bubble(card: Card, action: Any) -> FlexBubble:
-    body: list[Any] = [FlexText(text=card.title[:TITLE_LIMIT] or " ", weight="bold", size="lg", wrap=True)]
+    # A card without a title (a broadcast's picture with its text) starts with its text.
+    body: list[Any] = ([FlexText(text=card.title[:TITLE_LIMIT] or " ", weight="bold", size="lg", wrap=True)]
+                       if card.title or not card.text else [])
     if card.text:
         body.append(FlexText(text=card.text[:TEXT_LIMIT], size="sm", wrap=True, color="#555555", margin="md"))
     if card.fields:

@@ -44,6 +44,7 @@ class LineStandin(StandinServer):
         self.rich_menu_aliases: dict[str, str] = {}
         self.user_rich_menus: dict[str, str] = {}
         self.bulk_links: list[int] = []
+        self.deleted_rich_menus: list[str] = []
         self.default_rich_menu: str | None = None
         self._used_tokens: set[str] = set()
         self._retry_keys: dict[str, str] = {}
@@ -72,6 +73,7 @@ class LineStandin(StandinServer):
             self.rich_menu_aliases.clear()
             self.user_rich_menus.clear()
             self.bulk_links.clear()
+            self.deleted_rich_menus.clear()
             self.default_rich_menu = None
             self.faults.clear()
             self._used_tokens.clear()
@@ -157,9 +159,7 @@ class LineStandin(StandinServer):
                     return _error(400, f"audience group status is {group['status']}")
                 group["user_ids"] |= {a["id"] for a in body["audiences"]}
                 group["audienceCount"] = len(group["user_ids"])
-            accepted = jsonify({})
-            accepted.status_code = 202
-            return accepted
+            return _accepted()
 
         @app.get("/v2/bot/audienceGroup/<int:group_id>")
         def audience_get(group_id: int) -> Any:
@@ -191,9 +191,7 @@ class LineStandin(StandinServer):
                 return _error(400, "The property, 'loadingSeconds', in the request body is invalid")
             with self._lock:
                 self.loading.append({"chat_id": chat, "seconds": seconds, "at": time.time()})
-            response = jsonify({})
-            response.status_code = 202
-            return response
+            return _accepted()
 
         @app.post("/v2/bot/richmenu")
         def richmenu_create() -> Any:
@@ -245,9 +243,33 @@ class LineStandin(StandinServer):
                 for user in users:
                     self.user_rich_menus[str(user)] = str(menu_id)
                 self.bulk_links.append(len(users))
-            response = jsonify({})
-            response.status_code = 202
-            return response
+            return _accepted()
+
+        @app.post("/v2/bot/richmenu/bulk/unlink")
+        def richmenu_bulk_unlink() -> Any:
+            users = (request.get_json(silent=True) or {}).get("userIds")
+            if not isinstance(users, list) or not 1 <= len(users) <= 500:
+                return _error(400, "The property, 'userIds', must have 1 to 500 items")
+            with self._lock:
+                for user in users:
+                    self.user_rich_menus.pop(str(user), None)
+            return _accepted()
+
+        @app.delete("/v2/bot/richmenu/<menu_id>")
+        def richmenu_delete(menu_id: str) -> Any:
+            """LINE deletes the menu and unlinks its users; a menu an alias still points to is refused."""
+            with self._lock:
+                if menu_id not in self.rich_menus:
+                    return _error(404, "richmenu not found")
+                if menu_id in self.rich_menu_aliases.values():
+                    return _error(400, "richmenu is used by a richmenu alias")
+                del self.rich_menus[menu_id]
+                self.deleted_rich_menus.append(menu_id)
+                for user in [u for u, m in self.user_rich_menus.items() if m == menu_id]:
+                    del self.user_rich_menus[user]
+                if self.default_rich_menu == menu_id:
+                    self.default_rich_menu = None
+            return jsonify({})
 
         @app.post("/v2/bot/richmenu/alias")
         def richmenu_alias() -> Any:
@@ -374,6 +396,13 @@ def _check_audience(body: Any, *, creating: bool) -> str | None:
         if not isinstance(audience, dict) or not isinstance(audience.get("id"), str) or not USER_ID_RE.match(audience["id"]):
             return f"The property, 'audiences[{index}].id', in the request body is invalid"
     return None
+
+
+def _accepted() -> Any:
+    """LINE's empty 202 Accepted (bulk calls it carries out afterwards)."""
+    response = jsonify({})
+    response.status_code = 202
+    return response
 
 
 def _error(status: int, message: str) -> Any:

@@ -240,11 +240,13 @@ def render_markup(message: Outbound, *, private: bool) -> Any:
 
 
 def _inline(button: Button) -> InlineKeyboardButton:
+    if button.action == "uri":
+        return InlineKeyboardButton(button.label[:64], url=button.data)
     return InlineKeyboardButton(button.label[:64], callback_data=button.data)
 
 
 def _fits(button: Button) -> bool:
-    if 0 < len(button.data.encode()) <= CALLBACK_DATA_MAX_BYTES:
+    if button.action == "uri" or 0 < len(button.data.encode()) <= CALLBACK_DATA_MAX_BYTES:
         return True
     log.warning("button dropped: its data is longer than Telegram's 64 bytes", extra={"label": button.label[:20]})
     return False

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.cli.base import CliState
+from bot.cli.channels import command_language
 from bot.config import load_settings
 from bot.devtools.chat_telegram import text_update
 from channels.telegram.adapter import TelegramChannel
@@ -23,6 +24,12 @@ def test_set_commands_sets_the_menu_in_each_language(telegram, tmp_path):
     assert dict(telegram.commands["en"])["membercard"] == "Member card (show it at the till)"
     assert dict(telegram.commands["zh"])["redeem"] == "用點數兌換獎品"
     assert telegram.commands[""] == telegram.commands["zh"]  # the shop's default language for everyone else
+
+
+def test_chinese_users_get_the_shops_own_chinese():
+    assert command_language("zh", "zh-TW") == "zh-TW" and command_language("zh", "zh-CN") == "zh-CN"
+    assert command_language("zh", "en") == "zh-TW" and command_language("", "zh-CN") == "zh-CN"
+    assert command_language("en", "zh-CN") == "en"
 
 
 def test_the_standin_refuses_a_command_telegram_refuses(telegram):

@@ -26,7 +26,7 @@ def test_a_marketer_draws_saves_and_publishes_a_menu(page_for, worker, standin, 
     form.locator("textarea[name=cells]").fill("會員卡 | ftp:nowhere")
     with marketer.expect_navigation():
         form.locator("button[type=submit]").click()
-    assert "unknown kind" in marketer.locator("#menu-error").inner_text()
+    assert "未知的類型 'ftp'" in marketer.locator("#menu-error").inner_text()  # LINE's rule, in the marketer's language
     assert marketer.locator("#menu-form input[name=name]").input_value() == "主選單"  # nothing typed is lost
     marketer.fill("#menu-form textarea[name=cells]", CELLS)
     with marketer.expect_navigation():

@@ -29,8 +29,12 @@ def test_a_complaint_from_line_is_claimed_answered_and_resolved_and_csat_is_aske
     apology = chat.say(f"{HOSTILE[0]} 太爛了，我要退款")  # a complaint through the signed LINE webhook opens a ticket
     assert "案件編號 1" in apology[0]
     assert chat.say(HOSTILE[1]) == []  # staff hold the chat now: the bot stays quiet
+    worker.fetch_profiles_once()  # LINE's profile: the picture the queue shows beside the name
     row = page.locator('#queue tbody tr[data-id="1"]')
     row.wait_for()  # the queue's own refresh brings the new ticket, with claim and assign forms built in the page
+    picture = row.locator("img.avatar")
+    picture.wait_for(state="attached")
+    assert picture.get_attribute("src").startswith("https://profile.line-scdn.net/")
     assert HOSTILE[1] in row.locator(".subject").inner_text()  # the newest message, as text
     assert row.locator(".clock").get_attribute("data-due") == db.get(Ticket, 1).first_response_due.isoformat()
     page.wait_for_function("() => document.querySelector('#queue .clock').textContent.includes('剩餘')")  # the countdown ticks

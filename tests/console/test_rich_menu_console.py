@@ -21,9 +21,11 @@ def test_uploads_are_checked_and_a_good_one_is_kept(console, db):
     assert huge.status_code == 413  # refused by [web] max_body_bytes before the view reads it
     gif = io.BytesIO()
     Image.new("RGB", (2500, 843)).save(gif, format="GIF")
-    assert "PNG or JPEG" in marketer.post("/console/rich-menus", CELL, files={"image": ("m.gif", gif.getvalue(), "image/gif")}).text
+    assert "LINE 只接受 PNG 或 JPEG" in marketer.post("/console/rich-menus", CELL, files={"image": ("m.gif", gif.getvalue(), "image/gif")}).text
     wrong = draw_grid(2500, 1686, 1, 2, ["A", "B"])
-    assert "2500x1686" in marketer.post("/console/rich-menus", CELL, files={"image": ("m.png", wrong, "image/png")}).text
+    bad_kind = marketer.post("/console/rich-menus", {**CELL, "cells": "A | ftp:x"})
+    assert bad_kind.status_code == 400 and "&#39;A&#39;：未知的類型 &#39;ftp&#39;" in bad_kind.text  # LINE's rule, in the marketer's language
+    assert "圖片為 2500x1686；選單為 2500x843" in marketer.post("/console/rich-menus", CELL, files={"image": ("m.png", wrong, "image/png")}).text
     assert db.scalar(select(func.count()).select_from(RichMenu)) == 0
     good = draw_grid(2500, 843, 1, 2, ["A", "B"])
     assert marketer.post("/console/rich-menus", CELL, files={"image": ("m.png", good, "image/png")}).status_code == 200

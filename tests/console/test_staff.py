@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.console.queue_source import open_ticket_count, open_tickets
-from models import Conversation, FaqAnswer, InternalNote, Message, OutboxMessage, Ticket
+from models import Conversation, Customer, FaqAnswer, InternalNote, Message, OutboxMessage, Ticket
 from tests.chat import texts
 
 USER = "U0123456789abcdef0123456789abcdef"
@@ -32,9 +32,14 @@ def test_the_queue_lists_tickets_opened_through_the_chat_with_their_deadlines(ch
         assert [t["id"] for t in open_tickets(s, {"priority": "high"})] == [2] and open_tickets(s, {"priority": "urgent"}) == []
         assert open_tickets(s, {"channel": "telegram"}) == [] and open_ticket_count(s, {"channel": "line"}) == 2
         assert len(open_tickets(s, {"assignee": "none"})) == 2 and open_tickets(s, {"assignee": "me", "me": "staff@shop.test"}) == []
+    picture = "https://profile.line-scdn.net/0h-complainer"
+    with runtime.sessions.begin() as s:  # as the profile fetch stores it: LINE's host only
+        s.get(Customer, complaint.customer_id).picture_url = picture
     staff = console("staff")
     data = staff.get("/console/queue.json").json()
     assert data["total"] == 2 and data["tickets"][0]["sla_due_at"] == complaint.first_response_due.isoformat()
+    assert [t["customer_picture"] for t in data["tickets"]] == [picture, None]  # the live refresh draws it too
+    assert f'<img class="avatar" src="{picture}"' in staff.get("/console/queue").text
     assert 0 < data["tickets"][0]["seconds_left"] <= data["tickets"][1]["seconds_left"]
     page = staff.get("/console/queue").text
     assert "&lt;b&gt;太爛了&lt;/b&gt;，我要退款" in page and "<b>太爛了</b>" not in page
