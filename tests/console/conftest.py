@@ -25,6 +25,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path, standin: Any) -> Any:
+    """The console's tests plan broadcasts on the wall clock: the shop's quiet hours (which every
+    broadcast now keeps) are switched off so a run at night sends what a run by day does. The
+    quiet hours themselves are tested with an injected clock (tests/journeys/test_quiet_hours.py)."""
+    from tests.conftest import make_settings
+    return make_settings(db_url, tmp_path, standin.url, BOT_JOURNEYS_QUIET_START="00:00", BOT_JOURNEYS_QUIET_END="00:00")
+
+
 def email(role: str) -> str:
     return f"{role}@shop.test"
 
