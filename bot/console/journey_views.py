@@ -27,7 +27,8 @@ from models import Journey, JourneyEnrollment, JourneyVersion, Segment, utcnow
 
 journeys = Blueprint("journeys", __name__)
 # the trigger's one parameter, by kind: what the "trigger value" field means
-TRIGGER_VALUE = {"tag_added": "tag", "event": "name", "no_purchase": "days", "segment": "segment_id"}
+TRIGGER_VALUE = {"tag_added": "tag", "event": "name", "no_purchase": "days", "segment": "segment_id",
+                 "tier_down_expected": "days"}
 
 
 @journeys.get("/journeys")

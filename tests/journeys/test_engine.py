@@ -64,7 +64,7 @@ def test_validation_names_the_step_and_the_field():
         "name: required, at most 100 characters",
         "trigger.kind: must be one of follow, lead_captured, tag_added, tier_up, tier_down, coupon_expiring, "
         "appointment_completed, appointment_missed, ticket_resolved, csat_answer, event, first_purchase, purchase, "
-        "birthday_month, no_purchase, segment", "steps: at least one step"]
+        "birthday_month, no_purchase, segment, tier_down_expected", "steps: at least one step"]
 
 
 def test_a_lead_gets_the_steps_in_order_and_a_purchase_ends_it_as_converted(runtime):

@@ -27,7 +27,7 @@ FIELDS = ("name", "tier", "points", "coupon", "coupon_expires", "shop")
 SIGNAL_TRIGGERS = ("follow", "lead_captured", "tag_added", "tier_up", "tier_down", "coupon_expiring",
                    "appointment_completed", "appointment_missed", "ticket_resolved", "csat_answer", "event")
 ORDER_TRIGGERS = ("first_purchase", "purchase")
-SCHEDULED_TRIGGERS = ("birthday_month", "no_purchase", "segment")
+SCHEDULED_TRIGGERS = ("birthday_month", "no_purchase", "segment", "tier_down_expected")
 TRIGGERS = SIGNAL_TRIGGERS + ORDER_TRIGGERS + SCHEDULED_TRIGGERS
 GOALS = ("first_purchase", "purchase", "lead_captured")
 REENTRY = ("once", "every", "days")
@@ -139,6 +139,8 @@ def _trigger_problems(trigger: Any) -> list[str]:
             return ["trigger.days: a whole number of days, at least 1"]
         if factor is not None and not (isinstance(factor, int | float) and factor > 0):
             return ["trigger.gap_factor: a positive number"]
+    if kind == "tier_down_expected" and not _positive_int(trigger.get("days", 30)):
+        return ["trigger.days: how many days ahead to warn, a whole number, at least 1"]
     if kind == "segment" and not (isinstance(trigger.get("criteria"), Mapping) or _positive_int(trigger.get("segment_id"))):
         return ["trigger: a segment trigger needs segment_id (a saved segment) or criteria"]
     return []

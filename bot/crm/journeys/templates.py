@@ -106,8 +106,11 @@ def tier_up(settings: Settings) -> dict[str, Any]:
 
 
 def tier_down(settings: Settings) -> dict[str, Any]:
-    return {"name": _name(settings, "tier_down"), "trigger": {"kind": "tier_down"}, "reentry": "every",
-            "steps": [_message("warning", "journeys.tier_down")]}
+    """A month before the tier would drop (if the customer bought nothing more), a warning with
+    what keeps it; a purchase in that month is the goal."""
+    return {"name": _name(settings, "tier_down"), "trigger": {"kind": "tier_down_expected", "days": 30},
+            "reentry": "every", "goal": "purchase", "goal_days": 30,
+            "steps": [_message("warning", "journeys.tier_down_warning")]}
 
 
 def complaint_recovery(settings: Settings) -> dict[str, Any]:

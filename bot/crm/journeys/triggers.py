@@ -7,7 +7,8 @@
   goals (a customer who buys exits wherever they are, counted converted; a held-out customer is
   counted converted too, so the two groups compare).
 * Scheduled triggers, run by the daily job: the birthday month begins, no purchase for N days
-  (or N times the customer's own usual gap), a saved segment's new members. Each selects its
+  (or N times the customer's own usual gap), a saved segment's new members, a tier that would drop
+  within N days without another purchase. Each selects its
   customers in SQL and enters them with one INSERT ... SELECT.
 
 Why in the domain's own transaction: the reaction commits or rolls back with its cause.
@@ -28,6 +29,7 @@ from bot.crm.hooks import CustomerSignal, OrderPlaced
 from bot.crm.journeys import criteria
 from bot.crm.journeys.enrollment import enroll, enroll_query
 from bot.crm.text import zone
+from bot.crm.tiers import expected_drops
 from models import Customer, Journey, JourneyEnrollment, Order, Segment
 
 GOAL_OF_SIGNAL = {"lead_captured": "lead_captured"}
@@ -127,9 +129,11 @@ def register() -> None:
 def run_scheduled(session: Session, settings: Settings, now: datetime) -> dict[str, int]:
     """Enter customers into the journeys that start on a date or a silence; how many per journey."""
     entered: dict[str, int] = {}
-    for journey in _active(session, ("birthday_month", "no_purchase", "segment")):
+    for journey in _active(session, ("birthday_month", "no_purchase", "segment", "tier_down_expected")):
         kind = journey.trigger["kind"]
-        if kind == "birthday_month":
+        if kind == "tier_down_expected":
+            count = _tier_down_expected(session, settings, journey, now)
+        elif kind == "birthday_month":
             count = _birthday_month(session, settings, journey, now)
         elif kind == "no_purchase":
             count = _no_purchase(session, settings, journey, now)
@@ -173,6 +177,18 @@ def _no_purchase(session: Session, settings: Settings, journey: Journey, now: da
         silent = silent.where(Order.customer_id.in_(select(Customer.id).where(Customer.tier.in_(trigger["tiers"]))))
     return enroll_query(session, journey, silent, now, key=f"silence:{now.date().isoformat()}")
 
+
+def _tier_down_expected(session: Session, settings: Settings, journey: Journey, now: datetime) -> int:
+    """Customers whose tier would drop within `days` (30 unless told) if they bought nothing more
+    (`bot.crm.tiers.expected_drops`). Once per expected drop: the key names the tiers and the last
+    purchase the forecast stands on, so the daily run does not warn again, and a customer who buys
+    and is still short later is a new forecast."""
+    entered = 0
+    for drop in expected_drops(session, settings, now, int(journey.trigger.get("days", 30))):
+        hint = f"tier-drop:{drop.tier}>{drop.expected_tier}:{drop.last_order_at.isoformat()}"
+        context = {"trigger": "tier_down_expected", "tier": drop.tier, "expected_tier": drop.expected_tier}
+        entered += enroll(session, journey, drop.customer_id, now, hint=hint, context=context) is not None
+    return entered
 
 
 def segment_criteria(session: Session, trigger: dict[str, Any]) -> dict[str, Any]:
