@@ -11,7 +11,8 @@ LABELS = {
     "points": "Award points", "task": "Create a staff task", "split": "A/B split",
     # triggers
     "follow": "Follow / first contact", "lead_captured": "Lead captured", "tag_added": "Tag added",
-    "tier_up": "Tier went up", "tier_down": "Tier went down", "tier_down_expected": "Tier would drop within N days", "coupon_expiring": "Coupon about to expire",
+    "tier_up": "Tier went up", "tier_down": "Tier went down", "tier_down_expected": "Tier would drop within N days",
+    "coupon_expiring": "Coupon about to expire",
     "appointment_completed": "Appointment completed", "appointment_missed": "Appointment missed",
     "ticket_resolved": "Ticket resolved", "csat_answer": "Satisfaction answer", "event": "Custom event from the shop",
     "first_purchase": "First purchase", "purchase": "Any purchase", "birthday_month": "Birthday month begins",
