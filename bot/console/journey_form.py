@@ -26,7 +26,8 @@ KIND_DEFAULTS: dict[str, dict[str, Any]] = {
     "split": {"variants": [{"name": "a", "percent": 50, "steps": []}, {"name": "b", "percent": 50, "steps": []}]},
 }
 CONDITION_KINDS = ("tag", "purchased_since_entry", "event", "segment")
-SAMPLE = {"name": "王小明", "tier": "金卡會員", "points": 120, "coupon": "AB12CD34", "coupon_expires": "2026/4/30"}
+SAMPLE = {"name": "王小明", "tier": "金卡會員", "points": 120, "coupon": "AB12CD34", "coupon_expires": "2026/4/30",
+          "recommendations": "《小王子》、《夜行的驅魔師》", "bought_together": "《小王子》、《夜行的驅魔師》"}
 
 
 def load_tree(raw: str | None) -> list[Any]:

@@ -56,7 +56,7 @@ def test_validation_names_the_step_and_the_field():
                                                      {"name": "b", "percent": 30, "steps": []}]},
     ]})
     assert "step 'hello' (message): text.en: unknown field {nmae}; use {name}, {tier}, {points}, {coupon}, " \
-           "{coupon_expires}, {shop}" in problems
+           "{coupon_expires}, {shop}, {recommendations}, {bought_together}" in problems
     assert any(p.startswith("step 'pause' (wait): wait: give a duration") for p in problems)
     assert "step 'hello': id: used by another step" in problems
     assert "step 'ab' (split): variants: the percents must add up to 100" in problems

@@ -22,7 +22,8 @@ from bot.crm.text import fields_text_problem
 
 LANGUAGES = ("zh-TW", "en", "zh-CN")
 STEP_KINDS = ("message", "wait", "condition", "tag", "points", "task", "split", "survey")
-FIELDS = ("name", "tier", "points", "coupon", "coupon_expires", "shop")
+FIELDS = ("name", "tier", "points", "coupon", "coupon_expires", "shop", "recommendations", "bought_together")
+PRODUCT_FIELDS = ("recommendations", "bought_together")  # shown as a card carousel too
 # signals the domain fires (bot.crm.hooks.fire_signal) and a journey may start from or wait for
 SIGNAL_TRIGGERS = ("follow", "lead_captured", "tag_added", "tier_up", "tier_down", "coupon_expiring",
                    "appointment_completed", "appointment_missed", "ticket_resolved", "csat_answer", "event")
@@ -139,6 +140,9 @@ def _trigger_problems(trigger: Any) -> list[str]:
             return ["trigger.days: a whole number of days, at least 1"]
         if factor is not None and not (isinstance(factor, int | float) and factor > 0):
             return ["trigger.gap_factor: a positive number"]
+        risk = trigger.get("churn_risk")
+        if risk is not None and not (isinstance(risk, int | float) and 0 < risk < 1):
+            return ["trigger.churn_risk: a probability between 0 and 1 (e.g. 0.6)"]
     if kind == "tier_down_expected" and not _positive_int(trigger.get("days", 30)):
         return ["trigger.days: how many days ahead to warn, a whole number, at least 1"]
     if kind == "segment" and not (isinstance(trigger.get("criteria"), Mapping) or _positive_int(trigger.get("segment_id"))):

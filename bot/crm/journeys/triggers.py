@@ -30,7 +30,8 @@ from bot.crm.journeys import criteria
 from bot.crm.journeys.enrollment import enroll, enroll_query
 from bot.crm.text import zone
 from bot.crm.tiers import expected_drops
-from models import Customer, Journey, JourneyEnrollment, Order, Segment
+from bot.crm.value.reads import churn_trusted
+from models import Customer, CustomerValue, Journey, JourneyEnrollment, Order, Segment
 
 GOAL_OF_SIGNAL = {"lead_captured": "lead_captured"}
 
@@ -155,9 +156,13 @@ def _birthday_month(session: Session, settings: Settings, journey: Journey, now:
 
 def _no_purchase(session: Session, settings: Settings, journey: Journey, now: datetime) -> int:
     """Customers silent for `days`, or for `gap_factor` x their own usual gap (the churn rule of
-    `bot.crm.analytics`, gold tiers only unless `tiers` says otherwise). One entry per silence:
-    the key is the last purchase's time."""
+    `bot.crm.analytics`, gold tiers only unless `tiers` says otherwise), or, with `churn_risk` and a
+    churn model that says it can be trusted, the customers whose nightly churn risk is at least
+    that (the rule-based watch stays for shops with too little history). One entry per silence:
+    the key is the last purchase's time, the same whichever rule found them."""
     trigger = journey.trigger
+    if trigger.get("churn_risk") is not None and churn_trusted(session):
+        return _churn_risk(session, journey, now)
     if trigger.get("gap_factor") is not None:
         entered = 0
         for risk in churn_candidates(session, settings, now):
@@ -176,6 +181,28 @@ def _no_purchase(session: Session, settings: Settings, journey: Journey, now: da
     if trigger.get("tiers"):
         silent = silent.where(Order.customer_id.in_(select(Customer.id).where(Customer.tier.in_(trigger["tiers"]))))
     return enroll_query(session, journey, silent, now, key=f"silence:{now.date().isoformat()}")
+
+
+def _churn_risk(session: Session, journey: Journey, now: datetime) -> int:
+    trigger = journey.trigger
+    last = func.max(Order.placed_at)
+    query = (select(Customer.id, CustomerValue.churn_risk, last).join(CustomerValue, CustomerValue.customer_id == Customer.id)
+             .join(Order, Order.customer_id == Customer.id)
+             .where(CustomerValue.churn_risk >= float(trigger["churn_risk"]), Order.amount > 0)
+             .group_by(Customer.id, CustomerValue.churn_risk).order_by(Customer.id))
+    if trigger.get("tiers"):
+        query = query.where(Customer.tier.in_(list(trigger["tiers"])))
+    entered = 0
+    for customer_id, risk, last_order_at in session.execute(query).all():
+        context = {"trigger": "churn_risk", "churn_risk": round(float(risk or 0), 3), "last_order_at": last_order_at.isoformat(),
+                   "current_gap_days": (now - _aware(last_order_at, now)).days}
+        entered += enroll(session, journey, customer_id, now, hint=f"silence:{last_order_at.isoformat()}",
+                          context=context) is not None
+    return entered
+
+
+def _aware(moment: datetime, like: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=like.tzinfo)
 
 
 def _tier_down_expected(session: Session, settings: Settings, journey: Journey, now: datetime) -> int:
