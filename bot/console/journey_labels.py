@@ -25,7 +25,7 @@ LABELS = {
     # step outcomes
     "sent": "sent", "withheld_consent": "withheld: no consent", "withheld_cap": "withheld: frequency cap",
     "unreachable": "unreachable", "failed": "failed", "done": "done", "unchanged": "unchanged", "waiting": "waited",
-    "yes": "yes", "no": "no", "nothing_to_show": "nothing to show",
+    "yes": "yes", "no": "no", "nothing_to_show": "nothing to show", "rich_menu": "Switch the rich menu",
     # conditions
     "purchased_since_entry": "Bought since entering", "tag_test": "Has the tag", "event_test": "Had the event",
     "segment_test": "In the saved segment",

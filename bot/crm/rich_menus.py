@@ -66,11 +66,20 @@ def on_tier_change(session: Session, customer_id: int, tier: int, now: datetime 
     """A customer whose tier changed sees that tier's menu (or the default menu, unlinked)."""
     menu = session.scalar(select(RichMenu).where(RichMenu.target == "tier", RichMenu.tier == tier,
                                                  RichMenu.line_id.is_not(None)))
+    return link_customer(session, menu, customer_id, now) if menu is not None else 0
+
+
+def link_customer(session: Session, menu: RichMenu, customer_id: int, now: datetime | None = None) -> int:
+    """Link one customer's reachable LINE accounts to a menu (a tier change, a journey's step);
+    returns how many link requests were queued (0: no LINE account to link)."""
     users = list(session.scalars(select(ChannelIdentity.platform_user_id).where(
         ChannelIdentity.customer_id == customer_id, ChannelIdentity.channel == "line", ChannelIdentity.reachable.is_(True))))
-    if menu is None or not users:
-        return 0
-    return link_users(session, menu, users, now)
+    return link_users(session, menu, users, now) if users else 0
+
+
+def published_menu(session: Session, name: str) -> RichMenu | None:
+    """A menu by its name, if it is on LINE (only a published menu can be linked)."""
+    return session.scalar(select(RichMenu).where(RichMenu.name == name, RichMenu.line_id.is_not(None)))
 
 
 def due_tasks(session: Session, now: datetime, limit: int = 20) -> list[LineTask]:

@@ -21,7 +21,7 @@ from typing import Any
 from bot.crm.text import fields_text_problem
 
 LANGUAGES = ("zh-TW", "en", "zh-CN")
-STEP_KINDS = ("message", "wait", "condition", "tag", "points", "task", "split", "survey")
+STEP_KINDS = ("message", "wait", "condition", "tag", "points", "task", "split", "survey", "rich_menu")
 FIELDS = ("name", "tier", "points", "coupon", "coupon_expires", "shop", "recommendations", "bought_together")
 PRODUCT_FIELDS = ("recommendations", "bought_together")  # shown as a card carousel too
 # signals the domain fires (bot.crm.hooks.fire_signal) and a journey may start from or wait for
@@ -289,7 +289,12 @@ def _survey(step: Mapping[str, Any]) -> list[str]:
     return []
 
 
-_KIND_CHECKS = {"message": _message, "wait": _wait, "condition": _condition, "tag": _tag, "points": _points,
+def _rich_menu(step: Mapping[str, Any]) -> list[str]:
+    menu = step.get("menu")
+    return [] if isinstance(menu, str) and 0 < len(menu.strip()) <= 100 else ["menu: the rich menu's name, as in the console"]
+
+
+_KIND_CHECKS = {"rich_menu": _rich_menu, "message": _message, "wait": _wait, "condition": _condition, "tag": _tag, "points": _points,
                 "task": _task, "split": _split, "survey": _survey}
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.crm import loyalty, outreach, pacing, surveys, tags
+from bot.crm import loyalty, outreach, pacing, rich_menus, surveys, tags
 from bot.crm.coupons import CouponError, issue_coupon
 from bot.crm.journeys import criteria, product_cards
 from bot.crm.journeys.definition import PRODUCT_FIELDS, Placed, branch_start
@@ -293,6 +293,16 @@ def _survey(run: Run, placed: Placed) -> Outcome:
     return Outcome(outcome, placed.next_id)
 
 
+def _rich_menu(run: Run, placed: Placed) -> Outcome:
+    """Switch the customer's LINE rich menu (a member's menu after the first purchase, say): a link
+    request queued in this transaction (`line_tasks`), made by the worker after it."""
+    menu = rich_menus.published_menu(run.session, placed.step["menu"])
+    if menu is None:
+        return Outcome("failed", placed.next_id, detail=f"rich menu {placed.step['menu']!r} is not published")
+    linked = rich_menus.link_customer(run.session, menu, run.customer.id, run.now)
+    return Outcome("done" if linked else "unreachable", placed.next_id)
+
+
 KINDS: dict[str, Callable[[Run, Placed], Outcome]] = {
     "message": _message, "wait": _wait, "condition": _condition, "split": _split, "tag": _tag, "points": _points,
-    "task": _task, "survey": _survey}
+    "task": _task, "survey": _survey, "rich_menu": _rich_menu}
