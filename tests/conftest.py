@@ -101,6 +101,10 @@ def service_environ(db_url: str, tmp_path: Path, api_base: str, **overrides: str
         "BOT_LINE_READ_TIMEOUT": "2",
         "BOT_WORKER_BACKOFF_BASE_SECONDS": "0.01",
         "BOT_WORKER_BACKOFF_MAX_SECONDS": "0.05",
+        # Tests plan marketing on the wall clock too: the shop's quiet hours (21:00-09:00 by default)
+        # would make a run at night differ from one by day. Tests of the quiet hours set them.
+        "BOT_JOURNEYS_QUIET_START": "00:00",
+        "BOT_JOURNEYS_QUIET_END": "00:00",
         **overrides,
     }
 

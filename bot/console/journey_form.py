@@ -23,10 +23,12 @@ KIND_DEFAULTS: dict[str, dict[str, Any]] = {
     "tag": {"add": ""},
     "points": {"points": 10},
     "task": {"title": ""},
+    "rich_menu": {"menu": ""},
     "split": {"variants": [{"name": "a", "percent": 50, "steps": []}, {"name": "b", "percent": 50, "steps": []}]},
 }
 CONDITION_KINDS = ("tag", "purchased_since_entry", "event", "segment")
-SAMPLE = {"name": "王小明", "tier": "金卡會員", "points": 120, "coupon": "AB12CD34", "coupon_expires": "2026/4/30"}
+SAMPLE = {"name": "王小明", "tier": "金卡會員", "points": 120, "coupon": "AB12CD34", "coupon_expires": "2026/4/30",
+          "recommendations": "《小王子》、《夜行的驅魔師》", "bought_together": "《小王子》、《夜行的驅魔師》"}
 
 
 def load_tree(raw: str | None) -> list[Any]:
@@ -86,6 +88,8 @@ def _read_step(step: dict[str, Any], form: Mapping[str, str], prefix: str) -> No
         step["points"] = _int(get("points"))
     elif kind == "task":
         step["title"] = get("title")
+    elif kind == "rich_menu":
+        step["menu"] = get("menu")
     elif kind == "split":
         for variant in step.get("variants") or []:
             variant["percent"] = _int(form.get(prefix + f"percent.{variant.get('name')}", "") or "0")

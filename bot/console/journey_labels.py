@@ -11,7 +11,8 @@ LABELS = {
     "points": "Award points", "task": "Create a staff task", "split": "A/B split",
     # triggers
     "follow": "Follow / first contact", "lead_captured": "Lead captured", "tag_added": "Tag added",
-    "tier_up": "Tier went up", "tier_down": "Tier went down", "coupon_expiring": "Coupon about to expire",
+    "tier_up": "Tier went up", "tier_down": "Tier went down", "tier_down_expected": "Tier would drop within N days",
+    "coupon_expiring": "Coupon about to expire",
     "appointment_completed": "Appointment completed", "appointment_missed": "Appointment missed",
     "ticket_resolved": "Ticket resolved", "csat_answer": "Satisfaction answer", "event": "Custom event from the shop",
     "first_purchase": "First purchase", "purchase": "Any purchase", "birthday_month": "Birthday month begins",
@@ -24,7 +25,7 @@ LABELS = {
     # step outcomes
     "sent": "sent", "withheld_consent": "withheld: no consent", "withheld_cap": "withheld: frequency cap",
     "unreachable": "unreachable", "failed": "failed", "done": "done", "unchanged": "unchanged", "waiting": "waited",
-    "yes": "yes", "no": "no",
+    "yes": "yes", "no": "no", "nothing_to_show": "nothing to show", "rich_menu": "Switch the rich menu",
     # conditions
     "purchased_since_entry": "Bought since entering", "tag_test": "Has the tag", "event_test": "Had the event",
     "segment_test": "In the saved segment",

@@ -21,12 +21,14 @@ from bot.console.views import reading, runtime, writing
 from bot.crm.journeys.definition import GOALS, JOURNEY_STATUSES, REENTRY, STEP_KINDS, TRIGGERS, JourneyError, walk
 from bot.crm.journeys.store import save_journey, set_status
 from bot.crm.journeys.templates import TEMPLATES, enable
+from bot.crm.value.intervals import mde_by_audience
 from bot.marketing.journey_results import journey_stats
 from models import Journey, JourneyEnrollment, JourneyVersion, Segment, utcnow
 
 journeys = Blueprint("journeys", __name__)
 # the trigger's one parameter, by kind: what the "trigger value" field means
-TRIGGER_VALUE = {"tag_added": "tag", "event": "name", "no_purchase": "days", "segment": "segment_id"}
+TRIGGER_VALUE = {"tag_added": "tag", "event": "name", "no_purchase": "days", "segment": "segment_id",
+                 "tier_down_expected": "days"}
 
 
 @journeys.get("/journeys")
@@ -104,7 +106,14 @@ def _builder(journey: Journey | None, form: MultiDict[str, str], tree: list[Any]
                            kinds=STEP_KINDS, triggers=TRIGGERS, goals=GOALS, reentries=REENTRY, statuses=JOURNEY_STATUSES,
                            condition_kinds=journey_form.CONDITION_KINDS, buttons_text=journey_form.buttons_text,
                            preview=lambda step: journey_form.preview(step, settings.shop.name),
-                           journey_label=journey_label, channels=labels.CHANNELS), status
+                           journey_label=journey_label, channels=labels.CHANNELS, mde_rows=_mde_rows(form)), status
+
+
+def _mde_rows(form: MultiDict[str, str]) -> list[tuple[int, float | None]]:
+    """What the chosen holdout could detect at a 5 % conversion, for a few numbers of entries."""
+    chosen = (form.get("holdout_percent") or "").strip()
+    percent = max(0, min(90, int(chosen))) if chosen.isdigit() else 0
+    return mde_by_audience(percent, 0.05)
 
 
 def _trigger(form: MultiDict[str, str]) -> dict[str, Any]:

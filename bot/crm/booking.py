@@ -181,20 +181,31 @@ def record_attendance(session: Session, appointment_id: int, attended: bool, now
         raise ValueError(f"appointment {appointment_id} is {appointment.status}")
     appointment.status = "attended" if attended else "no_show"
     appointment.attended_at, appointment.no_show_at = (now, None) if attended else (None, now)
-    hooks.signal(session, appointment.customer_id, "appointment_completed" if attended else "appointment_missed",
-                 {"appointment": appointment.id, "service": appointment.service_id}, now)
+    _signal_attendance(session, appointment.customer_id, appointment.id, appointment.service_id, attended, now)
     return appointment
 
 
+def _signal_attendance(session: Session, customer_id: int, appointment_id: int, service_id: int, attended: bool,
+                       now: datetime) -> None:
+    """The one signal of a visit attended or missed, whoever recorded it (staff or the grace time),
+    so a journey that starts on a missed appointment starts either way."""
+    hooks.signal(session, customer_id, "appointment_completed" if attended else "appointment_missed",
+                 {"appointment": appointment_id, "service": service_id}, now)
+
+
 def mark_no_shows(session: Session, settings: Settings, now: datetime) -> int:
-    """With `no_show_after_minutes` set, visits still 'booked' that long after their end become no-shows."""
+    """With `no_show_after_minutes` set, visits still 'booked' that long after their end become
+    no-shows, each with the same signal as a no-show marked by staff."""
     minutes = settings.appointments.no_show_after_minutes
     if not minutes:
         return 0
-    result = cast("CursorResult[Any]", session.execute(update(Appointment).where(and_(
+    missed = session.execute(update(Appointment).where(and_(
         Appointment.status == "booked", Appointment.ends_at <= now - timedelta(minutes=minutes)))
-        .values(status="no_show", no_show_at=now)))
-    return result.rowcount or 0
+        .values(status="no_show", no_show_at=now)
+        .returning(Appointment.id, Appointment.customer_id, Appointment.service_id)).all()
+    for appointment_id, customer_id, service_id in sorted(missed):
+        _signal_attendance(session, customer_id, appointment_id, service_id, False, now)
+    return len(missed)
 
 
 def upcoming(session: Session, customer_id: int, now: datetime) -> list[Appointment]:

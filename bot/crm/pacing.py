@@ -25,9 +25,8 @@ def _clock(value: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def quiet_until(settings: Settings, now: datetime) -> datetime | None:
-    """When the quiet hours that `now` falls in end (a UTC-aware datetime), or None outside them."""
-    start_text, end_text = settings.journeys.quiet_start, settings.journeys.quiet_end
+def _window_end(start_text: str | None, end_text: str | None, settings: Settings, now: datetime) -> datetime | None:
+    """When the daily window start-end (HH:MM, shop time) that `now` falls in ends, or None."""
     if not start_text or not end_text or start_text == end_text:
         return None
     local = now.astimezone(zone(settings))
@@ -40,6 +39,27 @@ def quiet_until(settings: Settings, now: datetime) -> datetime | None:
     if end_at <= local:
         end_at += timedelta(days=1)
     return end_at.astimezone(now.tzinfo)
+
+
+def quiet_until(settings: Settings, now: datetime, own: tuple[str, str] | None = None) -> datetime | None:
+    """When the quiet hours that `now` falls in end (a UTC-aware datetime), or None outside them.
+
+    `own` is one sender's extra quiet hours (a broadcast's): it can only add quiet time to the
+    shop's, never open the shop's quiet hours, so the earliest send is outside both windows."""
+    moment = now
+    for _ in range(4):  # leaving one window may land in the other; two windows settle in a few steps
+        own_start, own_end = own or (None, None)
+        ends = [end for end in (_window_end(settings.journeys.quiet_start, settings.journeys.quiet_end, settings, moment),
+                                _window_end(own_start, own_end, settings, moment)) if end is not None]
+        if not ends:
+            break
+        moment = max(ends)
+    return None if moment == now else moment
+
+
+def earliest_send(settings: Settings, moment: datetime, own: tuple[str, str] | None = None) -> datetime:
+    """`moment`, or the end of the quiet hours it falls in (the shop's, and `own` if given)."""
+    return quiet_until(settings, moment, own) or moment
 
 
 def _day_start(settings: Settings, now: datetime) -> datetime:

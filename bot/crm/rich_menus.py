@@ -125,10 +125,19 @@ def _published_tier_menu(session: Session, tier: int | None) -> RichMenu | None:
 def on_tier_change(session: Session, customer_id: int, tier: int, now: datetime | None = None) -> int:
     """A customer whose tier changed sees that tier's menu (or the default menu, unlinked)."""
     menu = _published_tier_menu(session, tier)
+    return link_customer(session, menu, customer_id, now) if menu is not None else 0
+
+
+def link_customer(session: Session, menu: RichMenu, customer_id: int, now: datetime | None = None) -> int:
+    """Link one customer's reachable LINE accounts to a menu (a tier change, a journey's step);
+    returns how many link requests were queued (0: no LINE account to link)."""
     users = line_users(session, [customer_id])
-    if menu is None or not users:
-        return 0
-    return link_users(session, menu, users, now)
+    return link_users(session, menu, users, now) if users else 0
+
+
+def published_menu(session: Session, name: str) -> RichMenu | None:
+    """A menu by its name, if it is on LINE (only a published menu can be linked)."""
+    return session.scalar(select(RichMenu).where(RichMenu.name == name, RichMenu.line_id.is_not(None)))
 
 
 def earlier_tasks(session: Session, task: LineTask) -> bool:

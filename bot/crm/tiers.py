@@ -107,6 +107,36 @@ def progress(stats: WindowStats, level: int, tiers: Sequence[TierEntry]) -> Prog
     )
 
 
+@dataclass(frozen=True)
+class ExpectedDrop:
+    """A customer whose tier would fall within the coming days if they bought nothing more."""
+
+    customer_id: int
+    tier: int
+    expected_tier: int
+    last_order_at: datetime  # the purchases the forecast stands on: a new one makes a new forecast
+
+
+def expected_drops(session: Session, settings: Settings, now: datetime, days: int) -> list[ExpectedDrop]:
+    """The tier rule evaluated as of `now + days` over the purchases made so far (no new ones): who
+    would land lower than their tier now. Only customers with a purchase that leaves the rolling
+    window in those days can fall, so they are found first in SQL; the rule itself is `tier_for`
+    over `window_stats`, the same code that sets the tier after a purchase."""
+    later = now + timedelta(days=days)
+    leaving = select(Order.customer_id).where(Order.amount > 0, Order.placed_at >= window_start(settings, now),
+                                              Order.placed_at < window_start(settings, later))
+    rows = session.execute(select(Customer.id, Customer.tier, func.max(Order.placed_at))
+                           .join(Order, Order.customer_id == Customer.id)
+                           .where(Customer.tier < 5, Customer.id.in_(leaving), Order.amount > 0)
+                           .group_by(Customer.id, Customer.tier).order_by(Customer.id)).all()
+    drops = []
+    for customer_id, tier, last_order_at in rows:
+        expected = tier_for(window_stats(session, customer_id, window_start(settings, later)), settings.tiers)
+        if expected > tier:  # a higher level is a lower tier
+            drops.append(ExpectedDrop(customer_id, tier, expected, last_order_at))
+    return drops
+
+
 def refresh_customer_tier(session: Session, settings: Settings, customer_id: int, now: datetime | None = None,
                           stats: WindowStats | None = None) -> TierChange | None:
     """Recompute one customer's tier now (after a purchase); record the move if there is one.

@@ -1,6 +1,7 @@
 """A journey's numbers: who entered and where they are, what each step did, and the goal's
 conversion for the treated group against the holdout (the broadcasts' `Lift`: rates, difference,
-95 % interval, verdict), and for an A/B split each variant's conversion and which leads.
+Newcombe's 95 % interval, a "too small to conclude" verdict, the minimum detectable effect), and for
+an A/B split each variant's conversion and the one ahead against the runner-up with the same rule.
 
 Why grouped counts only: a journey with 100,000 entries is summed by the database in a few grouped
 queries, never loaded row by row.
@@ -54,14 +55,39 @@ class JourneyStats:
     steps: list[StepStats]
     lift: Lift | None
     variants: list[Variant]
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def _ranked(self) -> list[Variant]:
+        return sorted(self.variants, key=lambda v: v.rate, reverse=True)
+
+    @property
+    def ahead_variant(self) -> str | None:
+        """The variant with the highest conversion, when there is a split and one is ahead at all."""
+        ranked = self._ranked()
+        return ranked[0].name if len(ranked) >= 2 and ranked[0].rate > ranked[1].rate else None
+
+    @property
+    def runner_up_variant(self) -> str | None:
+        ranked = self._ranked()
+        return ranked[1].name if len(ranked) >= 2 else None
+
+    @property
+    def variant_comparison(self) -> Lift | None:
+        """The variant ahead against the runner-up, with the broadcasts' honest interval and
+        verdict (`Lift`: Newcombe, "too small to conclude", minimum detectable effect)."""
+        ranked = self._ranked()
+        if len(ranked) < 2 or self.start is None or self.end is None:
+            return None
+        first, second = ranked[0], ranked[1]
+        return Lift(first.entered, first.converted, second.entered, second.converted, self.start, self.end)
 
     @property
     def leading_variant(self) -> str | None:
-        """The variant with the highest conversion, when there is a split and one is ahead."""
-        if len(self.variants) < 2:
-            return None
-        ranked = sorted(self.variants, key=lambda v: v.rate, reverse=True)
-        return ranked[0].name if ranked[0].rate > ranked[1].rate else None
+        """The variant that leads: ahead, and by more than chance (its interval against the
+        runner-up excludes zero). A variant ahead on a handful of customers does not lead."""
+        comparison = self.variant_comparison
+        return self.ahead_variant if comparison is not None and comparison.verdict == "raised" else None
 
 
 def journey_stats(session: Session, journey: Journey, now: datetime | None = None) -> JourneyStats:
@@ -90,12 +116,14 @@ def journey_stats(session: Session, journey: Journey, now: datetime | None = Non
         return sum(n for (_, o), n in outcomes.items() if o == outcome)
 
     entered = sum(statuses.values())
+    first_entry = session.scalar(select(func.min(JourneyEnrollment.entered_at)).where(mine))
     return JourneyStats(
         entered=entered, holdout=statuses.get("held_out", 0), waiting=statuses.get("active", 0),
         completed=statuses.get("completed", 0), converted=statuses.get("converted", 0),
         exited_other=statuses.get("exited", 0), sent=total("sent"), failed=sum(failed_by_step.values()) + total("failed"),
         withheld_consent=total("withheld_consent"), withheld_cap=total("withheld_cap"), steps=steps,
-        lift=_lift(session, journey, now) if journey.goal else None, variants=_variants(session, journey))
+        lift=_lift(session, journey, now) if journey.goal else None, variants=_variants(session, journey),
+        start=first_entry, end=now)
 
 
 def _lift(session: Session, journey: Journey, now: datetime) -> Lift | None:

@@ -14,10 +14,10 @@ import random
 import secrets
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, and_, select, update
 from sqlalchemy.engine import Result
@@ -159,8 +159,6 @@ def _write_outbox(session: Session, broadcast: Broadcast, treated: list[Target],
     request, one set of rows per language); a text with per-customer fields or a coupon is one push
     row per customer, written in bulk.
     """
-    zone = ZoneInfo(settings.app.timezone)
-    quiet = (broadcast.quiet_start, broadcast.quiet_end) if broadcast.quiet_start and broadcast.quiet_end else None
     personal = is_personal(broadcast)
     texts = (personal_texts(session, broadcast, settings, treated, issued, template) if personal
              else {t.customer_id: text_for(broadcast, t.language) for t in treated})
@@ -171,7 +169,7 @@ def _write_outbox(session: Session, broadcast: Broadcast, treated: list[Target],
     for (channel, _), targets in sorted(by_channel_text.items()):
         size = registry.limits(channel).multicast_recipients if not personal else 1
         plan += [(channel, targets[i:i + size]) for i in range(0, len(targets), size)]
-    slots = send_slots(now, [len(group) for _, group in plan], broadcast.rate_per_minute, quiet, zone)
+    slots = send_slots(now, [len(group) for _, group in plan], broadcast.rate_per_minute, quiet_rule(broadcast, settings))
     result: dict[int, int] = {}
     singles: list[dict[str, Any]] = []
     message_shape = broadcast_message(broadcast, "").to_json()  # built once: asdict per row is slow at 100,000 rows
@@ -207,6 +205,13 @@ def _with_text(shape: dict[str, Any], text: str) -> dict[str, Any]:
     return message
 
 
+def quiet_rule(broadcast: Broadcast, settings: Settings) -> Callable[[datetime], datetime]:
+    """The shop's quiet hours (`bot.crm.pacing`, shared with journeys) and the broadcast's own,
+    which can only narrow when it sends."""
+    own = (broadcast.quiet_start, broadcast.quiet_end) if broadcast.quiet_start and broadcast.quiet_end else None
+    return lambda moment: pacing.earliest_send(settings, moment, own)
+
+
 def retry_keys(count: int) -> list[str]:
     """`count` random UUIDs (LINE wants its retry key as one), from one read of the random source
     instead of one each: at 100,000 rows the difference is a second."""
@@ -230,8 +235,7 @@ def resume(session: Session, broadcast: Broadcast, settings: Settings, now: date
         raise PlanningError(f"only a paused broadcast can be resumed (this one is {broadcast.status})")
     rows = session.execute(select(OutboxMessage.id, OutboxMessage.recipients).where(
         OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.status == "paused").order_by(OutboxMessage.id)).all()
-    quiet = (broadcast.quiet_start, broadcast.quiet_end) if broadcast.quiet_start and broadcast.quiet_end else None
-    slots = send_slots(now, [len(r.recipients or [None]) for r in rows], broadcast.rate_per_minute, quiet, ZoneInfo(settings.app.timezone))
+    slots = send_slots(now, [len(r.recipients or [None]) for r in rows], broadcast.rate_per_minute, quiet_rule(broadcast, settings))
     for row, slot in zip(rows, slots, strict=True):
         session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.status == "paused")
                         .values(status="pending", next_attempt_at=slot))

@@ -56,7 +56,7 @@ def test_validation_names_the_step_and_the_field():
                                                      {"name": "b", "percent": 30, "steps": []}]},
     ]})
     assert "step 'hello' (message): text.en: unknown field {nmae}; use {name}, {tier}, {points}, {coupon}, " \
-           "{coupon_expires}, {shop}" in problems
+           "{coupon_expires}, {shop}, {recommendations}, {bought_together}" in problems
     assert any(p.startswith("step 'pause' (wait): wait: give a duration") for p in problems)
     assert "step 'hello': id: used by another step" in problems
     assert "step 'ab' (split): variants: the percents must add up to 100" in problems
@@ -64,7 +64,7 @@ def test_validation_names_the_step_and_the_field():
         "name: required, at most 100 characters",
         "trigger.kind: must be one of follow, lead_captured, tag_added, tier_up, tier_down, coupon_expiring, "
         "appointment_completed, appointment_missed, ticket_resolved, csat_answer, event, first_purchase, purchase, "
-        "birthday_month, no_purchase, segment", "steps: at least one step"]
+        "birthday_month, no_purchase, segment, tier_down_expected", "steps: at least one step"]
 
 
 def test_a_lead_gets_the_steps_in_order_and_a_purchase_ends_it_as_converted(runtime):
@@ -218,13 +218,14 @@ def test_the_cap_counts_journeys_and_broadcasts_together_and_transactional_steps
 
 
 def test_a_marketing_step_due_in_quiet_hours_waits_for_their_end(runtime):
+    settings = with_journeys(runtime.settings, quiet_start="21:00", quiet_end="09:00")  # the shop's default
     journey(runtime, {"name": "quiet", "steps": [message("m", "hi")]})
     cid = customer(runtime, "Uquiet")
     night = T0 + timedelta(hours=11)  # 22:00 in Taipei
     signal(runtime, cid, "lead_captured", now=night)
-    tick(runtime, night)
+    tick(runtime, night, settings)
     assert texts(runtime, cid) == [] and enrollment(runtime, cid).due_at == T0 + timedelta(hours=22)  # 09:00
-    tick(runtime, T0 + timedelta(hours=22))
+    tick(runtime, T0 + timedelta(hours=22), settings)
     assert texts(runtime, cid) == ["hi"] and count(runtime, MarketingSend, MarketingSend.customer_id == cid) == 1
 
 

@@ -21,13 +21,14 @@ from typing import Any
 from bot.crm.text import fields_text_problem
 
 LANGUAGES = ("zh-TW", "en", "zh-CN")
-STEP_KINDS = ("message", "wait", "condition", "tag", "points", "task", "split", "survey")
-FIELDS = ("name", "tier", "points", "coupon", "coupon_expires", "shop")
+STEP_KINDS = ("message", "wait", "condition", "tag", "points", "task", "split", "survey", "rich_menu")
+FIELDS = ("name", "tier", "points", "coupon", "coupon_expires", "shop", "recommendations", "bought_together")
+PRODUCT_FIELDS = ("recommendations", "bought_together")  # shown as a card carousel too
 # signals the domain fires (bot.crm.hooks.fire_signal) and a journey may start from or wait for
 SIGNAL_TRIGGERS = ("follow", "lead_captured", "tag_added", "tier_up", "tier_down", "coupon_expiring",
                    "appointment_completed", "appointment_missed", "ticket_resolved", "csat_answer", "event")
 ORDER_TRIGGERS = ("first_purchase", "purchase")
-SCHEDULED_TRIGGERS = ("birthday_month", "no_purchase", "segment")
+SCHEDULED_TRIGGERS = ("birthday_month", "no_purchase", "segment", "tier_down_expected")
 TRIGGERS = SIGNAL_TRIGGERS + ORDER_TRIGGERS + SCHEDULED_TRIGGERS
 GOALS = ("first_purchase", "purchase", "lead_captured")
 REENTRY = ("once", "every", "days")
@@ -139,6 +140,11 @@ def _trigger_problems(trigger: Any) -> list[str]:
             return ["trigger.days: a whole number of days, at least 1"]
         if factor is not None and not (isinstance(factor, int | float) and factor > 0):
             return ["trigger.gap_factor: a positive number"]
+        risk = trigger.get("churn_risk")
+        if risk is not None and not (isinstance(risk, int | float) and 0 < risk < 1):
+            return ["trigger.churn_risk: a probability between 0 and 1 (e.g. 0.6)"]
+    if kind == "tier_down_expected" and not _positive_int(trigger.get("days", 30)):
+        return ["trigger.days: how many days ahead to warn, a whole number, at least 1"]
     if kind == "segment" and not (isinstance(trigger.get("criteria"), Mapping) or _positive_int(trigger.get("segment_id"))):
         return ["trigger: a segment trigger needs segment_id (a saved segment) or criteria"]
     return []
@@ -283,7 +289,12 @@ def _survey(step: Mapping[str, Any]) -> list[str]:
     return []
 
 
-_KIND_CHECKS = {"message": _message, "wait": _wait, "condition": _condition, "tag": _tag, "points": _points,
+def _rich_menu(step: Mapping[str, Any]) -> list[str]:
+    menu = step.get("menu")
+    return [] if isinstance(menu, str) and 0 < len(menu.strip()) <= 100 else ["menu: the rich menu's name, as in the console"]
+
+
+_KIND_CHECKS = {"rich_menu": _rich_menu, "message": _message, "wait": _wait, "condition": _condition, "tag": _tag, "points": _points,
                 "task": _task, "split": _split, "survey": _survey}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,15 +20,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.crm import loyalty, outreach, pacing, surveys, tags
+from bot.crm import loyalty, outreach, pacing, rich_menus, surveys, tags
 from bot.crm.coupons import CouponError, issue_coupon
-from bot.crm.journeys import criteria
-from bot.crm.journeys.definition import Placed, branch_start
+from bot.crm.journeys import criteria, product_cards
+from bot.crm.journeys.definition import PRODUCT_FIELDS, Placed, branch_start
 from bot.crm.text import zone
 from bot.crm.tiers import tier_name
 from bot.events import Button, Outbound
 from bot.i18n.formats import local_date
-from models import ChannelIdentity, Coupon, Customer, Journey, JourneyEnrollment, JourneyStepRun, Order, StaffTask
+from models import ChannelIdentity, Coupon, Customer, Journey, JourneyEnrollment, JourneyStepRun, Order, Product, StaffTask
 
 _draw = random.SystemRandom()
 BUTTON_PREFIX = "journey"  # postback data "journey:<enrollment id>:<answer>"
@@ -83,6 +83,10 @@ def _message(run: Run, placed: Placed) -> Outcome:
     if to is False or not _reachable(run, marketing, to) or to is True:
         reason = "withheld_consent" if marketing and _reachable(run, False, to) else "unreachable"
         return Outcome(reason, placed.next_id)
+    language = run.customer.language or run.settings.app.default_language
+    products = _products(run, step["text"], language)
+    if products is not None and not products:
+        return Outcome("nothing_to_show", placed.next_id)  # a carousel of nothing says nothing
     coupon: Coupon | None = None
     if step.get("coupon"):
         try:
@@ -90,11 +94,11 @@ def _message(run: Run, placed: Placed) -> Outcome:
                                   idempotency_key=f"{run.key}:{step['id']}", now=run.now)
         except CouponError as error:
             return Outcome("failed", placed.next_id, detail=f"coupon: {error.reason}")
-    language = run.customer.language or run.settings.app.default_language
-    text = render_text(run, step["text"], language, coupon)
+    text = render_text(run, step["text"], language, coupon, products or ())
     buttons = tuple(Button(_pick(b["label"], language, run.settings), f"{BUTTON_PREFIX}:{run.enrollment.id}:{b['answer']}",
                            _pick(b["label"], language, run.settings)) for b in step.get("buttons") or [])
-    rows = outreach.queue_to_customer(run.session, run.customer.id, [Outbound(text, quick_replies=buttons)],
+    carousel = product_cards.cards(products, language, run.settings.app.default_language) if products else ()
+    rows = outreach.queue_to_customer(run.session, run.customer.id, [Outbound(text, quick_replies=buttons, carousel=carousel)],
                                       purpose="marketing" if marketing else "journey", marketing=marketing,
                                       to=to or None)
     if rows is None:
@@ -128,9 +132,26 @@ def _pick(texts: Mapping[str, str], language: str, settings: Settings) -> str:
     return texts.get(language) or texts.get(settings.app.default_language) or next(iter(texts.values()))
 
 
-def render_text(run: Run, texts: Mapping[str, str], language: str, coupon: Coupon | None) -> str:
+def _fields(texts: Mapping[str, str], language: str, settings: Settings) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(_pick(texts, language, settings)) if name}
+
+
+def _products(run: Run, texts: Mapping[str, str], language: str) -> list[Product] | None:
+    """The products a text with `{recommendations}` or `{bought_together}` shows (None: it shows none)."""
+    wanted = _fields(texts, language, run.settings) & set(PRODUCT_FIELDS)
+    if not wanted:
+        return None
+    if "recommendations" in wanted:
+        return product_cards.for_customer(run.session, run.customer)
+    order_id = run.enrollment.context.get("order_id")
+    return product_cards.bought_together(run.session, int(order_id)) if order_id else []
+
+
+def render_text(run: Run, texts: Mapping[str, str], language: str, coupon: Coupon | None,
+                products: Sequence[Product] = ()) -> str:
     """The text in the customer's language (else the shop's default) with their own fields filled in."""
-    wanted = {name for _, name, _, _ in string.Formatter().parse(_pick(texts, language, run.settings)) if name}
+    wanted = _fields(texts, language, run.settings)
+    shown = product_cards.names(products, language, run.settings.app.default_language) if products else ""
     values: dict[str, object] = {
         "name": run.customer.display_name or "",
         "shop": run.settings.shop.name,
@@ -138,6 +159,7 @@ def render_text(run: Run, texts: Mapping[str, str], language: str, coupon: Coupo
         "points": loyalty.balance(run.session, run.customer.id) if "points" in wanted else 0,
         "coupon": coupon.code if coupon else "",
         "coupon_expires": local_date(coupon.expires_at, run.settings.app.timezone, language) if coupon else "",
+        "recommendations": shown, "bought_together": shown,
     }
     text = _pick(texts, language, run.settings).format_map(values)
     if coupon is not None and "coupon" not in wanted:
@@ -271,6 +293,16 @@ def _survey(run: Run, placed: Placed) -> Outcome:
     return Outcome(outcome, placed.next_id)
 
 
+def _rich_menu(run: Run, placed: Placed) -> Outcome:
+    """Switch the customer's LINE rich menu (a member's menu after the first purchase, say): a link
+    request queued in this transaction (`line_tasks`), made by the worker after it."""
+    menu = rich_menus.published_menu(run.session, placed.step["menu"])
+    if menu is None:
+        return Outcome("failed", placed.next_id, detail=f"rich menu {placed.step['menu']!r} is not published")
+    linked = rich_menus.link_customer(run.session, menu, run.customer.id, run.now)
+    return Outcome("done" if linked else "unreachable", placed.next_id)
+
+
 KINDS: dict[str, Callable[[Run, Placed], Outcome]] = {
     "message": _message, "wait": _wait, "condition": _condition, "split": _split, "tag": _tag, "points": _points,
-    "task": _task, "survey": _survey}
+    "task": _task, "survey": _survey, "rich_menu": _rich_menu}

@@ -27,6 +27,9 @@ from bot.i18n.texts import text
 from models import Journey
 
 ON_BY_DEFAULT = ("after_purchase", "winback_gold")
+# Win back on the churn model when it can be trusted: customers at least this likely to buy nothing
+# in the next [value] churn_days (the rule-based watch, gap_factor, otherwise).
+CHURN_RISK = 0.6
 
 
 def _say(key: str) -> dict[str, str]:
@@ -56,7 +59,7 @@ def lead_to_first_purchase(settings: Settings) -> dict[str, Any]:
     return {"name": _name(settings, "lead_to_first_purchase"), "trigger": {"kind": "lead_captured"}, "goal": "first_purchase",
             "goal_days": 30,
             "steps": [{"id": "day1", "kind": "wait", "days": 1},
-                      _message("offer", "journeys.lead_offer"),
+                      _message("offer", "journeys.lead_offer_recommendations"),
                       {"id": "day3", "kind": "wait", "days": 2},
                       {"id": "coupon_used", "kind": "condition", "if": {"event": "purchase"}, "yes": [],
                        "no": [_message("coupon_reminder", "journeys.lead_coupon_reminder")]},
@@ -89,7 +92,7 @@ def birthday_month(settings: Settings) -> dict[str, Any]:
 
 def winback_gold(settings: Settings) -> dict[str, Any]:
     return {"name": _name(settings, "winback_gold"), "reentry": "every", "goal": "purchase", "goal_days": 30,
-            "trigger": {"kind": "no_purchase", "gap_factor": settings.analytics.churn_gap_factor,
+            "trigger": {"kind": "no_purchase", "gap_factor": settings.analytics.churn_gap_factor, "churn_risk": CHURN_RISK,
                         "tiers": list(range(1, settings.analytics.gold_max_tier + 1))},
             "steps": [_message("care", "commerce.churn_care"),
                       {"id": "call", "kind": "task", "queue": "churn_watch",
@@ -106,8 +109,20 @@ def tier_up(settings: Settings) -> dict[str, Any]:
 
 
 def tier_down(settings: Settings) -> dict[str, Any]:
-    return {"name": _name(settings, "tier_down"), "trigger": {"kind": "tier_down"}, "reentry": "every",
-            "steps": [_message("warning", "journeys.tier_down")]}
+    """A month before the tier would drop (if the customer bought nothing more), a warning with
+    what keeps it; a purchase in that month is the goal."""
+    return {"name": _name(settings, "tier_down"), "trigger": {"kind": "tier_down_expected", "days": 30},
+            "reentry": "every", "goal": "purchase", "goal_days": 30,
+            "steps": [_message("warning", "journeys.tier_down_warning")]}
+
+
+def cross_sell(settings: Settings) -> dict[str, Any]:
+    """A few days after a purchase, what other customers bought with it, as product cards."""
+    return {"name": _name(settings, "cross_sell"), "trigger": {"kind": "purchase"}, "reentry": "every",
+            "goal": "purchase", "goal_days": 14,
+            "steps": [{"id": "three_days", "kind": "wait", "days": 3, "from": "order"},
+                      {"id": "morning", "kind": "wait", "until": "10:00"},
+                      _message("bought_together", "journeys.cross_sell")]}
 
 
 def complaint_recovery(settings: Settings) -> dict[str, Any]:
@@ -126,7 +141,7 @@ def after_appointment(settings: Settings) -> dict[str, Any]:
 TEMPLATES: dict[str, Callable[[Settings], dict[str, Any]]] = {
     "welcome": welcome, "lead_to_first_purchase": lead_to_first_purchase, "after_purchase": after_purchase,
     "birthday_month": birthday_month, "winback_gold": winback_gold, "tier_up": tier_up, "tier_down": tier_down,
-    "complaint_recovery": complaint_recovery, "after_appointment": after_appointment}
+    "complaint_recovery": complaint_recovery, "after_appointment": after_appointment, "cross_sell": cross_sell}
 
 
 def enable(session: Session, settings: Settings, name: str, now: datetime, *, holdout: int | None = None) -> Journey:

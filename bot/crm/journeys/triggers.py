@@ -7,7 +7,8 @@
   goals (a customer who buys exits wherever they are, counted converted; a held-out customer is
   counted converted too, so the two groups compare).
 * Scheduled triggers, run by the daily job: the birthday month begins, no purchase for N days
-  (or N times the customer's own usual gap), a saved segment's new members. Each selects its
+  (or N times the customer's own usual gap), a saved segment's new members, a tier that would drop
+  within N days without another purchase. Each selects its
   customers in SQL and enters them with one INSERT ... SELECT.
 
 Why in the domain's own transaction: the reaction commits or rolls back with its cause.
@@ -28,7 +29,9 @@ from bot.crm.hooks import CustomerSignal, OrderPlaced
 from bot.crm.journeys import criteria
 from bot.crm.journeys.enrollment import enroll, enroll_query
 from bot.crm.text import zone
-from models import Customer, Journey, JourneyEnrollment, Order, Segment
+from bot.crm.tiers import expected_drops
+from bot.crm.value.reads import churn_trusted
+from models import Customer, CustomerValue, Journey, JourneyEnrollment, Order, Segment
 
 GOAL_OF_SIGNAL = {"lead_captured": "lead_captured"}
 
@@ -127,9 +130,11 @@ def register() -> None:
 def run_scheduled(session: Session, settings: Settings, now: datetime) -> dict[str, int]:
     """Enter customers into the journeys that start on a date or a silence; how many per journey."""
     entered: dict[str, int] = {}
-    for journey in _active(session, ("birthday_month", "no_purchase", "segment")):
+    for journey in _active(session, ("birthday_month", "no_purchase", "segment", "tier_down_expected")):
         kind = journey.trigger["kind"]
-        if kind == "birthday_month":
+        if kind == "tier_down_expected":
+            count = _tier_down_expected(session, settings, journey, now)
+        elif kind == "birthday_month":
             count = _birthday_month(session, settings, journey, now)
         elif kind == "no_purchase":
             count = _no_purchase(session, settings, journey, now)
@@ -151,9 +156,13 @@ def _birthday_month(session: Session, settings: Settings, journey: Journey, now:
 
 def _no_purchase(session: Session, settings: Settings, journey: Journey, now: datetime) -> int:
     """Customers silent for `days`, or for `gap_factor` x their own usual gap (the churn rule of
-    `bot.crm.analytics`, gold tiers only unless `tiers` says otherwise). One entry per silence:
-    the key is the last purchase's time."""
+    `bot.crm.analytics`, gold tiers only unless `tiers` says otherwise), or, with `churn_risk` and a
+    churn model that says it can be trusted, the customers whose nightly churn risk is at least
+    that (the rule-based watch stays for shops with too little history). One entry per silence:
+    the key is the last purchase's time, the same whichever rule found them."""
     trigger = journey.trigger
+    if trigger.get("churn_risk") is not None and churn_trusted(session):
+        return _churn_risk(session, journey, now)
     if trigger.get("gap_factor") is not None:
         entered = 0
         for risk in churn_candidates(session, settings, now):
@@ -173,6 +182,40 @@ def _no_purchase(session: Session, settings: Settings, journey: Journey, now: da
         silent = silent.where(Order.customer_id.in_(select(Customer.id).where(Customer.tier.in_(trigger["tiers"]))))
     return enroll_query(session, journey, silent, now, key=f"silence:{now.date().isoformat()}")
 
+
+def _churn_risk(session: Session, journey: Journey, now: datetime) -> int:
+    trigger = journey.trigger
+    last = func.max(Order.placed_at)
+    query = (select(Customer.id, CustomerValue.churn_risk, last).join(CustomerValue, CustomerValue.customer_id == Customer.id)
+             .join(Order, Order.customer_id == Customer.id)
+             .where(CustomerValue.churn_risk >= float(trigger["churn_risk"]), Order.amount > 0)
+             .group_by(Customer.id, CustomerValue.churn_risk).order_by(Customer.id))
+    if trigger.get("tiers"):
+        query = query.where(Customer.tier.in_(list(trigger["tiers"])))
+    entered = 0
+    for customer_id, risk, last_order_at in session.execute(query).all():
+        context = {"trigger": "churn_risk", "churn_risk": round(float(risk or 0), 3), "last_order_at": last_order_at.isoformat(),
+                   "current_gap_days": (now - _aware(last_order_at, now)).days}
+        entered += enroll(session, journey, customer_id, now, hint=f"silence:{last_order_at.isoformat()}",
+                          context=context) is not None
+    return entered
+
+
+def _aware(moment: datetime, like: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=like.tzinfo)
+
+
+def _tier_down_expected(session: Session, settings: Settings, journey: Journey, now: datetime) -> int:
+    """Customers whose tier would drop within `days` (30 unless told) if they bought nothing more
+    (`bot.crm.tiers.expected_drops`). Once per expected drop: the key names the tiers and the last
+    purchase the forecast stands on, so the daily run does not warn again, and a customer who buys
+    and is still short later is a new forecast."""
+    entered = 0
+    for drop in expected_drops(session, settings, now, int(journey.trigger.get("days", 30))):
+        hint = f"tier-drop:{drop.tier}>{drop.expected_tier}:{drop.last_order_at.isoformat()}"
+        context = {"trigger": "tier_down_expected", "tier": drop.tier, "expected_tier": drop.expected_tier}
+        entered += enroll(session, journey, drop.customer_id, now, hint=hint, context=context) is not None
+    return entered
 
 
 def segment_criteria(session: Session, trigger: dict[str, Any]) -> dict[str, Any]:

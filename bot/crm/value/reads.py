@@ -32,10 +32,15 @@ def customer_figures(session: Session, customer_id: int) -> CustomerFigures | No
     strategy = None
     if row.cluster is not None:
         strategy = session.scalar(select(func.coalesce(ValueCluster.strategy, ValueCluster.suggested)).where(ValueCluster.id == row.cluster))
-    churn = session.get(ValueModel, "churn")
-    trusted = bool(churn and churn.quality.get("trustworthy"))
-    return CustomerFigures(row.expected_purchases, row.expected_spend, row.p_alive, row.churn_risk, trusted, row.cluster,
+    return CustomerFigures(row.expected_purchases, row.expected_spend, row.p_alive, row.churn_risk, churn_trusted(session), row.cluster,
                            strategy, row.loss, row.computed_at)
+
+
+def churn_trusted(session: Session) -> bool:
+    """Whether the last churn model said it can be trusted (enough customers with two purchases, a
+    useful AUC on the later period): the one answer the customer page and the win-back journey use."""
+    churn = session.get(ValueModel, "churn")
+    return bool(churn and churn.quality.get("trustworthy"))
 
 
 def customer_recommendations(session: Session, customer_id: int) -> list[tuple[str, float, Product | None]]:
