@@ -62,10 +62,26 @@ def render_for_terminal(delivery: dict[str, Any]) -> str:
             template = message["template"]
             lines.append(template.get("text", ""))
             actions = template.get("actions", [])
+        elif message.get("type") == "flex":  # a card: its words (the notification text) and its buttons
+            lines.append(message.get("altText", "[flex]"))
+            actions = _flex_actions(message.get("contents"))
         else:
             lines.append(message.get("text", f"[{message.get('type')}]"))
             actions = []
         items = [i["action"] for i in (message.get("quickReply") or {}).get("items", [])]
         for number, action in enumerate(actions + items, 1):
-            lines.append(f"  [{number}] {action.get('label')}  (--postback '{action.get('data')}')")
+            target = f"--postback '{action.get('data')}'" if action.get("type") == "postback" else action.get("uri", action.get("text", ""))
+            lines.append(f"  [{number}] {action.get('label')}  ({target})")
     return "\n".join(lines)
+
+
+def _flex_actions(node: Any) -> list[dict[str, Any]]:
+    """The button actions anywhere in a Flex bubble or carousel, in reading order."""
+    if isinstance(node, list):
+        return [action for child in node for action in _flex_actions(child)]
+    if not isinstance(node, dict):
+        return []
+    found = [node["action"]] if node.get("type") == "button" and isinstance(node.get("action"), dict) else []
+    for key in ("header", "hero", "body", "footer", "contents"):
+        found += _flex_actions(node.get(key))
+    return found
