@@ -12,13 +12,13 @@ them), which is what lets 100,000 customers import within the issue's minute.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
+
+from models.bulk import bulk_insert, new_ids
 
 CHUNK = 2000
 COPY_FROM = 500  # rows; below this an INSERT is as quick and simpler
@@ -31,7 +31,7 @@ def insert_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]], *,
         return []
     table = model.__table__
     if session.get_bind().dialect.name == "postgresql" and len(rows) >= COPY_FROM:
-        return _copy(session, table, rows, ids)
+        return _copy(session, model, rows, ids)
     made: list[int] = []
     for start in range(0, len(rows), CHUNK):
         chunk = list(rows[start:start + CHUNK])
@@ -42,22 +42,15 @@ def insert_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]], *,
     return made
 
 
-def _copy(session: Session, table: Any, rows: Sequence[dict[str, Any]], ids: bool) -> list[int]:
+def _copy(session: Session, model: Any, rows: Sequence[dict[str, Any]], ids: bool) -> list[int]:
+    """COPY through `models.bulk`, the one COPY writer, with ids drawn first when the caller needs them."""
     session.flush()
-    new_ids: list[int] = []
-    if ids:
-        sequence = session.scalar(text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table.name})
-        new_ids = list(session.scalars(text("SELECT nextval(:sequence) FROM generate_series(1, :n)"),
-                                       {"sequence": sequence, "n": len(rows)}))
-    defaults = _python_defaults(table, rows[0])
-    columns = (["id"] if ids else []) + list(rows[0]) + list(defaults)
-    quoted = ", ".join(f'"{name}"' for name in columns)
-    raw: Any = session.connection().connection.dbapi_connection  # psycopg's own connection, for COPY
-    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-        for index, row in enumerate(rows):
-            values = [_plain(row[name]) for name in row] + [_plain(default(None)) for default in defaults.values()]
-            copy.write_row([new_ids[index], *values] if ids else values)
-    return new_ids
+    defaults = _python_defaults(model.__table__, rows[0])
+    new = new_ids(session, model, len(rows)) if ids else []
+    complete = [{**({"id": new[index]} if ids else {}), **row, **{name: default(None) for name, default in defaults.items()}}
+                for index, row in enumerate(rows)]
+    bulk_insert(session, model, complete)
+    return new
 
 
 def _python_defaults(table: Any, given: dict[str, Any]) -> dict[str, Any]:
@@ -72,11 +65,3 @@ def _python_defaults(table: Any, given: dict[str, Any]) -> dict[str, Any]:
         found[column.name] = default.arg if default.is_callable else (lambda _context, value=default.arg: value)
     return found
 
-
-def _plain(value: Any) -> Any:
-    """A value as COPY takes it: JSON as text, times as naive UTC (how UTCDateTime stores them)."""
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-    return value
