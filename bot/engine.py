@@ -1,4 +1,5 @@
-"""The dialogue engine: an explicit, ordered router and the processing of one inbox event.
+"""The dialogue engine: the context handlers see, an explicit, ordered router, and what ends an
+event that failed. Handling events is `bot/event_batch.py`.
 
 Why explicit registration: the order in which handlers are asked is the behaviour, so it is written
 down in one list (`bot/routing.py`), lower group first, first match wins, a handler that returns
@@ -13,15 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import inspect, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from bot import pipeline
+from bot.batch_writes import BatchWrites
 from bot.config import Settings
-from bot.crm.profiles import note_contact
 from bot.events import Inbound, Outbound
-from bot.i18n import language_after, text
+from bot.i18n import text
 from bot.safe_text import clean_text
 from channels import registry
 from models import ChannelIdentity, Conversation, Customer, DialogueState, InboxEvent, Message, utcnow
@@ -41,6 +41,8 @@ class Context:
     conversation: Conversation
     state: DialogueState | None
     now: datetime
+    # the batch's buffer for the history and outbox rows (bot/batch_writes.py): `queue_replies` writes there
+    writes: BatchWrites
     notes: list[str] = field(default_factory=list)
     # what several handlers read while routing one event (the FAQ answers, ...), read from the database once
     memo: dict[str, Any] = field(default_factory=dict)
@@ -120,49 +122,17 @@ class AlreadyProcessed(Exception):
     """Another worker committed this event first; ours must roll back."""
 
 
-def process_event(session: Session, row_id: int, router: Router, settings: Settings,
-                  now: datetime | None = None, *, counted: bool = False) -> str | None:
-    """Handle one inbox event inside the caller's transaction; returns the handler's name.
-
-    `now` is the worker's clock reading (handlers see it as `ctx.now`), so tests can move time.
-    `counted`: this attempt was already counted when the event's lane was claimed.
-
-    The event is marked done first, with a condition on its status: that takes the row lock, and a
-    second worker that got here through an expired lease finds nothing to do and rolls back.
-    """
-    payload = session.execute(
-        update(InboxEvent).where(InboxEvent.id == row_id, InboxEvent.status == "pending")
-        .values(status="done", processed_at=utcnow(), attempts=InboxEvent.attempts + (0 if counted else 1))
-        .returning(InboxEvent.payload)
-    ).scalar()
-    if payload is None:
-        raise AlreadyProcessed(row_id)
-    event = Inbound.from_json(payload)
-    ctx = _context(session, event, settings, now or utcnow())
-    incoming = _record_incoming(ctx, row_id)
-    if event.standby:
-        return "standby"
-    name, replies = router.route(ctx)
-    if incoming is not None:
-        incoming.payload = {**incoming.payload, "handled_by": name}
-    if replies and (ctx.conversation.handled_by == "bot" or router.speaks_during_handoff(name)):
-        queue_replies(ctx, replies)
-    return name
-
-
 def queue_replies(ctx: Context, replies: Sequence[Outbound], *, purpose: str = "reply") -> None:
-    """Put replies in the outbox (using the event's reply handle while fresh) and in the history."""
+    """Put replies in the outbox (using the event's reply handle while fresh) and in the history,
+    through the batch's buffer: written with the batch's other rows, or before the next read."""
     event = ctx.event
-    rows = pipeline.enqueue(
-        ctx.session, event.channel, ctx.conversation.address, replies, purpose=purpose,
+    rows = pipeline.outbox_rows(
+        event.channel, ctx.conversation.address, replies, purpose=purpose,
         customer_id=ctx.customer.id if ctx.customer else None, conversation_id=ctx.conversation.id,
         reply_token=event.reply_handle,
         reply_token_expires_at=pipeline.reply_deadline(event, ctx.settings.line.reply_token_ttl_seconds),
     )
-    for row in rows:
-        for message in row.messages:
-            ctx.session.add(Message(conversation_id=ctx.conversation.id, direction="out", kind="text",
-                                    text=message["text"], payload={"outbound": message}, outbox_id=row.id))
+    ctx.writes.replies(rows, ctx.conversation.id)
 
 
 def fail_event(session: Session, row_id: int, error: str, settings: Settings, *, max_attempts: int,
@@ -223,27 +193,7 @@ def _customer_language(session: Session, event: Inbound) -> str | None:
     )
 
 
-def _context(session: Session, event: Inbound, settings: Settings, now: datetime) -> Context:
-    customer = identity = None
-    if event.user_id:
-        identity = _get_or_create_identity(session, event, settings)
-        customer = identity.customer
-        identity.last_seen_at = utcnow()
-        note_contact(session, settings, identity, event, now)
-    conversation = _get_or_create_conversation(session, event, customer)
-    if customer is not None and event.kind == "text":
-        switched = language_after(event.text or "", customer.language, lambda: _previous_text(session, conversation, event))
-        if switched:
-            customer.language = switched
-    conversation.last_message_at = event.occurred_at
-    state = session.get(DialogueState, customer.id) if customer else None
-    if customer and state is None:
-        state = DialogueState(customer_id=customer.id, data={})
-        session.add(state)
-    return Context(session, settings, event, customer, identity, conversation, state, now)
-
-
-def _previous_text(session: Session, conversation: Conversation, event: Inbound) -> str | None:
+def previous_text(session: Session, conversation: Conversation, event: Inbound) -> str | None:
     """The customer's last text message in this 1:1 chat (None: this is their first); in a group
     the previous message may be someone else's, so "" (unknown)."""
     if event.chat_type != "user":
@@ -251,73 +201,3 @@ def _previous_text(session: Session, conversation: Conversation, event: Inbound)
     return session.scalar(select(Message.text).where(
         Message.conversation_id == conversation.id, Message.direction == "in", Message.kind == "text")
         .order_by(Message.id.desc()).limit(1)) if conversation.id is not None else None
-
-
-def _kept(session: Session, key: tuple[str, ...], find: Callable[[], Any]) -> Any:
-    """The row `find` returns, kept for the session's later events: on PostgreSQL a worker's round
-    runs many events in one session (bot/worker.py), mostly several of one conversation in a row,
-    and the identity and conversation were read again for each. A row that is no longer persistent
-    (created in a savepoint that was rolled back) is looked up again."""
-    kept: dict[tuple[str, ...], Any] = session.info.setdefault("engine_rows", {})
-    row = kept.get(key)
-    if row is None or not inspect(row).persistent:
-        row = kept[key] = find()
-    return row
-
-
-def _get_or_create_identity(session: Session, event: Inbound, settings: Settings) -> ChannelIdentity:
-    return _kept(session, ("identity", event.channel, event.user_id or ""),
-                 lambda: _find_or_create_identity(session, event, settings))
-
-
-def _find_or_create_identity(session: Session, event: Inbound, settings: Settings) -> ChannelIdentity:
-    query = select(ChannelIdentity).options(joinedload(ChannelIdentity.customer)).where(  # the customer is always needed
-        ChannelIdentity.channel == event.channel, ChannelIdentity.platform_user_id == event.user_id
-    )
-    identity = session.scalar(query)
-    if identity is not None:
-        return identity
-    try:
-        with session.begin_nested():
-            customer = Customer(language=settings.app.default_language)
-            identity = ChannelIdentity(channel=event.channel, platform_user_id=event.user_id, customer=customer)
-            session.add_all([customer, identity])
-    except IntegrityError:  # another conversation of the same user created it a moment ago
-        identity = session.scalar(query)
-        assert identity is not None
-    return identity
-
-
-def _get_or_create_conversation(session: Session, event: Inbound, customer: Customer | None) -> Conversation:
-    return _kept(session, ("conversation", event.channel, event.chat_id),
-                 lambda: _find_or_create_conversation(session, event, customer))
-
-
-def _find_or_create_conversation(session: Session, event: Inbound, customer: Customer | None) -> Conversation:
-    query = select(Conversation).where(Conversation.channel == event.channel, Conversation.address == event.chat_id)
-    conversation = session.scalar(query)
-    if conversation is None:
-        try:
-            with session.begin_nested():
-                conversation = Conversation(
-                    channel=event.channel, address=event.chat_id, kind=event.chat_type,
-                    customer_id=customer.id if customer and event.chat_type == "user" else None,
-                )
-                session.add(conversation)
-        except IntegrityError:
-            conversation = session.scalar(query)
-            assert conversation is not None
-    return conversation
-
-
-def _record_incoming(ctx: Context, row_id: int) -> Message | None:
-    event = ctx.event
-    if event.kind in ("unknown",):
-        return None
-    message = Message(
-        conversation_id=ctx.conversation.id, direction="in", kind=event.kind, text=event.text,
-        payload={"payload": dict(event.payload), "user_id": event.user_id}, platform_message_id=event.message_id,
-        inbox_event_id=row_id, created_at=event.occurred_at,
-    )
-    ctx.session.add(message)
-    return message

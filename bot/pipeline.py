@@ -90,29 +90,48 @@ def enqueue(
     reply_token_expires_at: datetime | None = None,
     not_before: datetime | None = None,
 ) -> list[OutboxMessage]:
-    """Queue messages to one address, one outbox row per platform request.
-
-    Only the first row may use the reply token: a token works once.
-    """
-    rows = []
-    per_request = registry.limits(channel).messages_per_request
-    for index, chunk in enumerate(_chunks(list(messages), per_request)):
-        row = OutboxMessage(
-            channel=channel,
-            address=address,
-            messages=[m.to_json() for m in chunk],
-            purpose=purpose,
-            customer_id=customer_id,
-            conversation_id=conversation_id,
-            reply_token=reply_token if index == 0 else None,
-            reply_token_expires_at=reply_token_expires_at if index == 0 else None,
-            idempotency_key=str(uuid.uuid4()),
-            next_attempt_at=not_before or utcnow(),
-        )
-        session.add(row)
-        rows.append(row)
+    """Queue messages to one address, one outbox row per platform request (`outbox_rows`)."""
+    rows = [OutboxMessage(**values) for values in outbox_rows(
+        channel, address, messages, purpose=purpose, customer_id=customer_id, conversation_id=conversation_id,
+        reply_token=reply_token, reply_token_expires_at=reply_token_expires_at, not_before=not_before)]
+    session.add_all(rows)
     session.flush()
     return rows
+
+
+def outbox_rows(
+    channel: str,
+    address: str,
+    messages: Sequence[Outbound],
+    *,
+    purpose: str = "reply",
+    customer_id: int | None = None,
+    conversation_id: int | None = None,
+    reply_token: str | None = None,
+    reply_token_expires_at: datetime | None = None,
+    not_before: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The outbox rows (column values) that carry `messages` to one address: as many messages to
+    a row as one platform request takes, each row with its own retry key.
+
+    Only the first row may use the reply token: a token works once."""
+    per_request = registry.limits(channel).messages_per_request
+    due = not_before or utcnow()
+    return [
+        {
+            "channel": channel,
+            "address": address,
+            "messages": [m.to_json() for m in chunk],
+            "purpose": purpose,
+            "customer_id": customer_id,
+            "conversation_id": conversation_id,
+            "reply_token": reply_token if index == 0 else None,
+            "reply_token_expires_at": reply_token_expires_at if index == 0 else None,
+            "idempotency_key": str(uuid.uuid4()),
+            "next_attempt_at": due,
+        }
+        for index, chunk in enumerate(_chunks(list(messages), per_request))
+    ]
 
 
 def enqueue_multicast(

@@ -164,3 +164,6 @@ class ChannelRecord:
     limits: Limits = Limits()
     console: ConsoleStatus = ConsoleStatus()
     staff_alerts: bool = False  # may carry alerts to staff ([staff] alert_channel)
+    # The platform tells a customer's profile (name, picture, language) through a look-up call of its
+    # API, made after the reply (jobs/profiles.py); others carry names on the events themselves.
+    profile_lookup: bool = False

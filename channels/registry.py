@@ -54,6 +54,11 @@ def labels() -> dict[str, str]:
     return {record.name: record.label for record in records()}
 
 
+def looks_up_profiles(name: str) -> bool:
+    """Whether the channel's profiles are read through its API after the reply (`jobs/profiles.py`)."""
+    return any(record.profile_lookup for record in records() if record.name == name)
+
+
 def staff_alert_names() -> tuple[str, ...]:
     """The channels that may carry alerts to staff."""
     return tuple(record.name for record in records() if record.staff_alerts)

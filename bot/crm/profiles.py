@@ -11,7 +11,7 @@ message the engine's detection decides, "until they show another".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,23 +30,45 @@ RETRY_SECONDS = (30, 120, 600, 3600)
 MAX_ATTEMPTS = 5
 
 
-def note_contact(session: Session, settings: Settings, identity: ChannelIdentity, event: Inbound, now: datetime) -> None:
+def note_contact(session: Session, settings: Settings, identity: ChannelIdentity, event: Inbound, now: datetime,
+                 *, looks_up_profiles: bool) -> None:
     """Called for every event of a known sender: take the names the event carries, and ask for the
-    LINE profile when it was never read or is older than `[line] profile_refresh_days`."""
+    platform's profile when it was never read or is older than `[line] profile_refresh_days`.
+
+    `looks_up_profiles`: the event's channel offers a profile look-up (the channel registry says;
+    the domain names no platform)."""
+    take_event_name(identity, event)
+    if profile_due(settings, identity, event, now, looks_up_profiles=looks_up_profiles):
+        if identity.id is None:
+            session.flush()
+        queue_profile_fetches(session, [identity.id], now)
+
+
+def take_event_name(identity: ChannelIdentity, event: Inbound) -> None:
+    """The name the event carries becomes the customer's when they have none yet."""
     customer = identity.customer
     name = _event_name(event)
     if name and customer is not None and not customer.display_name:
         customer.display_name = name[:NAME_CHARS]
-    if event.channel != "line" or event.kind in ("unfollow", "leave", "unknown"):
-        return
+
+
+def profile_due(settings: Settings, identity: ChannelIdentity, event: Inbound, now: datetime, *,
+                looks_up_profiles: bool) -> bool:
+    """Whether this event should queue a profile look-up: never read, or read too long ago."""
+    if not looks_up_profiles or event.kind in ("unfollow", "leave", "unknown"):
+        return False
     fetched = identity.profile_fetched_at
-    if fetched is not None and now - fetched < timedelta(days=settings.line.profile_refresh_days):
+    return fetched is None or now - fetched >= timedelta(days=settings.line.profile_refresh_days)
+
+
+def queue_profile_fetches(session: Session, identity_ids: Sequence[int], now: datetime) -> None:
+    """Queue look-ups in one statement; one already queued for an identity stays as it is."""
+    if not identity_ids:
         return
-    if identity.id is None:
-        session.flush()
-    session.execute(conflict_insert(session)(ProfileFetch).values(identity_id=identity.id, due_at=now, attempts=0,
-                                                                  created_at=now)
-                    .on_conflict_do_nothing(index_elements=["identity_id"]))
+    session.connection().execute(
+        conflict_insert(session)(ProfileFetch)
+        .values([{"identity_id": i, "due_at": now, "attempts": 0, "created_at": now} for i in sorted(set(identity_ids))])
+        .on_conflict_do_nothing(index_elements=["identity_id"]))
 
 
 def _event_name(event: Inbound) -> str | None:

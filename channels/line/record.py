@@ -50,4 +50,4 @@ def in_sandbox(settings: Any) -> bool:
 RECORD = ChannelRecord(
     name="line", section="line", label="LINE", configured=configured, build=build, start_standin=start_standin,
     chat="bot.cli.talk:chat_line", limits=LIMITS, console=ConsoleStatus(webhook=True, in_sandbox=in_sandbox),
-    staff_alerts=True)
+    staff_alerts=True, profile_lookup=True)
