@@ -77,11 +77,31 @@ def read_lines(session: Session, settings: Settings, now: datetime) -> Lines:
     cut = now - timedelta(weeks=settings.value.holdout_weeks)
     typed = [bindparam("cut", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime())]
     pairs = query_array(session, LINES_SQL, {"cut": cut, "now": now}, 4, np.int32, typed)
-    people, person = np.unique(pairs[:, 0], return_inverse=True)
+    people, person = _index(pairs[:, 0])
     known = pairs[:, 1] > 0
-    catalogue = np.unique(pairs[known, 1])
-    product = np.where(known, np.searchsorted(catalogue, pairs[:, 1]), -1)
-    return Lines(people.astype(np.int64), person.ravel(), catalogue, product, pairs[:, 2].astype(bool), pairs[:, 3])
+    catalogue, product = _index(np.where(known, pairs[:, 1], 0))
+    if len(catalogue) and catalogue[0] == 0:  # the unknown skus' 0 is not a product
+        catalogue, product = catalogue[1:], product - 1
+    product[~known] = -1
+    before, quantity = pairs[:, 2].astype(bool), pairs[:, 3].copy()
+    del pairs
+    return Lines(people.astype(np.int64), person, catalogue, product, before, quantity)
+
+
+def _index(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct ids sorted, each row's position among them), as np.unique(return_inverse)
+    does; through a lookup table when the ids are small serial numbers (ten million rows: no sort,
+    int32 positions)."""
+    if not len(ids):
+        return np.empty(0, np.int64), np.empty(0, np.int32)
+    top = int(ids.max())
+    if top > 8 * len(ids) + 1_000_000 or int(ids.min()) < 0:
+        distinct, inverse = np.unique(ids, return_inverse=True)
+        return distinct, inverse.ravel().astype(np.int32)
+    distinct = np.flatnonzero(np.bincount(ids, minlength=top + 1))
+    lookup = np.zeros(top + 1, dtype=np.int32)
+    lookup[distinct] = np.arange(len(distinct), dtype=np.int32)
+    return distinct, lookup[ids]
 
 
 def customer_items(session: Session, lines: Lines, customer_id: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -94,7 +114,7 @@ def customer_items(session: Session, lines: Lines, customer_id: np.ndarray) -> t
     items = np.bincount(lines.person, weights=lines.quantity, minlength=n)
     known = lines.product >= 0
     cat = category[lines.product[known]] if known.any() else np.empty(0, np.int64)
-    pairs = np.unique(lines.person[known][cat >= 0] * (len(codes) + 1) + cat[cat >= 0])
+    pairs = np.unique(lines.person[known][cat >= 0].astype(np.int64) * (len(codes) + 1) + cat[cat >= 0])
     categories = np.bincount(pairs // (len(codes) + 1), minlength=n).astype(np.float64)
     where = np.searchsorted(lines.people, customer_id)
     found = (where < n) & (lines.people[np.minimum(where, max(n - 1, 0))] == customer_id) if n else np.zeros(len(customer_id), bool)
@@ -139,7 +159,8 @@ def run_recommendations(session: Session, settings: Settings, now: datetime, lin
 def offline_check(person: np.ndarray, product: np.ndarray, before: np.ndarray, people: int, products: int,
                   min_support: int, seed: int = 0) -> dict[str, object]:
     train = recs.basket_matrix(person[before], product[before], people, products)
-    new_c, new_p = person[~before], product[~before]  # first bought after the cut-off
+    # first bought after the cut-off; int64, as hit_rate encodes pairs as customer x products + product
+    new_c, new_p = person[~before].astype(np.int64), product[~before].astype(np.int64)
     has_history = np.diff(train.indptr) > 0
     customers = np.unique(new_c[has_history[new_c]])
     if len(customers) == 0:

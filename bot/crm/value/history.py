@@ -42,7 +42,7 @@ class History:
     average_amount: FloatArray
     total_amount: FloatArray
     after: FloatArray  # purchases in [at, at + horizon)
-    refunds: FloatArray | None = None  # refunded amount (positive), all time; read with today's history
+    refunds: FloatArray | None = None  # refunded amount (positive), all time; with the first cut-off's history only
 
     def __len__(self) -> int:
         return len(self.customer_id)
@@ -75,18 +75,17 @@ def histories(session: Session, cutoffs: list[tuple[datetime, float]]) -> list[H
         params[f"at{i}"], params[f"end{i}"] = at, at + timedelta(days=days)
     typed = [bindparam(name, type_=UTCDateTime()) for name in params]
     table = query_array(session, _scan_sql(dialect, len(cutoffs)), params, 3 + 4 * len(cutoffs), np.float64, typed)
-    table = table[np.argsort(table[:, 0], kind="stable")]
-    ids, first, refunds = table[:, 0].astype(np.int64), table[:, 1], table[:, 2]
+    order = np.argsort(table[:, 0], kind="stable")
     out = []
-    for i, (at, _) in enumerate(cutoffs):
-        count, last, spend, after = (table[:, 3 + 4 * i + j] for j in range(4))
-        bought = count > 0
-        n = count[bought]
-        out.append(History(at=at, customer_id=ids[bought], purchases=n,
-                           tenure_days=np.maximum((at.timestamp() - first[bought]) / DAY, 0.0),
-                           span_days=np.maximum((last[bought] - first[bought]) / DAY, 0.0),
-                           average_amount=spend[bought] / n, total_amount=spend[bought], after=after[bought],
-                           refunds=refunds[bought]))
+    for i, (at, _) in enumerate(cutoffs):  # gathered column by column: no sorted copy of the whole table
+        rows = order[table[order, 3 + 4 * i] > 0]
+        n, first = table[rows, 3 + 4 * i], table[rows, 1]
+        spend = table[rows, 5 + 4 * i]
+        out.append(History(at=at, customer_id=table[rows, 0].astype(np.int64), purchases=n,
+                           tenure_days=np.maximum((at.timestamp() - first) / DAY, 0.0),
+                           span_days=np.maximum((table[rows, 4 + 4 * i] - first) / DAY, 0.0),
+                           average_amount=spend / n, total_amount=spend, after=table[rows, 6 + 4 * i],
+                           refunds=table[rows, 2] if i == 0 else None))
     return out
 
 
