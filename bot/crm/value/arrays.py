@@ -4,7 +4,9 @@ Why COPY in binary on PostgreSQL: the nightly run reads a row per customer (a mi
 per (customer, product) bought (about ten million). Through the driver every value becomes a
 Python object first; `COPY (query) TO STDOUT (FORMAT binary)` sends fixed-width records that
 numpy reads straight from the bytes, in chunks, so memory stays at the size of the final array.
-The query must return `width` columns of one type (float8 or int4 here), never NULL (COALESCE).
+The query must return `width` columns of one type (float8 or int4 here), never NULL (COALESCE);
+every record's column count and field lengths are checked, so a NULL or a column of another size
+fails loudly (binary COPY carries no types: a bigint read as float8 cannot be told apart).
 Elsewhere (SQLite, the tests) the rows come through the driver in chunks.
 """
 
@@ -58,6 +60,10 @@ def copy_array(session: Session, sql: str, params: dict[str, Any], width: int, d
         whole = len(data) // record.itemsize * record.itemsize
         if whole:
             rows = np.frombuffer(data, dtype=record, count=whole // record.itemsize)
+            size_of = record[f"value{0}"].itemsize
+            if np.any(rows["count"] != width) or any(np.any(rows[f"length{i}"] != size_of) for i in range(width)):
+                raise ValueError(f"binary COPY rows are not {width} non-NULL columns of {np.dtype(dtype).name}: "
+                                 "a NULL or a column of another type")
             parts.append(np.column_stack([rows[f"value{i}"] for i in range(width)]).astype(dtype))
         rest = data[whole:]
         if final and rest not in (b"", b"\xff\xff"):  # the trailer is -1 as int16
@@ -71,7 +77,19 @@ def copy_array(session: Session, sql: str, params: dict[str, Any], width: int, d
             if size >= 8 << 20:
                 parse(False)
     parse(True)
-    return np.concatenate(parts) if parts else np.empty((0, width), dtype=dtype)
+    return _joined(parts, width, dtype)
+
+
+def _joined(parts: list[np.ndarray], width: int, dtype: Any) -> np.ndarray:
+    """The parts one after the other, each released once copied: the peak is the result plus one
+    part, where np.concatenate would hold every part and the result at once (twice the size)."""
+    out = np.empty((sum(len(p) for p in parts), width), dtype=dtype)
+    at = 0
+    for i in range(len(parts)):
+        out[at:at + len(parts[i])] = parts[i]
+        at += len(parts[i])
+        parts[i] = out[:0]
+    return out
 
 
 def query_array(session: Session, sql: str, params: dict[str, Any], width: int, dtype: Any, bind: Any = None) -> np.ndarray:
