@@ -140,19 +140,25 @@ def run_recommendations(session: Session, settings: Settings, now: datetime, lin
     known = lines.product >= 0
     if not known.any():
         return {"usable": False, "lines": 0}
-    person, product, before = lines.person[known], lines.product[known], lines.before[known]
+    # copies only when some lines' skus are unknown: ten million pairs are 100 MB per copy
+    person, product, before = (lines.person, lines.product, lines.before) if known.all() else \
+        (lines.person[known], lines.product[known], lines.before[known])
+    del known
     people, catalogue = lines.people, lines.catalogue
     v = settings.value
     quality = offline_check(person, product, before, len(people), len(catalogue), v.min_support, v.random_seed)
     baskets = recs.basket_matrix(person, product, len(people), len(catalogue))
+    quality["lines"] = int(len(person))
+    del person, product, before
     related, similarity = recs.bought_together(pair_baskets(baskets, v.random_seed), v.min_support)
     interest = interest_matrix(session, people, catalogue)
     who, what, score = recs.recommend(baskets, similarity, interest, TOP)
+    del baskets, interest, similarity  # freed before the five rows per customer are written
     sku_of = dict(session.execute(select(Product.id, Product.sku).where(Product.id.in_(catalogue.tolist()))).all())
     skus = np.array([sku_of[int(i)] for i in catalogue.tolist()], dtype=object)  # one per product, not per customer
     _store_pairs(session, skus, related)
     _store_recommendations(session, people, catalogue, skus, who, what, score)
-    quality.update(usable=True, lines=int(len(person)), products=len(catalogue), pairs=len(related.sku), customers=int(len(np.unique(who))))
+    quality.update(usable=True, products=len(catalogue), pairs=len(related.sku), customers=int(len(np.unique(who))))
     return quality
 
 

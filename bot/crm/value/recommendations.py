@@ -106,11 +106,11 @@ def recommend(baskets: sparse.csr_matrix, similarity: sparse.csr_matrix, interes
         order = np.lexsort((-ranked, row))
         row, col, value = row[order], col[order], value[order]
         best = np.arange(len(row)) - np.searchsorted(row, row, side="left") < top
-        out_c.append(row[best].astype(np.int64) + start)
-        out_p.append(col[best].astype(np.int64))
+        out_c.append(row[best].astype(np.int32) + np.int32(start))  # int32: five per customer, millions in all
+        out_p.append(col[best].astype(np.int32))
         out_s.append(value[best])
     if not out_c:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+        return np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0)
     return np.concatenate(out_c), np.concatenate(out_p), np.concatenate(out_s)
 
 
