@@ -2,8 +2,8 @@
 
 Run by hand (never in CI), from the project root:
 
-    .venv/bin/python bench/recompute.py               # the full run: about 4-6 minutes, mostly data generation
-    .venv/bin/python bench/recompute.py --scale 0.1   # 100,000 customers and 1,000,000 orders, about a minute
+    .venv/bin/python bench/recompute.py               # the full run: about 9 minutes (2.5 of data generation)
+    .venv/bin/python bench/recompute.py --scale 0.1   # 100,000 customers and 1,000,000 orders, about 1.5 minutes
 
 It starts a throwaway PostgreSQL server (like the tests do), migrates it, generates the data in
 the database with generate_series (nothing passes through Python), and then times:

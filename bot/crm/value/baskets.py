@@ -202,13 +202,16 @@ def _store_pairs(session: Session, catalogue: np.ndarray, related: recs.Related)
 RECOMMENDATIONS_TEMP = """CREATE TEMPORARY TABLE recommendation_rows (customer_id BIGINT, rank BIGINT, product_id BIGINT,
                           score FLOAT8) ON COMMIT DROP"""
 RECOMMENDATIONS_INSERT = """INSERT INTO customer_recommendations (customer_id, rank, sku, score)
-SELECT r.customer_id, r.rank, p.sku, r.score FROM recommendation_rows r JOIN products p ON p.id = r.product_id"""
+SELECT r.customer_id, r.rank, p.sku, r.score FROM recommendation_rows r JOIN products p ON p.id = r.product_id
+ORDER BY r.customer_id, r.rank"""
 
 
 def _store_recommendations(session: Session, people: np.ndarray, catalogue: np.ndarray, skus: np.ndarray, who: np.ndarray,
                            what: np.ndarray, score: np.ndarray) -> None:
     """On PostgreSQL by binary COPY of ids into a temporary table and one INSERT ... SELECT that
-    looks the skus up (five rows per customer, five million at full size: no Python tuple each)."""
+    looks the skus up (five rows per customer, five million at full size: no Python tuple each),
+    in key order, so the primary key grows at its right edge and the customers' foreign-key checks
+    read their index in order."""
     starts = np.searchsorted(who, who, side="left")  # `recommend` returns each customer's items together, best first
     rank = np.arange(len(who)) - starts + 1
     score = np.round(score, 4)
