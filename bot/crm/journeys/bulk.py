@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.crm import pacing
+from bot.crm.journeys import links
 from bot.crm.journeys.definition import Placed, flatten
 from bot.crm.tiers import tier_name
 from bot.events import Outbound
@@ -138,6 +139,7 @@ def _send_chunk(session: Session, settings: Settings, now: datetime, journey_id:
     outbox_rows, senders = [], []
     blank = Outbound("").to_json()  # the message's shape, built once: only the text differs per customer
     purpose = "marketing" if marketing else "journey"
+    texts: dict[Any, str] = {}  # language -> the text, for a text that is the same for everyone
     for enrollment_id, customer_id in claimed:
         if customer_id in capped:
             outcomes.append((enrollment_id, "withheld_cap", None))
@@ -145,7 +147,7 @@ def _send_chunk(session: Session, settings: Settings, now: datetime, journey_id:
             outcomes.append((enrollment_id, "withheld_consent" if customer_id in reachable else "unreachable", None))
         else:
             channel, address, conversation_id, language, name, tier = chats[customer_id]
-            text = _render(settings, step["text"], language, name, tier)
+            text = texts.get(language) or _render(settings, step, enrollment_id, language, name, tier, texts)
             outbox_rows.append({"channel": channel, "address": address, "messages": [{**blank, "text": text}],
                                 "purpose": purpose, "customer_id": customer_id,
                                 "conversation_id": conversation_id, "idempotency_key": str(uuid.uuid4()),  # LINE takes it as X-Line-Retry-Key: a UUID
@@ -194,10 +196,17 @@ def _insert_outbox(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     return list(session.scalars(insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True), rows))
 
 
-def _render(settings: Settings, texts: Mapping[str, str], language: str, name: str | None, tier: int | None) -> str:
-    body = texts.get(language) or texts.get(settings.app.default_language) or next(iter(texts.values()))
-    return body.format_map({"name": name or "", "shop": settings.shop.name,
+def _render(settings: Settings, step: Mapping[str, Any], enrollment_id: int, language: str, name: str | None,
+            tier: int | None, same_for_all: dict[Any, str]) -> str:
+    """One customer's text (its links tracked, as `steps.render_text` does); a text without
+    per-customer parts is kept in `same_for_all`, made once per language instead of per customer."""
+    key = links.language_key(step["text"], language, settings)
+    body = links.rewrite(settings, step["text"][key], enrollment_id, step["id"], key)
+    text = body.format_map({"name": name or "", "shop": settings.shop.name,
                             "tier": tier_name(settings, tier, language) if "{tier}" in body else ""})
+    if body == step["text"][key] and not {f for _, f, _, _ in string.Formatter().parse(body) if f} & {"name", "tier"}:
+        same_for_all[language] = text
+    return text
 
 
 def _preferred_chats(session: Session, customer_ids: Sequence[int], marketing: bool) -> dict[int, tuple[Any, ...]]:
