@@ -78,6 +78,8 @@ def advance_plain_groups(session: Session, settings: Settings, now: datetime, li
             placed = versions[version_id].get(step_id or "")
             if placed is None or not is_plain(placed.step):
                 continue
+            if limit - moved - progressed <= 0:
+                break
             progressed += _advance_group(session, settings, now, journey_id, version_id, placed, limit - moved - progressed)
         if progressed == 0:
             return moved
@@ -93,14 +95,18 @@ def _claim(session: Session, version_id: int, placed: Placed, now: datetime, nex
            .where(JourneyEnrollment.version_id == version_id, JourneyEnrollment.step == placed.step["id"],
                   JourneyEnrollment.status == "active", JourneyEnrollment.due_at <= now)
            .order_by(JourneyEnrollment.due_at, JourneyEnrollment.id).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql:
         due = due.with_for_update(skip_locked=True)
     values: dict[str, Any] = {"step": placed.next_id, "due_at": next_due, "revision": JourneyEnrollment.revision + 1}
     if placed.next_id is None:
         values.update(status="completed", exited_at=now, due_at=None)
     # UPDATE ... FROM the claimed ids (joined on the primary key): an `id IN (subquery)` can be
-    # planned as a nested loop over the whole table when the table's statistics are stale
-    claimed = due.subquery()
+    # planned as a nested loop over the whole table when the table's statistics are stale. The ids
+    # are a MATERIALIZED CTE on PostgreSQL: a subquery with LIMIT ... SKIP LOCKED that the plan
+    # scans again can pick other rows the second time (another tick freed or took some), and the
+    # UPDATE then claimed more than `limit` rows (seen as a negative LIMIT for the next group)
+    claimed = due.cte("claimed").prefix_with("MATERIALIZED") if postgresql else due.subquery()
     result = session.execute(update(JourneyEnrollment).where(JourneyEnrollment.id == claimed.c.id,
                                                              JourneyEnrollment.step == placed.step["id"])
                              .values(**values).returning(JourneyEnrollment.id, JourneyEnrollment.customer_id)
