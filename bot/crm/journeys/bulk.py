@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, text, update
+from sqlalchemy import and_, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -40,6 +40,7 @@ from models import (
     Message,
     OutboxMessage,
 )
+from models.base import UTCDateTime
 from models.bulk import bulk_insert, new_ids
 
 CHUNK = 5000  # rows per statement (PostgreSQL takes at most 65,535 parameters in one)
@@ -240,6 +241,21 @@ def _preferred_chats(session: Session, customer_ids: Sequence[int], marketing: b
 
 def _record(session: Session, journey_id: int, step: Mapping[str, Any], outcomes: Sequence[tuple[int, str, int | None]],
             now: datetime) -> None:
+    """The step runs of a group. On PostgreSQL one INSERT ... SELECT FROM unnest of three arrays:
+    the rest of each row is the same for the whole group and is filled in by the server, instead of
+    formatting every cell of 100,000 rows in Python for COPY."""
+    if not outcomes:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        enrollment_ids, kinds, outbox_ids = (list(column) for column in zip(*outcomes, strict=True))
+        session.execute(text("""
+            INSERT INTO journey_step_runs (enrollment_id, journey_id, step, kind, outcome, outbox_id, at)
+            SELECT e, :journey, :step, :kind, o, b, :at
+            FROM unnest(CAST(:enrollments AS bigint[]), CAST(:outcomes AS text[]), CAST(:outboxes AS bigint[])) AS t(e, o, b)""")
+                        .bindparams(bindparam("at", type_=UTCDateTime())),
+                        {"journey": journey_id, "step": step["id"], "kind": step["kind"], "at": now,
+                         "enrollments": enrollment_ids, "outcomes": kinds, "outboxes": outbox_ids})
+        return
     bulk_insert(session, JourneyStepRun, [
         {"enrollment_id": enrollment_id, "journey_id": journey_id, "step": step["id"], "kind": step["kind"],
          "outcome": outcome, "outbox_id": outbox_id, "detail": None, "at": now}
