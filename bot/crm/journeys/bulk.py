@@ -96,18 +96,18 @@ def _claim(session: Session, version_id: int, placed: Placed, now: datetime, nex
            .where(JourneyEnrollment.version_id == version_id, JourneyEnrollment.step == placed.step["id"],
                   JourneyEnrollment.status == "active", JourneyEnrollment.due_at <= now)
            .order_by(JourneyEnrollment.due_at, JourneyEnrollment.id).limit(limit))
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    if postgresql:
+    if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     values: dict[str, Any] = {"step": placed.next_id, "due_at": next_due, "revision": JourneyEnrollment.revision + 1}
     if placed.next_id is None:
         values.update(status="completed", exited_at=now, due_at=None)
     # UPDATE ... FROM the claimed ids (joined on the primary key): an `id IN (subquery)` can be
-    # planned as a nested loop over the whole table when the table's statistics are stale. The ids
-    # are a MATERIALIZED CTE on PostgreSQL: a subquery with LIMIT ... SKIP LOCKED that the plan
-    # scans again can pick other rows the second time (another tick freed or took some), and the
-    # UPDATE then claimed more than `limit` rows (seen as a negative LIMIT for the next group)
-    claimed = due.cte("claimed").prefix_with("MATERIALIZED") if postgresql else due.subquery()
+    # planned as a nested loop over the whole table when the table's statistics are stale (and so
+    # can a MATERIALIZED CTE: tried, 100,000 rows never finished). With another tick taking and
+    # freeing rows, a LIMIT ... SKIP LOCKED subquery scanned again can return other rows, so the
+    # UPDATE may claim more than `limit`: harmless for exactly-once (each row is updated once and
+    # every row RETURNING gives is sent), and the caller stops at its limit (advance_plain_groups)
+    claimed = due.subquery()
     result = session.execute(update(JourneyEnrollment).where(JourneyEnrollment.id == claimed.c.id,
                                                              JourneyEnrollment.step == placed.step["id"])
                              .values(**values).returning(JourneyEnrollment.id, JourneyEnrollment.customer_id)
