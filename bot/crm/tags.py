@@ -134,7 +134,8 @@ _CARRIED_SQL = {
 def carried_counts(session: Session) -> dict[str, int]:
     """How many customers carry each tag now, counted in SQL (a tag list is a JSON array)."""
     statement = text(_CARRIED_SQL["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"])
-    return {str(name): int(count) for name, count in session.execute(statement)}
+    counted: list[tuple[str, int]] = [(str(row[0]), int(row[1])) for row in session.execute(statement).all()]
+    return dict(counted)
 
 
 def list_tags(session: Session) -> list[TagUse]:
