@@ -1,7 +1,7 @@
 """The LINE calls rich menus need, made by the worker's LINE-task thread from `line_tasks` rows
 (`bot.crm.rich_menus` writes them): publish a menu (create, upload its picture, set it as the
 default, point its alias at it), link users to it or unlink them (back to the default menu), 500 a
-request, and delete a replaced menu.
+request, and delete a replaced menu; and upload LINE audiences (jobs/line_audiences.py).
 
 A link waits for its menu's publication (it needs LINE's id); a delete waits for the new menu's
 publication and links, so its users are moved before the old menu disappears. A failure LINE may recover from
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.crm import rich_menus
 from channels.base import DeliveryError
+from jobs.line_audiences import run_audience_uploads
 from models import LineTask, RichMenu
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,11 @@ def run_line_tasks(sessions: sessionmaker[Session], channels: Mapping[str, Any],
     line = channels.get("line")
     if line is None or not hasattr(line, "create_rich_menu"):
         return 0
+    uploads = run_audience_uploads(sessions, line.audience_client, now) if hasattr(line, "audience_client") else 0
+    return uploads + _run_menu_tasks(sessions, line, now, limit)
+
+
+def _run_menu_tasks(sessions: sessionmaker[Session], line: Any, now: datetime, limit: int) -> int:
     with sessions() as session:
         due = [task.id for task in rich_menus.due_tasks(session, now, limit)]
     for task_id in due:

@@ -35,6 +35,8 @@ class RichMenu(Base):
     # A segment's menu: the customer ids it was last linked to (None until first published).
     members: Mapped[list[Any] | None]
     published_at: Mapped[datetime | None]
+    # Deleted in the console: hidden and never linked again, kept until the worker deleted it on LINE.
+    deleted_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -48,6 +48,7 @@ from linebot.v3.messaging.exceptions import ApiException
 from bot.events import Inbound, Outbound
 from channels import webhook_json
 from channels.base import Delivery, DeliveryError, SendResult, WebhookRejected
+from channels.line.audiences import LineAudiences
 from channels.line.events import read_event
 from channels.line.flex import render_flex
 from channels.line.limits import LIMITS
@@ -81,6 +82,7 @@ class LineChannel:
         self._data_host = "https://api-data.line.me" if base == "https://api.line.me" else base
         self._timeout = (connect_timeout, read_timeout)
         self._host = configuration.host
+        self._access_token = access_token
         self._headers = {"Authorization": f"Bearer {access_token}", "Content-Type": "application/json",
                          "User-Agent": self._client.user_agent}
 
@@ -230,6 +232,10 @@ class LineChannel:
                 raise
             self._call(lambda request, **kwargs: self._api.update_rich_menu_alias(alias, request, **kwargs),
                        UpdateRichMenuAliasRequest(rich_menu_id=rich_menu_id))
+
+    def audience_client(self) -> LineAudiences:
+        """A client for LINE's audience endpoints with this channel's token (the worker uploads audiences)."""
+        return LineAudiences(self._access_token, self._host, timeout=self._timeout[1])
 
     def close(self) -> None:
         self._client.close()

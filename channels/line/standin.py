@@ -128,6 +128,27 @@ class LineStandin(StandinServer):
             assert isinstance(to, list)  # checked above
             return self._with_retry_key(lambda: (self._record("multicast", list(to), body["messages"]), {})[1])
 
+        @app.before_request
+        def _audience_retry_key() -> Any:
+            # LINE takes X-Line-Retry-Key only on push, multicast, narrowcast and broadcast; elsewhere 400
+            if request.path.startswith("/v2/bot/audienceGroup") and request.headers.get("X-Line-Retry-Key"):
+                return _error(400, "The retry key is not supported by this API")
+            return None
+
+        @app.get("/v2/bot/audienceGroup/list")
+        def audience_list() -> Any:
+            """Audiences whose description contains `description` (case-insensitive), as LINE pages them."""
+            wanted = (request.args.get("description") or "").casefold()
+            page, size = request.args.get("page", type=int), request.args.get("size", 20, type=int)
+            if page is None or page < 1 or not 1 <= size <= 40:
+                return _error(400, "The value of 'page' or 'size' is invalid")
+            with self._lock:
+                found = [{k: v for k, v in group.items() if k != "user_ids"} for group in self.audiences.values()
+                         if wanted in group["description"].casefold()]
+            shown = found[(page - 1) * size:page * size]
+            return jsonify(audienceGroups=shown, hasNextPage=len(found) > page * size, totalCount=len(found),
+                           readWriteAudienceGroupTotalCount=len(found), page=page, size=size)
+
         @app.post("/v2/bot/audienceGroup/upload")
         def audience_create() -> Any:
             body: Any = request.get_json(silent=True)
