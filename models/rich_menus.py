@@ -53,5 +53,8 @@ class LineTask(Base):
     due_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(300))
-    line_id: Mapped[str | None] = mapped_column(String(100))  # "delete": the replaced menu's LINE id
+    # "delete": the LINE id of the menu to delete; "delete_alias": the alias to delete
+    line_id: Mapped[str | None] = mapped_column(String(100))
+    # Given up (LINE refused, or too many tries): kept with `last_error` so the console shows why.
+    failed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from models import ChannelIdentity, Customer, LineTask, RichMenu, utcnow
@@ -119,7 +119,8 @@ def line_users(session: Session, customer_ids: Any) -> list[str]:
 def _published_tier_menu(session: Session, tier: int | None) -> RichMenu | None:
     if tier is None:
         return None
-    return session.scalar(select(RichMenu).where(RichMenu.target == "tier", RichMenu.tier == tier, RichMenu.line_id.is_not(None)))
+    return session.scalar(select(RichMenu).where(RichMenu.target == "tier", RichMenu.tier == tier, RichMenu.line_id.is_not(None),
+                                                 RichMenu.deleted_at.is_(None)))
 
 
 def on_tier_change(session: Session, customer_id: int, tier: int, now: datetime | None = None) -> int:
@@ -137,7 +138,7 @@ def link_customer(session: Session, menu: RichMenu, customer_id: int, now: datet
 
 def published_menu(session: Session, name: str) -> RichMenu | None:
     """A menu by its name, if it is on LINE (only a published menu can be linked)."""
-    return session.scalar(select(RichMenu).where(RichMenu.name == name, RichMenu.line_id.is_not(None)))
+    return session.scalar(select(RichMenu).where(RichMenu.name == name, RichMenu.line_id.is_not(None), RichMenu.deleted_at.is_(None)))
 
 
 def earlier_tasks(session: Session, task: LineTask) -> bool:
@@ -146,15 +147,53 @@ def earlier_tasks(session: Session, task: LineTask) -> bool:
                                                     LineTask.kind.in_(("publish", "link"))).limit(1)) is not None
 
 
+def alias_deletion_pending(session: Session, menu_id: int) -> bool:
+    """Whether a deleted menu's alias is still to be deleted on LINE (LINE refuses to delete a menu an alias points to)."""
+    return session.scalar(select(LineTask.id).where(LineTask.menu_id == menu_id, LineTask.kind == "delete_alias",
+                                                    LineTask.failed_at.is_(None)).limit(1)) is not None
+
+
 def due_tasks(session: Session, now: datetime, limit: int = 20) -> list[LineTask]:
-    return list(session.scalars(select(LineTask).where(LineTask.due_at <= now).order_by(LineTask.id).limit(limit)))
+    return list(session.scalars(select(LineTask).where(LineTask.due_at <= now, LineTask.failed_at.is_(None))
+                                .order_by(LineTask.id).limit(limit)))
 
 
 def task_failed(task: LineTask, error: str, now: datetime, *, final: bool) -> bool:
-    """Retry later with a growing pause; returns True when the task is given up (delete it)."""
+    """Retry later with a growing pause; returns True when the task is given up, which is then kept
+    (`failed_at`, `last_error`) so the console shows the reason."""
     task.attempts += 1
     task.last_error = error[:300]
     if final or task.attempts >= MAX_ATTEMPTS:
+        task.failed_at = now
         return True
     task.due_at = now + timedelta(seconds=RETRY_SECONDS[min(task.attempts, len(RETRY_SECONDS)) - 1])
     return False
+
+
+def delete_menu(session: Session, menu: RichMenu, now: datetime | None = None) -> bool:
+    """Delete a menu: its queued publication and links are dropped (they would bring it back), and
+    what it has on LINE (its alias, then the menu and any replaced one) is queued for deletion.
+
+    Why the row stays (hidden, renamed, `deleted_at`) while those tasks wait: a task belongs to its
+    row (`line_tasks.menu_id` cascades), so deleting the row at once would drop the deletion on LINE
+    and leave the menu there. The worker deletes the row once its last task ran. Returns True when
+    the row is kept for that, False when nothing was on LINE and the row is gone already."""
+    session.execute(delete(LineTask).where(LineTask.menu_id == menu.id, LineTask.kind.in_(("publish", "link", "unlink"))))
+    if menu.alias and menu.published_at is not None:
+        _add_task(session, "delete_alias", menu.id, now=now, line_id=menu.alias)
+    if menu.line_id:
+        _add_task(session, "delete", menu.id, now=now, line_id=menu.line_id)
+    session.flush()
+    if session.scalar(select(LineTask.id).where(LineTask.menu_id == menu.id).limit(1)) is None:
+        session.delete(menu)
+        return False
+    suffix = f" (deleted #{menu.id})"
+    menu.name = menu.name[:100 - len(suffix)] + suffix  # frees the name and the alias for a new menu
+    menu.alias, menu.members, menu.deleted_at = None, None, now or utcnow()
+    return True
+
+
+def finish_deleted(session: Session, menu: RichMenu) -> None:
+    """A deleted menu's row goes once no task of it is left to run (a failed one keeps it, to be seen)."""
+    if menu.deleted_at is not None and session.scalar(select(LineTask.id).where(LineTask.menu_id == menu.id).limit(1)) is None:
+        session.delete(menu)

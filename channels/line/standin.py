@@ -296,6 +296,8 @@ class LineStandin(StandinServer):
         def richmenu_alias() -> Any:
             body = request.get_json(silent=True) or {}
             alias, menu_id = str(body.get("richMenuAliasId") or ""), str(body.get("richMenuId") or "")
+            if not ALIAS_ID_RE.fullmatch(alias):
+                return _error(400, "The property, 'richMenuAliasId', in the request body is invalid")
             with self._lock:
                 if alias in self.rich_menu_aliases:
                     return _error(400, "conflict richmenu alias id")
@@ -303,6 +305,21 @@ class LineStandin(StandinServer):
                     return _error(400, "richmenu not found")
                 self.rich_menu_aliases[alias] = menu_id
             return jsonify({})
+
+        @app.delete("/v2/bot/richmenu/alias/<alias>")
+        def richmenu_alias_delete(alias: str) -> Any:
+            with self._lock:
+                if self.rich_menu_aliases.pop(alias, None) is None:
+                    return _error(404, "richmenu alias not found")
+            return jsonify({})
+
+        @app.get("/v2/bot/richmenu/alias/<alias>")
+        def richmenu_alias_get(alias: str) -> Any:
+            with self._lock:
+                menu_id = self.rich_menu_aliases.get(alias)
+            if menu_id is None:
+                return _error(404, "richmenu alias not found")
+            return jsonify(richMenuAliasId=alias, richMenuId=menu_id)
 
         @app.post("/v2/bot/richmenu/alias/<alias>")
         def richmenu_alias_update(alias: str) -> Any:
@@ -391,6 +408,7 @@ def _rich_menu_problem(body: Any) -> str | None:
     return None
 
 
+ALIAS_ID_RE = re.compile(r"[-_A-Za-z0-9]{1,32}")  # LINE's rich menu alias ids
 AUDIENCE_MAX_IDS = 10000  # user ids per upload request, as LINE allows
 USER_ID_RE = re.compile(r"^U[0-9a-f]{32}$")
 

@@ -1,5 +1,6 @@
 """LINE data: an audience upload becomes the worker's durable task (the ids to send, how many
-LINE took, retries); a deleted rich menu is kept, hidden, until the worker deleted it on LINE.
+LINE took, retries); a deleted rich menu is kept, hidden, until the worker deleted it on LINE; a
+LINE task given up is kept with its reason for the console.
 
 Revision ID: 0015_line_data
 Revises: 0014_line_followups
@@ -28,9 +29,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_line_audiences_due_at"), ["due_at"], unique=False)
     with op.batch_alter_table("rich_menus", schema=None) as batch_op:
         batch_op.add_column(sa.Column("deleted_at", models.base.UTCDateTime(), nullable=True))
+    with op.batch_alter_table("line_tasks", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("failed_at", models.base.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("line_tasks", schema=None) as batch_op:
+        batch_op.drop_column("failed_at")
     with op.batch_alter_table("rich_menus", schema=None) as batch_op:
         batch_op.drop_column("deleted_at")
     with op.batch_alter_table("line_audiences", schema=None) as batch_op:
