@@ -58,3 +58,15 @@ class LineTask(Base):
     # Given up (LINE refused, or too many tries): kept with `last_error` so the console shows why.
     failed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RichMenuPin(Base):
+    """A customer linked to one menu by hand or by a journey step: it outranks their segment's and
+    tier's menus (bot.crm.rich_menus.menus_for) until it is replaced or its menu deleted."""
+
+    __tablename__ = "rich_menu_pins"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    menu_id: Mapped[int] = mapped_column(ForeignKey("rich_menus.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
