@@ -124,13 +124,19 @@ def image(menu_id: int) -> Any:
     return Response(menu.image, mimetype=menu.image_type or "image/png", headers={"Cache-Control": "no-store"})
 
 
+def _live_menu(db: Any, menu_id: int) -> RichMenu:
+    """The menu, or 404 (a deleted one too: it waits only for LINE to delete it)."""
+    menu = db.get(RichMenu, menu_id)
+    if menu is None or menu.deleted_at is not None:
+        abort(404, "no such menu")
+    return menu
+
+
 @menus.post("/rich-menus/<int:menu_id>/publish")
 @security.allow("rich_menus")
 def publish(menu_id: int) -> Any:
     with writing() as db:
-        menu = db.get(RichMenu, menu_id)
-        if menu is None or menu.deleted_at is not None:
-            abort(404, "no such menu")
+        menu = _live_menu(db, menu_id)
         members = segment_members(db, menu) if menu.target == "segment" else None
         links = rich_menus.publish(db, menu, utcnow(), members)
         name = menu.name
@@ -143,9 +149,7 @@ def publish(menu_id: int) -> Any:
 def delete(menu_id: int) -> Any:
     """Delete a menu here and on LINE (the worker deletes it there; its users fall back to the default)."""
     with writing() as db:
-        menu = db.get(RichMenu, menu_id)
-        if menu is None or menu.deleted_at is not None:
-            abort(404, "no such menu")
+        menu = _live_menu(db, menu_id)
         name = menu.name
         on_line = rich_menus.delete_menu(db, menu, utcnow())
     flash(_("Menu {name} deleted; it is being deleted on LINE.", name=name) if on_line else _("Menu {name} deleted.", name=name))
