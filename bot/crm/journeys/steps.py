@@ -307,12 +307,13 @@ def _survey(run: Run, placed: Placed) -> Outcome:
 
 
 def _rich_menu(run: Run, placed: Placed) -> Outcome:
-    """Switch the customer's LINE rich menu (a member's menu after the first purchase, say): a link
-    request queued in this transaction (`line_tasks`), made by the worker after it."""
+    """Switch the customer's LINE rich menu (a member's menu after the first purchase, say): pinned
+    to them, so it outranks their segment's and tier's menus, and a link request queued in this
+    transaction (`line_tasks`), made by the worker after it."""
     menu = rich_menus.published_menu(run.session, placed.step["menu"])
     if menu is None:
         return Outcome("failed", placed.next_id, detail=f"rich menu {placed.step['menu']!r} is not published")
-    linked = rich_menus.link_customer(run.session, menu, run.customer.id, run.now)
+    linked = rich_menus.pin_customer(run.session, menu, run.customer.id, f"journey:{run.enrollment.journey_id}", run.now)
     return Outcome("done" if linked else "unreachable", placed.next_id)
 
 
