@@ -15,6 +15,7 @@ from bot.console import persistent_secret_key, register_console
 from bot.console.base import console_error_page
 from bot.runtime import Runtime, build_runtime
 from bot.web.codes import codes
+from bot.web.links import links
 from bot.web.metrics import REFUSED, AppMetrics
 from bot.web.metrics import access as metrics_access
 from bot.web.unsubscribe import unsubscribe
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     register_console(app, settings)
     app.register_blueprint(unsubscribe)
     app.register_blueprint(codes)
+    app.register_blueprint(links)
     app.register_blueprint(api)
 
     @app.errorhandler(HTTPException)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from bot.crm import hooks
-from bot.crm.coupons import issue_coupon
+from bot.crm.coupons import CouponError, issue_coupon
 from bot.engine import Context
 from bot.events import REQUEST_PHONE, Button, Outbound
 from bot.i18n.commerce import gives, local_date
@@ -288,7 +288,8 @@ def _coupon_line(ctx: Context, code: str) -> str:
 
 def issue_incentive(ctx: Context) -> tuple[str, str | None]:
     """Issue the lead incentive coupon once per customer: ("issued", code), ("pending", None) when
-    issuing failed, or ("none", None) when no incentive is configured."""
+    issuing failed, or ("none", None) when no incentive is configured or the customer is in a cluster
+    the shop stopped promoting to (the incentive is a promotion)."""
     customer, template = ctx.customer, ctx.settings.leads.incentive_coupon
     if customer is None or not template or ctx.state is None:
         return "none", None
@@ -297,6 +298,8 @@ def issue_incentive(ctx: Context) -> tuple[str, str | None]:
             coupon = issue_coupon(ctx.session, customer.id, template, source="lead_incentive",
                                           idempotency_key=f"lead-incentive:{customer.id}")
     except Exception as exc:  # a bad template must not lose the customer's answers
+        if isinstance(exc, CouponError) and exc.reason == "withheld":  # a promotion; their cluster is not promoted to
+            return "none", None
         log.exception("lead incentive could not be issued", extra={"customer_id": customer.id})
         return _incentive_pending(ctx, template, f"{type(exc).__name__}")
     code = coupon.code

@@ -18,7 +18,7 @@ from models.profiles import ProfileFetch
 from models.ratelimits import RateSlot
 from models.reference import ReferenceVersion
 from models.rewards import Reward, RewardRedemption
-from models.rich_menus import LineTask, RichMenu
+from models.rich_menus import LineTask, RichMenu, RichMenuPin
 from models.staff import ROLES, CannedReply, ConsoleSession, ConsoleSetting, ConsoleUser, FaqAnswer, InternalNote, LoginFailure
 from models.surveys import Survey
 from models.tags import Tag, TagChange
@@ -85,6 +85,7 @@ __all__ = [
     "Reward",
     "RewardRedemption",
     "RichMenu",
+    "RichMenuPin",
     "Segment",
     "SentNotice",
     "Service",

@@ -27,6 +27,7 @@ class Journey(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     template: Mapped[str | None] = mapped_column(String(40))  # the built-in template it came from
+    template_digest: Mapped[str | None] = mapped_column(String(64))  # which version of that template
     status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | active | paused | archived
     trigger: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"kind": "lead_captured", ...}
     entry_criteria: Mapped[dict[str, Any]] = mapped_column(default=dict)  # segment criteria, {} = everyone
@@ -105,6 +106,7 @@ class JourneyStepRun(Base):
     outbox_id: Mapped[int | None]
     detail: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    clicked_at: Mapped[datetime | None]  # the first click on one of this message's tracked links
 
 
 class MarketingSend(Base):

@@ -35,6 +35,8 @@ class RichMenu(Base):
     # A segment's menu: the customer ids it was last linked to (None until first published).
     members: Mapped[list[Any] | None]
     published_at: Mapped[datetime | None]
+    # Deleted in the console: hidden and never linked again, kept until the worker deleted it on LINE.
+    deleted_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -51,5 +53,20 @@ class LineTask(Base):
     due_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(300))
-    line_id: Mapped[str | None] = mapped_column(String(100))  # "delete": the replaced menu's LINE id
+    # "delete": the LINE id of the menu to delete; "delete_alias": the alias to delete
+    line_id: Mapped[str | None] = mapped_column(String(100))
+    # Given up (LINE refused, or too many tries): kept with `last_error` so the console shows why.
+    failed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RichMenuPin(Base):
+    """A customer linked to one menu by hand or by a journey step: it outranks their segment's and
+    tier's menus (bot.crm.rich_menus.menus_for) until it is replaced or its menu deleted."""
+
+    __tablename__ = "rich_menu_pins"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    menu_id: Mapped[int] = mapped_column(ForeignKey("rich_menus.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,6 +10,7 @@ policy of "every time" still enters once per reported event.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +27,8 @@ from models import JourneyEnrollment, utcnow
 FIELDS = {"customer", "name", "properties", "idempotency_key"}
 NAME = re.compile(r"[A-Za-z0-9_-]{1,60}")
 MAX_PROPERTIES = 20
+RESERVED = {"name", "key"}  # the event's own name and idempotency key travel with its properties
+MAX_SAFE_INTEGER = 2**53 - 1  # the largest integer every JSON reader (JavaScript too) reads exactly
 
 
 @api.post("/events")
@@ -51,16 +54,25 @@ def post_event(call: Call) -> Result:
 
 
 def _properties(raw: Any) -> dict[str, Any]:
-    """At most 20 properties, each a string (at most 200), a number or a boolean."""
+    """At most 20 properties, each a string (at most 200, no control characters), a number (an
+    integer within +-2**53, a reader in JavaScript reads it exactly) or a boolean; "name" and "key"
+    are the event's own and refused rather than silently overwritten."""
     if not isinstance(raw, Mapping):
         raise invalid("properties", "must be an object of names to strings, numbers or booleans")
     if len(raw) > MAX_PROPERTIES:
         raise invalid("properties", f"at most {MAX_PROPERTIES} properties")
     for name, value in raw.items():
         if not NAME.fullmatch(str(name)):
-            raise invalid(f"properties.{name}", "a property name is letters, digits, _ or - (at most 60)")
+            raise invalid("properties", f"property names are letters, digits, _ or - (at most 60); {str(name)[:60]!r} is not")
+        path = f"properties.{name}"
+        if name in RESERVED:
+            raise invalid(path, f"{name!r} is the event's own; give the property another name")
         if isinstance(value, str) and len(value) > 200:
-            raise invalid(f"properties.{name}", "at most 200 characters")
+            raise invalid(path, "at most 200 characters")
+        if isinstance(value, str) and any(unicodedata.category(c) == "Cc" and c not in "\t\n" for c in value):
+            raise invalid(path, "must not contain control characters (other than tab and newline)")
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INTEGER:
+            raise invalid(path, f"an integer from -{MAX_SAFE_INTEGER} to {MAX_SAFE_INTEGER}; send a larger one as a string")
         if not isinstance(value, str | int | float | bool):
-            raise invalid(f"properties.{name}", "must be a string, a number or a boolean")
+            raise invalid(path, "must be a string, a number or a boolean")
     return dict(raw)

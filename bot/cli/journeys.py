@@ -24,8 +24,8 @@ from bot.cli.base import BotGroup, with_settings
 from bot.config import Settings
 from bot.crm.journeys.definition import JourneyError
 from bot.crm.journeys.store import export_dict, save_journey, set_status
-from bot.crm.journeys.templates import TEMPLATES, enable
-from models import Journey, JourneyEnrollment, utcnow
+from bot.crm.journeys.templates import TEMPLATES, enable, upgrade_available
+from models import Journey, JourneyEnrollment, JourneyVersion, utcnow
 
 
 @contextmanager
@@ -83,6 +83,8 @@ def templates_command(settings: Settings) -> int:
             data = build(settings)
             journey = made.get(name)
             state = f"journey {journey.id} {journey.status}, entered {entered.get(journey.id, 0)}" if journey else "off"
+            if journey is not None and upgrade_available(session, settings, journey):
+                state += f", a newer version is available (journeys enable {name} --upgrade)"
             print(f"{name}\t{data['trigger']['kind']}\t{data['name']}\t{state}")
     return 0
 
@@ -91,13 +93,21 @@ def templates_command(settings: Settings) -> int:
                         help="Switch the built-in template NAME on (creating its journey the first time).")
 @click.argument("name")
 @click.option("--holdout", type=click.IntRange(0, 90), help="percent of entrants held out as a control group")
+@click.option("--churn-risk", type=click.FloatRange(0, 1), help="win-back: enter customers at least this likely to churn "
+              "(0 to 1, default 0.6)")
+@click.option("--upgrade", is_flag=True, help="take the template's newer steps as a new version (customers inside keep theirs)")
 @with_settings
-def enable_command(settings: Settings, name: str, holdout: int | None) -> int:
+def enable_command(settings: Settings, name: str, holdout: int | None, churn_risk: float | None, upgrade: bool) -> int:
     if name not in TEMPLATES:
         raise click.ClickException(f"no template {name!r}; choose one of {', '.join(TEMPLATES)}")
     with _session(settings) as session:
-        journey = enable(session, settings, name, utcnow(), holdout=holdout)
-        print(f"journey {journey.id} ({journey.name}) is active, holdout {journey.holdout_percent}%")
+        try:
+            journey = enable(session, settings, name, utcnow(), holdout=holdout, churn_risk=churn_risk, upgrade=upgrade)
+        except JourneyError as error:
+            raise click.ClickException(str(error)) from None
+        version = session.get(JourneyVersion, journey.current_version_id)
+        print(f"journey {journey.id} ({journey.name}) is active, holdout {journey.holdout_percent}%, "
+              f"version {version.number if version else 0}")
     return 0
 
 

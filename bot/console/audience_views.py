@@ -38,9 +38,9 @@ def page(segment_id: int) -> Any:
 def upload(segment_id: int) -> Any:
     with writing() as db:
         segment = _segment_or_404(db, segment_id)
-        audience = line_audiences.upload_segment(db, runtime().settings, segment, g.user.email)
-        ok = audience.status != "error"
-    flash(_("Uploaded to LINE; LINE is matching the ids.") if ok else _("The upload to LINE failed; see the error below."))
+        audience = line_audiences.upload_segment(db, segment, g.user.email)
+        ok = audience.status != "failed"
+    flash(_("The upload to LINE is queued; its status is below.") if ok else _("The upload to LINE failed; see the error below."))
     return redirect(url_for("audiences.page", segment_id=segment_id))
 
 

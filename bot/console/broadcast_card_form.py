@@ -12,7 +12,7 @@ from typing import Any
 from bot.console.card_preview import flex_json
 from bot.events import CARD_BUTTON_LIMIT, Outbound
 from bot.forms import FormErrors
-from bot.marketing.messages import broadcast_card
+from bot.marketing.messages import broadcast_card, card_for
 from channels.line.flex import FIELD_LIMIT, TEXT_LIMIT, TITLE_LIMIT
 from channels.line.message_rules import ACTION_LABEL_LIMIT, POSTBACK_DATA_LIMIT, message_problem
 
@@ -20,8 +20,14 @@ URL_LIMIT = 1000
 BUTTON_KINDS = ("uri", "postback")
 
 
-def parse_card(form: Any, values: dict[str, Any], errors: FormErrors) -> None:
-    """Sets values["image_url"] and values["card"] (None when not given)."""
+def card_field(name: str, language: str) -> str:
+    """The form field of a card's words for readers of `language` (card_title, zh-CN -> card_title_zh_CN)."""
+    return f"{name}_{language.replace('-', '_')}"
+
+
+def parse_card(form: Any, values: dict[str, Any], errors: FormErrors, languages: tuple[str, ...] = ()) -> None:
+    """Sets values["image_url"] and values["card"] (None when not given); the card's title, text
+    and button labels for each of the other `languages` go in card["translations"]."""
     image = (form.get("image_url") or "").strip()
     if image and not _https(image):
         errors.add("image_url", "must be an https:// address of at most 1000 characters")
@@ -35,12 +41,35 @@ def parse_card(form: Any, values: dict[str, Any], errors: FormErrors) -> None:
     fields = _fields(form.get("card_fields") or "", errors)
     buttons = [button for number in range(1, CARD_BUTTON_LIMIT + 1) if (button := _button(form, number, errors))]
     card = {"title": title, "text": text, "fields": fields, "buttons": buttons} if title or text or fields or buttons else None
+    translations = _translations(form, languages, len(buttons), errors) if card else {}
+    if card and translations:
+        card["translations"] = translations
     values["card"] = card
     if (card or image) and not errors:
-        flex = flex_json(Outbound(values.get("text") or " ", card=broadcast_card(values["image_url"], card, values.get("text") or " ")))
-        problem = message_problem(0, flex)
-        if problem:
-            errors.add("card_title", "LINE would refuse this card")
+        for language in ("", *translations):
+            words = (values.get("translations") or {}).get(language) or values.get("text") or " "
+            flex = flex_json(Outbound(words, card=broadcast_card(values["image_url"], card_for(card, language), words)))
+            if message_problem(0, flex):
+                errors.add(card_field("card_title", language) if language else "card_title", "LINE would refuse this card")
+
+
+def _translations(form: Any, languages: tuple[str, ...], buttons: int, errors: FormErrors) -> dict[str, dict[str, Any]]:
+    """The card's words per other language; a language left empty uses the default card."""
+    found: dict[str, dict[str, Any]] = {}
+    for language in languages:
+        title = (form.get(card_field("card_title", language)) or "").strip()
+        text = (form.get(card_field("card_text", language)) or "").strip()
+        labels = [(form.get(card_field(f"button{n}_label", language)) or "").strip() for n in range(1, buttons + 1)]
+        if len(title) > TITLE_LIMIT:
+            errors.add(card_field("card_title", language), "at most 120 characters")
+        if len(text) > TEXT_LIMIT:
+            errors.add(card_field("card_text", language), "at most 1000 characters")
+        for number, label in enumerate(labels, start=1):
+            if len(label) > ACTION_LABEL_LIMIT:
+                errors.add(card_field(f"button{number}_label", language), "a button's label is 1 to 20 characters")
+        if title or text or any(labels):
+            found[language] = {"title": title, "text": text, "buttons": labels}
+    return found
 
 
 def _fields(raw: str, errors: FormErrors) -> list[dict[str, str]]:

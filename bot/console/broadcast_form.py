@@ -48,7 +48,7 @@ def parse_broadcast(session: Session, form: Any, zone: ZoneInfo, now: datetime,
         errors.add("text", problem)
     values["text"] = text.strip()
     _translations_and_coupon(session, form, values, errors, default_language)
-    parse_card(form, values, errors)
+    parse_card(form, values, errors, tuple(lang for lang in LANGUAGES if lang != default_language))
     policy = form.get("channel_policy") or "preferred"
     if policy not in POLICIES:
         errors.add("channel_policy", f"{policy!r} is not a channel policy")

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from bot.config import LANGUAGES
 from bot.console import security
+from bot.console.broadcast_card_form import card_field
 from bot.console.broadcast_form import LANGUAGE_NAMES, parse_broadcast, translation_field
 from bot.console.card_preview import flex_json
 from bot.console.i18n import gettext as _
@@ -18,7 +19,7 @@ from bot.console.views import page_number, reading, runtime, writing
 from bot.crm.value.intervals import mde_by_audience
 from bot.events import Outbound
 from bot.marketing import planning
-from bot.marketing.messages import broadcast_card
+from bot.marketing.messages import broadcast_card, card_for
 from bot.marketing.planning import POLICIES, PlanningError
 from bot.marketing.results import coupon_lift, progress, purchase_lift, recipient_status, window_open
 from jobs.broadcasts import plan_due
@@ -43,14 +44,16 @@ def new() -> Any:
     return _form({}, {})
 
 
-def _form(form: Any, errors: dict[str, str], status: int = 200, preview: dict[str, Any] | None = None) -> Any:
+def _form(form: Any, errors: dict[str, str], status: int = 200, preview: dict[str, Any] | None = None,
+          previews: list[tuple[str, dict[str, Any]]] | None = None) -> Any:
     settings = runtime().settings
     with reading() as db:
         segments = list(db.scalars(select(Segment).order_by(Segment.name)))
         templates = list(db.scalars(select(CouponTemplate).where(CouponTemplate.active.is_(True)).order_by(CouponTemplate.code)))
     other_languages = [(lang, translation_field(lang), LANGUAGE_NAMES.get(lang, lang)) for lang in LANGUAGES if lang != settings.app.default_language]
     return render_template("console/broadcast_new.html", form=form, errors=errors, segments=segments, policies=POLICIES,
-                           coupon_templates=templates, other_languages=other_languages, preview=preview,
+                           coupon_templates=templates, other_languages=other_languages, preview=preview, previews=previews or [],
+                           card_field=card_field,
                            default_language=LANGUAGE_NAMES.get(settings.app.default_language, settings.app.default_language),
                            timezone=settings.app.timezone, mde_rows=_mde_rows(form)), status
 
@@ -82,7 +85,7 @@ def create() -> Any:
     if errors:
         return _form(request.form, {k: _(v) for k, v in errors.items()}, 400)
     if request.form.get("preview"):  # drawn from what would be saved, nothing saved
-        return _form(request.form, {}, preview=card_preview(values))
+        return _form(request.form, {}, preview=card_preview(values), previews=language_previews(values))
     if send_now:  # "now" means now, whether or not a scheduler runs in this installation
         plan_due(runtime().sessions, broadcast_id, settings, now)
     flash(_("Broadcast saved."))
@@ -109,17 +112,29 @@ def show(broadcast_id: int) -> Any:
         segment = db.get(Segment, broadcast.segment_id) if broadcast.segment_id else None
         coupon_template = db.get(CouponTemplate, broadcast.coupon_template_id) if broadcast.coupon_template_id else None
         children = list(db.scalars(select(Broadcast).where(Broadcast.parent_id == broadcast_id).order_by(Broadcast.id.desc()).limit(50)))
+    shown = {"image_url": broadcast.image_url, "card": broadcast.card, "text": broadcast.text, "translations": broadcast.translations}
     return render_template("console/broadcast.html", broadcast=broadcast, progress=state, status=state.shown_status(broadcast.status),
                            lift=lift, coupons=coupons, window=window,
                            window_open=window_open(lift) if lift else False, segment=segment, children=children,
                            coupon_template=coupon_template, language_names=LANGUAGE_NAMES,
-                           preview=card_preview({"image_url": broadcast.image_url, "card": broadcast.card, "text": broadcast.text}))
+                           preview=card_preview(shown), previews=language_previews(shown))
 
 
-def card_preview(values: dict[str, Any]) -> dict[str, Any] | None:
-    """The Flex JSON LINE would receive for a broadcast's card, or None without one."""
-    card = broadcast_card(values.get("image_url"), values.get("card"), values["text"])
-    return flex_json(Outbound(values["text"], card=card)) if card is not None else None
+def card_preview(values: dict[str, Any], language: str = "") -> dict[str, Any] | None:
+    """The Flex JSON LINE would receive for a broadcast's card in `language` ("" the default), or None without one."""
+    text = (values.get("translations") or {}).get(language) or values["text"]
+    card = broadcast_card(values.get("image_url"), card_for(values.get("card"), language), text)
+    return flex_json(Outbound(text, card=card)) if card is not None else None
+
+
+def language_previews(values: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The card as each language's readers get it, for the languages the card has its own words in."""
+    found = []
+    for language in sorted((values.get("card") or {}).get("translations") or {}):
+        flex = card_preview(values, language)
+        if flex is not None:
+            found.append((LANGUAGE_NAMES.get(language, language), flex))
+    return found
 
 
 @broadcasts.get("/broadcasts/<int:broadcast_id>/progress.json")

@@ -26,7 +26,7 @@ KIND_DEFAULTS: dict[str, dict[str, Any]] = {
     "rich_menu": {"menu": ""},
     "split": {"variants": [{"name": "a", "percent": 50, "steps": []}, {"name": "b", "percent": 50, "steps": []}]},
 }
-CONDITION_KINDS = ("tag", "purchased_since_entry", "event", "segment")
+CONDITION_KINDS = ("tag", "purchased_since_entry", "event", "segment", "clicked")
 SAMPLE = {"name": "王小明", "tier": "金卡會員", "points": 120, "coupon": "AB12CD34", "coupon_expires": "2026/4/30",
           "recommendations": "《小王子》、《夜行的驅魔師》", "bought_together": "《小王子》、《夜行的驅魔師》"}
 
@@ -79,7 +79,8 @@ def _read_step(step: dict[str, Any], form: Mapping[str, str], prefix: str) -> No
                 step[key] = get(key) if key in ("until", "event") else _int(get(key))
     elif kind == "condition":
         test, value = get("test") or "tag", get("value")
-        step["if"] = {test: True if test == "purchased_since_entry" else value}
+        # "clicked": a link in any message of the journey (no value) or in the message step named
+        step["if"] = {test: True if test == "purchased_since_entry" or (test == "clicked" and not value) else value}
     elif kind == "tag":
         step.pop("add", None)
         step.pop("remove", None)

@@ -28,7 +28,7 @@ LABELS = {
     "yes": "yes", "no": "no", "nothing_to_show": "nothing to show", "rich_menu": "Switch the rich menu",
     # conditions
     "purchased_since_entry": "Bought since entering", "tag_test": "Has the tag", "event_test": "Had the event",
-    "segment_test": "In the saved segment",
+    "segment_test": "In the saved segment", "clicked_test": "Clicked a link",
 }
 
 

@@ -20,7 +20,7 @@ from bot.console.journey_labels import journey_label
 from bot.console.views import reading, runtime, writing
 from bot.crm.journeys.definition import GOALS, JOURNEY_STATUSES, REENTRY, STEP_KINDS, TRIGGERS, JourneyError, walk
 from bot.crm.journeys.store import save_journey, set_status
-from bot.crm.journeys.templates import TEMPLATES, enable
+from bot.crm.journeys.templates import CHURN_RISK, TEMPLATES, enable, made_from, upgrade_available, uses_churn_risk
 from bot.crm.value.intervals import mde_by_audience
 from bot.marketing.journey_results import journey_stats
 from models import Journey, JourneyEnrollment, JourneyVersion, Segment, utcnow
@@ -40,9 +40,11 @@ def index() -> Any:
             select(JourneyEnrollment.journey_id, JourneyEnrollment.status, func.count())
             .group_by(JourneyEnrollment.journey_id, JourneyEnrollment.status))}
         made = {j.template for j in rows if j.template}
-    settings = runtime().settings
+        settings = runtime().settings
+        newer = {name for name in made if (j := made_from(db, name)) is not None and upgrade_available(db, settings, j)}
     templates = [(name, build(settings)) for name, build in TEMPLATES.items()]
     return render_template("console/journeys.html", journeys=rows, counts=counts, templates=templates, made=made,
+                           newer=newer, uses_churn_risk=uses_churn_risk, default_churn_risk=CHURN_RISK,
                            journey_label=journey_label)
 
 
@@ -55,10 +57,17 @@ def switch_on(name: str) -> Any:
     if holdout and (not holdout.isdigit() or int(holdout) > 90):
         flash(_("Holdout: a whole number from 0 to 90."), "error")
         return redirect(url_for("journeys.index"))
+    risk = request.form.get("churn_risk", "").strip()
+    churn_risk = _probability(risk) if risk else None
+    if churn_risk is not None and not (isinstance(churn_risk, float) and 0 <= churn_risk <= 1):
+        flash(_("Churn risk: a number from 0 to 1, e.g. 0.6."), "error")
+        return redirect(url_for("journeys.index"))
+    upgrade = request.form.get("upgrade") == "1"
     with writing() as db:
-        journey = enable(db, runtime().settings, name, utcnow(), holdout=int(holdout) if holdout else None)
+        journey = enable(db, runtime().settings, name, utcnow(), holdout=int(holdout) if holdout else None,
+                         churn_risk=churn_risk, upgrade=upgrade)
         journey_id = journey.id
-    flash(_("Journey switched on."))
+    flash(_("Journey upgraded to the template's newer version.") if upgrade else _("Journey switched on."))
     return redirect(url_for("journeys.page", journey_id=journey_id))
 
 
@@ -88,6 +97,7 @@ def _settings_form(journey: Journey | None) -> MultiDict[str, str]:
     trigger = journey.trigger
     form.update({"name": journey.name, "trigger_kind": trigger.get("kind", ""),
                  "trigger_value": str(trigger.get(TRIGGER_VALUE.get(trigger.get("kind", ""), ""), "")),
+                 "trigger_churn_risk": str(trigger.get("churn_risk", "")),
                  "reentry": journey.reentry, "reentry_days": str(journey.reentry_days or ""),
                  "holdout_percent": str(journey.holdout_percent), "goal": journey.goal or "",
                  "goal_days": str(journey.goal_days)})
@@ -116,14 +126,31 @@ def _mde_rows(form: MultiDict[str, str]) -> list[tuple[int, float | None]]:
     return mde_by_audience(percent, 0.05)
 
 
-def _trigger(form: MultiDict[str, str]) -> dict[str, Any]:
+def _trigger(form: MultiDict[str, str], previous: dict[str, Any] | None) -> dict[str, Any]:
+    """The trigger from the form. The parts the form does not show (a win-back's gap factor and
+    tiers) are kept from the journey's trigger while its kind stays the same."""
     kind = form.get("trigger_kind", "")
-    trigger: dict[str, Any] = {"kind": kind}
+    trigger: dict[str, Any] = dict(previous) if previous and previous.get("kind") == kind else {"kind": kind}
     value = (form.get("trigger_value") or "").strip()
     key = TRIGGER_VALUE.get(kind)
+    if key:
+        trigger.pop(key, None)
     if key and value:
         trigger[key] = int(value) if key in ("days", "segment_id") and value.isdigit() else value
+    if kind == "no_purchase":
+        trigger.pop("churn_risk", None)
+        risk = (form.get("trigger_churn_risk") or "").strip()
+        if risk:
+            trigger["churn_risk"] = _probability(risk)
     return trigger
+
+
+def _probability(value: str) -> Any:
+    """A number when the field holds one (validation checks its range), else the text as typed."""
+    try:
+        return float(value)
+    except ValueError:
+        return value
 
 
 def _number(form: MultiDict[str, str], name: str, default: int) -> Any:
@@ -152,7 +179,8 @@ def save(journey_id: int | None = None) -> Any:
         elif action.startswith(("up:", "down:")):
             tree = journey_form.move_step(tree, action.split(":", 1)[1], -1 if action.startswith("up:") else 1)
         return _builder(journey, MultiDict(form), tree, {})
-    data = {"name": (form.get("name") or "").strip(), "trigger": _trigger(form), "reentry": form.get("reentry", "once"),
+    trigger = _trigger(form, journey.trigger if journey else None)
+    data = {"name": (form.get("name") or "").strip(), "trigger": trigger, "reentry": form.get("reentry", "once"),
             "reentry_days": _number(form, "reentry_days", 0), "holdout_percent": _number(form, "holdout_percent", 0),
             "goal": form.get("goal") or None, "goal_days": _number(form, "goal_days", 30), "steps": tree}
     segment_problem = _segments_to_criteria(tree)

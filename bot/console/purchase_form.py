@@ -23,7 +23,8 @@ from bot.crm.orders import refundable
 from bot.i18n.formats import amount_figure
 from models import Order
 
-RECENT_PURCHASES = 30  # the newest purchases offered; older ones are refunded through the shop API
+RECENT_PURCHASES = 30  # purchases offered a page; older pages and a search by order number find the rest
+MAX_PAGE = 10_000
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,39 @@ class RefundChoice:
     left: Decimal
 
 
-def refund_choices(session: Session, customer_id: int) -> list[RefundChoice]:
-    """The customer's recent purchases that still have something left to refund, newest first."""
-    purchases = session.scalars(select(Order).where(Order.customer_id == customer_id, Order.amount > 0)
-                                .order_by(Order.placed_at.desc(), Order.id.desc()).limit(RECENT_PURCHASES))
+@dataclass(frozen=True)
+class RefundChoices:
+    """One page of the customer's purchases a refund can name, newest first (`page` 0 is the
+    newest 30), or the purchase an order number found; `more` says an older page exists."""
+
+    choices: list[RefundChoice]
+    page: int = 0
+    more: bool = False
+    find: str = ""
+    not_found: bool = False
+
+
+def refund_choices(session: Session, customer_id: int, page: int = 0, find: str = "") -> RefundChoices:
+    """The purchases of this page (or the one `find` names: "123" or "#123") still having something
+    left to refund. Why pages and a search: a loyal customer's purchase from two years ago must be
+    refundable from the console too, not only the newest 30."""
+    query = select(Order).where(Order.customer_id == customer_id, Order.amount > 0)
+    find = find.strip()
+    if find:
+        try:
+            order_id = parse_refund_of(find.lstrip("#＃"))
+        except PurchaseError:  # not a number: nothing to find, said as such
+            order_id = None
+        found = list(session.scalars(query.where(Order.id == order_id))) if order_id else []
+        choices = _with_left(session, found)
+        return RefundChoices(choices, find=find, not_found=not choices)
+    page = min(max(page, 0), MAX_PAGE)
+    purchases = list(session.scalars(query.order_by(Order.placed_at.desc(), Order.id.desc())
+                                     .offset(page * RECENT_PURCHASES).limit(RECENT_PURCHASES + 1)))
+    return RefundChoices(_with_left(session, purchases[:RECENT_PURCHASES]), page=page, more=len(purchases) > RECENT_PURCHASES)
+
+
+def _with_left(session: Session, purchases: list[Order]) -> list[RefundChoice]:
     choices = [RefundChoice(p.id, p.placed_at, Decimal(p.amount), refundable(session, p)) for p in purchases]
     return [c for c in choices if c.left > 0]
 

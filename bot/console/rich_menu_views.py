@@ -22,7 +22,7 @@ from bot.marketing.rich_menu_editor import grid_areas, parse_cell
 from bot.marketing.rich_menu_images import check_image, draw_grid
 from bot.marketing.segment_menus import segment_members
 from channels.line.rich_menu_rules import ALIAS_RE, RichMenuError, check_menu
-from models import RichMenu, Segment, utcnow
+from models import LineTask, RichMenu, Segment, utcnow
 
 menus = Blueprint("rich_menus", __name__)
 SIZES = {"large": (2500, 1686), "compact": (2500, 843)}
@@ -34,10 +34,20 @@ UPLOAD_LIMIT = 1024 * 1024 + 1
 @security.allow("rich_menus")
 def index(error: str | None = None, status: int = 200) -> Any:
     with reading() as db:
-        found = list(db.scalars(select(RichMenu).order_by(RichMenu.target, RichMenu.name)))
+        found = list(db.scalars(select(RichMenu).where(RichMenu.deleted_at.is_(None)).order_by(RichMenu.target, RichMenu.name)))
+        deleting = list(db.scalars(select(RichMenu).where(RichMenu.deleted_at.is_not(None)).order_by(RichMenu.deleted_at)))
         segments = list(db.scalars(select(Segment).order_by(Segment.name)))
-    return render_template("console/rich_menus.html", menus=found, segments=segments, tiers=runtime().settings.tiers,
-                           error=error, form=request.form, sizes=SIZES), status
+        tasks = _tasks_by_menu(db)
+    return render_template("console/rich_menus.html", menus=found, deleting=deleting, tasks=tasks, segments=segments,
+                           tiers=runtime().settings.tiers, error=error, form=request.form, sizes=SIZES), status
+
+
+def _tasks_by_menu(db: Any) -> dict[int, list[LineTask]]:
+    """Each menu's LINE calls still waiting or given up (with LINE's reason), for its card."""
+    found: dict[int, list[LineTask]] = {}
+    for task in db.scalars(select(LineTask).order_by(LineTask.id)):
+        found.setdefault(task.menu_id, []).append(task)
+    return found
 
 
 @menus.post("/rich-menus")
@@ -114,15 +124,33 @@ def image(menu_id: int) -> Any:
     return Response(menu.image, mimetype=menu.image_type or "image/png", headers={"Cache-Control": "no-store"})
 
 
+def _live_menu(db: Any, menu_id: int) -> RichMenu:
+    """The menu, or 404 (a deleted one too: it waits only for LINE to delete it)."""
+    menu = db.get(RichMenu, menu_id)
+    if menu is None or menu.deleted_at is not None:
+        abort(404, "no such menu")
+    return menu
+
+
 @menus.post("/rich-menus/<int:menu_id>/publish")
 @security.allow("rich_menus")
 def publish(menu_id: int) -> Any:
     with writing() as db:
-        menu = db.get(RichMenu, menu_id)
-        if menu is None:
-            abort(404, "no such menu")
+        menu = _live_menu(db, menu_id)
         members = segment_members(db, menu) if menu.target == "segment" else None
         links = rich_menus.publish(db, menu, utcnow(), members)
         name = menu.name
     flash(_("Menu {name} is being published ({n} link requests).", name=name, n=links))
+    return redirect(url_for("rich_menus.index"))
+
+
+@menus.post("/rich-menus/<int:menu_id>/delete")
+@security.allow("rich_menus")
+def delete(menu_id: int) -> Any:
+    """Delete a menu here and on LINE (the worker deletes it there; its users fall back to the default)."""
+    with writing() as db:
+        menu = _live_menu(db, menu_id)
+        name = menu.name
+        on_line = rich_menus.delete_menu(db, menu, utcnow())
+    flash(_("Menu {name} deleted; it is being deleted on LINE.", name=name) if on_line else _("Menu {name} deleted.", name=name))
     return redirect(url_for("rich_menus.index"))

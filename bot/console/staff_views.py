@@ -71,7 +71,9 @@ def customer_page(customer_id: int | None, conversation: Conversation | None, er
         ticket = conversation_ticket(db, conversation.id) if conversation else None
         assignees = ticket_work.assignable(db, settings) if ticket else []
         canned = list(db.scalars(select(CannedReply).where(CannedReply.active).order_by(CannedReply.position, CannedReply.id)))
-        refunds = purchase_form.refund_choices(db, info.customer.id) if info and security.can("purchases") else []
+        refunds = (purchase_form.refund_choices(db, info.customer.id, request.args.get("refund_page", 0, type=int) or 0,
+                                                (request.args.get("refund_find") or "")[:30])
+                   if info and security.can("purchases") else purchase_form.RefundChoices([]))
     return render_template("console/conversation.html", info=info, conversation=conversation, entries=entries, more=more,
                            panels=panels, care=care, ticket=ticket, assignees=assignees, coupons=commerce_panels.recovery_coupon_templates(),
                            canned=canned, errors=errors or {}, tier_label=lambda tier, language: tiers.tier_name(runtime().settings, tier, language),

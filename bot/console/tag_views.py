@@ -7,10 +7,12 @@ so the history says who did it.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.console import security
 from bot.console.i18n import gettext as _
@@ -22,8 +24,22 @@ from models import Customer, Segment, TagChange, utcnow
 tag_pages = Blueprint("tags", __name__)
 
 
+Result = TypeVar("Result")
+
+
 def _source() -> str:
     return f"console:{g.user.email}"
+
+
+def _change(change: Callable[[Session], Result], refused: Callable[[str], str]) -> Result | None:
+    """Run one tag change in its own transaction; a refusal (`TagError`) is rolled back and flashed
+    as `refused(reason)`, and None says so, so every tag form reports the same way."""
+    try:
+        with writing() as db:
+            return change(db)
+    except tags.TagError as exc:
+        flash(refused(str(exc)), "error")
+        return None
 
 
 @tag_pages.app_template_global()
@@ -46,12 +62,9 @@ def index() -> Any:
 @security.allow("tags")
 def rename() -> Any:
     old, new = form_text("old", 200), form_text("new", 200)
-    try:
-        with writing() as db:
-            changed = tags.rename_tag(db, old, new, source=_source(), now=utcnow())
-    except tags.TagError as exc:
-        flash(_("Not renamed: {reason}", reason=str(exc)), "error")
-    else:
+    changed = _change(lambda db: tags.rename_tag(db, old, new, source=_source(), now=utcnow()),
+                      lambda reason: _("Not renamed: {reason}", reason=reason))
+    if changed is not None:
         flash(_("Renamed; {n} customers changed.", n=changed))
     return redirect(url_for("tags.index"))
 
@@ -59,11 +72,8 @@ def rename() -> Any:
 @tag_pages.post("/tags/colour")
 @security.allow("tags")
 def colour() -> Any:
-    try:
-        with writing() as db:
-            tags.set_colour(db, form_text("name", 200), form_text("colour", 20) or None)
-    except tags.TagError as exc:
-        flash(_("Not saved: {reason}", reason=str(exc)), "error")
+    name, chosen = form_text("name", 200), form_text("colour", 20) or None
+    _change(lambda db: tags.set_colour(db, name, chosen), lambda reason: _("Not saved: {reason}", reason=reason))
     return redirect(url_for("tags.index"))
 
 
@@ -72,16 +82,16 @@ def colour() -> Any:
 def tag_segment(segment_id: int) -> Any:
     """Everyone in a saved segment gets the tag (their ids read now, like a broadcast's audience)."""
     name = form_text("name", 200)
-    try:
-        with writing() as db:
-            segment = db.get(Segment, segment_id)
-            if segment is None:
-                abort(404, "no such segment")
-            ids = member_ids(db, segment.criteria)
-            added = tags.tag_customers(db, ids, name, source=f"{_source()} segment:{segment.name}"[:100], now=utcnow())
-    except tags.TagError as exc:
-        flash(_("Not tagged: {reason}", reason=str(exc)), "error")
-    else:
+
+    def tag_members(db: Session) -> int:
+        segment = db.get(Segment, segment_id)
+        if segment is None:
+            abort(404, "no such segment")
+        source = f"{_source()} segment:{segment.name}"[:100]
+        return tags.tag_customers(db, member_ids(db, segment.criteria), name, source=source, now=utcnow())
+
+    added = _change(tag_members, lambda reason: _("Not tagged: {reason}", reason=reason))
+    if added is not None:
         flash(_("{n} customers tagged.", n=added))
     return redirect(url_for("tags.index"))
 
@@ -89,14 +99,14 @@ def tag_segment(segment_id: int) -> Any:
 @tag_pages.post("/customers/<int:customer_id>/tags")
 @security.allow("tags")
 def customer_tag(customer_id: int) -> Any:
-    remove = request.form.get("action") == "remove"
-    try:
-        with writing() as db:
-            customer = db.get(Customer, customer_id)
-            if customer is None:
-                abort(404, "no such customer")
-            change = tags.remove_tag if remove else tags.add_tag
-            change(db, customer, form_text("name", 200), source=_source(), now=utcnow())
-    except tags.TagError as exc:
-        flash(_("Not tagged: {reason}", reason=str(exc)), "error")
+    change = tags.remove_tag if request.form.get("action") == "remove" else tags.add_tag
+    name = form_text("name", 200)
+
+    def apply(db: Session) -> bool:
+        customer = db.get(Customer, customer_id)
+        if customer is None:
+            abort(404, "no such customer")
+        return change(db, customer, name, source=_source(), now=utcnow())
+
+    _change(apply, lambda reason: _("Not tagged: {reason}", reason=reason))
     return redirect(url_for("staff.customer", customer_id=customer_id) + "#tags-panel")

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.crm.value.promotions import coupon_withheld
 from models import Coupon, CouponRedemption, CouponTemplate, Customer, utcnow
 from models.db import conflict_insert
 
@@ -106,7 +107,9 @@ def issue_coupon(session: Session, customer_id: int, template_code: str, *, sour
                  idempotency_key: str | None = None, now: datetime | None = None) -> Coupon:
     """Issue one coupon of a template to a customer, or return the one this key already issued.
 
-    Raises CouponError("unknown_template" | "unknown_customer" | "limit_reached").
+    Raises CouponError("unknown_template" | "unknown_customer" | "limit_reached" | "withheld");
+    "withheld": a promotional coupon for a customer in a cluster the shop stopped promoting to
+    (`bot.crm.value.promotions`: service-recovery and earned coupons still go).
     """
     now = now or utcnow()
     key = idempotency_key or f"{customer_id}:{template_code}:{source}"
@@ -122,6 +125,8 @@ def issue_coupon(session: Session, customer_id: int, template_code: str, *, sour
         if existing.customer_id != customer_id:
             raise CouponError("key_conflict", "this idempotency key was used for another customer")
         return existing
+    if coupon_withheld(session, customer_id, source):
+        raise CouponError("withheld", "no promotional coupons for this customer's cluster (strategy: abandon)")
     if template.per_customer_limit:
         held = session.scalar(select(func.count()).select_from(Coupon).where(
             Coupon.customer_id == customer_id, Coupon.template_id == template.id))

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from bot.crm.hooks import CustomerSignal, fire_signal
@@ -119,13 +119,29 @@ class TagUse:
     customers: int
 
 
+_CARRIED_SQL = {
+    # one row per (customer, tag) pair, counted by the database: the page never reads every customer
+    "postgresql": """SELECT t.v, count(*) FROM customers c
+                     CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof(c.tags) = 'array'
+                                                                       THEN c.tags ELSE '[]'::jsonb END) AS t(v)
+                     GROUP BY t.v""",
+    "sqlite": """SELECT t.value, count(*) FROM customers c, json_each(CASE WHEN json_type(c.tags) = 'array'
+                                                                        THEN c.tags ELSE '[]' END) AS t
+                 GROUP BY t.value""",
+}
+
+
+def carried_counts(session: Session) -> dict[str, int]:
+    """How many customers carry each tag now, counted in SQL (a tag list is a JSON array)."""
+    statement = text(_CARRIED_SQL["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"])
+    counted: list[tuple[str, int]] = [(str(row[0]), int(row[1])) for row in session.execute(statement).all()]
+    return dict(counted)
+
+
 def list_tags(session: Session) -> list[TagUse]:
     """Every known tag with how many customers carry it now."""
     tags = session.scalars(select(Tag).order_by(Tag.name)).all()
-    carried: dict[str, int] = {}
-    rows: list[list[str]] = list(session.scalars(select(Customer.tags).where(Customer.tags.is_not(None))))
-    for name in (name for customer_tags in rows for name in customer_tags or []):
-        carried[name] = carried.get(name, 0) + 1
+    carried = carried_counts(session)
     return [TagUse(tag.name, tag.colour, carried.get(tag.name, 0)) for tag in tags]
 
 

@@ -1,6 +1,7 @@
 """A saved segment as a LINE audience (for LINE Ads): the LINE user ids of its customers who are
-reachable on LINE and gave marketing consent there, uploaded through the audience API, with the
-upload audited like any export and its status kept for the console.
+reachable on LINE and gave marketing consent there, uploaded by the worker through the audience
+API (jobs/line_audiences.py), with the upload audited like any export and its status (pending,
+uploading, then LINE's, or failed with the reason) kept for the console.
 
 Why consent is required: an ads audience is marketing; a customer who did not agree to marketing
 on LINE is not put in one, whatever segment they are in.
@@ -9,6 +10,7 @@ on LINE is not put in one, whatever segment they are in.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.crm.exports import record_export
 from bot.marketing.segments import segment_query
-from channels.line.audiences import AudienceError, LineAudiences
+from channels.line.audiences import MAX_DESCRIPTION, AudienceError, LineAudiences
 from models import ChannelIdentity, Consent, LineAudience, Segment, utcnow
 
 ClientFactory = Callable[[Settings], LineAudiences]
@@ -38,25 +40,22 @@ def line_user_ids(session: Session, segment: Segment) -> list[str]:
         .order_by(ChannelIdentity.platform_user_id).distinct()))
 
 
-def upload_segment(session: Session, settings: Settings, segment: Segment, user_email: str,
-                   client_factory: ClientFactory = line_client) -> LineAudience:
-    """Create the audience and upload every id (in LINE's chunks); a failure is kept on the row."""
+def upload_segment(session: Session, segment: Segment, user_email: str, now: datetime | None = None) -> LineAudience:
+    """Ask for the segment's upload: the row keeps the LINE user ids read now and the worker sends
+    them (jobs/line_audiences.py), so the console request never waits on LINE and a crash loses
+    nothing. The description carries the row's id, so a lost creation is found again by it."""
     ids = line_user_ids(session, segment)
-    audience = LineAudience(segment_id=segment.id, description=f"{segment.name} {utcnow():%Y-%m-%d}"[:120],
-                            user_count=len(ids), created_by=user_email, status="uploading")
+    when = now or utcnow()
+    audience = LineAudience(segment_id=segment.id, description=segment.name[:MAX_DESCRIPTION], user_count=len(ids),
+                            created_by=user_email, status="pending", user_ids=ids, due_at=when)
     session.add(audience)
     session.flush()
+    suffix = f" {when:%Y-%m-%d} #{audience.id}"
+    audience.description = segment.name[:MAX_DESCRIPTION - len(suffix)] + suffix
+    if not ids:
+        audience.status, audience.error, audience.due_at = "failed", "the segment has no customer reachable on LINE with consent", None
     record_export(session, user_email=user_email, what=segment.name, rows=len(ids), segment_id=segment.id,
                   target="line_audience")
-    try:
-        client = client_factory(settings)
-        try:
-            audience.audience_group_id = client.upload(audience.description, ids)
-        finally:
-            client.close()
-        audience.status, audience.error = "IN_PROGRESS", None
-    except AudienceError as exc:
-        audience.status, audience.error = "error", str(exc)
     return audience
 
 

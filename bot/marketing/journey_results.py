@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.crm.journeys.definition import walk
+from bot.crm.journeys.links import step_runs_clicked
 from bot.marketing.results import Lift
 from models import Journey, JourneyEnrollment, JourneyStepRun, JourneyVersion, OutboxMessage, utcnow
 
@@ -27,6 +28,7 @@ class StepStats:
     waiting: int = 0  # active entries whose next step this is
     outcomes: dict[str, int] = field(default_factory=dict)
     failed_delivery: int = 0  # messages the platform refused in the end
+    clicked: int = 0  # messages whose tracked link was clicked (once per message)
 
 
 @dataclass
@@ -105,11 +107,13 @@ def journey_stats(session: Session, journey: Journey, now: datetime | None = Non
         .group_by(JourneyStepRun.step)).all())
     waiting_at = dict(session.execute(select(JourneyEnrollment.step, func.count())
                                       .where(mine, JourneyEnrollment.status == "active").group_by(JourneyEnrollment.step)).all())
+    clicked = step_runs_clicked(session, journey.id)
     version = session.get(JourneyVersion, journey.current_version_id) if journey.current_version_id else None
     steps = []
     for step in walk(list(version.steps) if version else []):
         stats = StepStats(step["id"], step["kind"], waiting_at.get(step["id"], 0),
-                          {o: n for (s, o), n in outcomes.items() if s == step["id"]}, failed_by_step.get(step["id"], 0))
+                          {o: n for (s, o), n in outcomes.items() if s == step["id"]}, failed_by_step.get(step["id"], 0),
+                          clicked.get(step["id"], 0))
         steps.append(stats)
 
     def total(outcome: str) -> int:

@@ -40,12 +40,33 @@ def text_for(broadcast: Broadcast, language: str) -> str:
     return (broadcast.translations or {}).get(language) or broadcast.text
 
 
-def broadcast_message(broadcast: Broadcast, text: str) -> Outbound:
+def broadcast_message(broadcast: Broadcast, text: str, language: str = "") -> Outbound:
     """What a recipient is sent: `text` alone, or a card (the broadcast's picture above it) whose
-    body is the card's own text or else `text`. `text` stays the message's words, so LINE's
-    notification, Telegram's caption and the plain part of an email say the same."""
-    card = broadcast_card(broadcast.image_url, broadcast.card, text)
+    body is the card's own text or else `text`, its words in the reader's `language` where the card
+    has them (`card_for`). `text` stays the message's words, so LINE's notification, Telegram's
+    caption and the plain part of an email say the same."""
+    card = broadcast_card(broadcast.image_url, card_for(broadcast.card, language), text)
     return Outbound(text, card=card) if card is not None else Outbound(text)
+
+
+def card_language(broadcast: Broadcast, language: str) -> str:
+    """`language` when the broadcast's card has words of its own for it, else "" (the shop's
+    default card): readers who get the same card share a multicast."""
+    return language if language in ((broadcast.card or {}).get("translations") or {}) else ""
+
+
+def card_for(card: dict[str, Any] | None, language: str) -> dict[str, Any] | None:
+    """The card in `language`: its translation's title, text and button labels over the default
+    card's, each falling back to the default where the translation leaves it empty (fields, links
+    and postbacks are the same in every language)."""
+    local = ((card or {}).get("translations") or {}).get(language) if language else None
+    if not card or not local:
+        return card
+    labels = list(local.get("buttons") or [])
+    buttons = [{**button, "label": (labels[i] if i < len(labels) and labels[i] else button["label"])}
+               for i, button in enumerate(card.get("buttons") or [])]
+    return {**card, "title": local.get("title") or card.get("title") or "", "text": local.get("text") or card.get("text") or "",
+            "buttons": buttons}
 
 
 def broadcast_card(image_url: str | None, card: dict[str, Any] | None, text: str) -> Card | None:

@@ -30,7 +30,7 @@ from bot.crm.value.promotions import abandoned_among
 from bot.marketing import broadcast_coupons
 from bot.marketing.broadcast_coupons import IssuedCoupon
 from bot.marketing.bulk import bulk_insert
-from bot.marketing.messages import broadcast_message, is_personal, personal_texts, text_for
+from bot.marketing.messages import broadcast_message, card_language, is_personal, personal_texts, text_for
 from bot.marketing.schedule import send_slots
 from bot.marketing.segments import segment_query
 from channels import registry
@@ -162,27 +162,30 @@ def _write_outbox(session: Session, broadcast: Broadcast, treated: list[Target],
     personal = is_personal(broadcast)
     texts = (personal_texts(session, broadcast, settings, treated, issued, template) if personal
              else {t.customer_id: text_for(broadcast, t.language) for t in treated})
-    by_channel_text: dict[tuple[str, str], list[Target]] = defaultdict(list)
-    for target in treated:
-        by_channel_text[(target.channel, "" if personal else texts[target.customer_id])].append(target)
+    by_channel_text: dict[tuple[str, str, str], list[Target]] = defaultdict(list)
+    for target in treated:  # one multicast per channel, text and card language
+        by_channel_text[(target.channel, "" if personal else texts[target.customer_id],
+                         card_language(broadcast, target.language))].append(target)
     plan: list[tuple[str, list[Target]]] = []  # (channel, recipients of one row), in sending order
-    for (channel, _), targets in sorted(by_channel_text.items()):
+    for (channel, _, _), targets in sorted(by_channel_text.items()):
         size = registry.limits(channel).multicast_recipients if not personal else 1
         plan += [(channel, targets[i:i + size]) for i in range(0, len(targets), size)]
     slots = send_slots(now, [len(group) for _, group in plan], broadcast.rate_per_minute, quiet_rule(broadcast, settings))
     result: dict[int, int] = {}
     singles: list[dict[str, Any]] = []
-    message_shape = broadcast_message(broadcast, "").to_json()  # built once: asdict per row is slow at 100,000 rows
+    shapes: dict[str, dict[str, Any]] = {}  # built once per card language: asdict per row is slow at 100,000 rows
     keys = iter(retry_keys(len(treated)))
     for (channel, group), slot in zip(plan, slots, strict=True):
         if len(group) > 1 or (registry.limits(channel).multicast_recipients > 1 and not personal):
-            message = broadcast_message(broadcast, texts[group[0].customer_id])
+            message = broadcast_message(broadcast, texts[group[0].customer_id], card_language(broadcast, group[0].language))
             [row] = pipeline.enqueue_multicast(session, channel, [t.address for t in group], [message],
                                                purpose="marketing", not_before=slot)
             row.broadcast_id = broadcast.id
             result.update({t.customer_id: row.id for t in group})
             continue
         target = group[0]
+        language = card_language(broadcast, target.language)
+        message_shape = shapes.get(language) or shapes.setdefault(language, broadcast_message(broadcast, "", language).to_json())
         singles.append({"channel": channel, "address": target.address, "recipients": None,
                         "messages": [_with_text(message_shape, texts[target.customer_id])],
                         "purpose": "marketing", "customer_id": target.customer_id, "broadcast_id": broadcast.id,

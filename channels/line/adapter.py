@@ -48,6 +48,7 @@ from linebot.v3.messaging.exceptions import ApiException
 from bot.events import Inbound, Outbound
 from channels import webhook_json
 from channels.base import Delivery, DeliveryError, SendResult, WebhookRejected
+from channels.line.audiences import LineAudiences
 from channels.line.events import read_event
 from channels.line.flex import render_flex
 from channels.line.limits import LIMITS
@@ -81,6 +82,7 @@ class LineChannel:
         self._data_host = "https://api-data.line.me" if base == "https://api.line.me" else base
         self._timeout = (connect_timeout, read_timeout)
         self._host = configuration.host
+        self._access_token = access_token
         self._headers = {"Authorization": f"Bearer {access_token}", "Content-Type": "application/json",
                          "User-Agent": self._client.user_agent}
 
@@ -220,16 +222,29 @@ class LineChannel:
             if exc.status != 404:
                 raise
 
+    def delete_rich_menu_alias(self, alias: str) -> None:
+        """Delete an alias (before its menu: LINE refuses to delete a menu an alias points to); one
+        LINE does not have (404: deleted before a crash) counts as deleted."""
+        try:
+            self._call(self._api.delete_rich_menu_alias, alias)
+        except DeliveryError as exc:
+            if exc.status != 404:
+                raise
+
     def set_rich_menu_alias(self, alias: str, rich_menu_id: str) -> None:
         """Create the alias (tabs switch to it), or point it at the new menu when it exists."""
         try:
             self._call(self._api.create_rich_menu_alias,
                        CreateRichMenuAliasRequest(rich_menu_alias_id=alias, rich_menu_id=rich_menu_id))
         except DeliveryError as exc:
-            if exc.status != 400:
+            if exc.status != 400 or "conflict" not in exc.reason:  # LINE: 400 "conflict richmenu alias id"
                 raise
             self._call(lambda request, **kwargs: self._api.update_rich_menu_alias(alias, request, **kwargs),
                        UpdateRichMenuAliasRequest(rich_menu_id=rich_menu_id))
+
+    def audience_client(self) -> LineAudiences:
+        """A client for LINE's audience endpoints with this channel's token (the worker uploads audiences)."""
+        return LineAudiences(self._access_token, self._host, timeout=self._timeout[1])
 
     def close(self) -> None:
         self._client.close()

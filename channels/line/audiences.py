@@ -3,6 +3,10 @@ audience endpoints (create by user ids, add more, read the status), with line-bo
 
 Why chunks of 10,000: LINE takes at most 10,000 user ids per upload request; a larger audience is
 created with the first 10,000 and the rest added with further requests to the same group.
+
+Why no `X-Line-Retry-Key`: LINE accepts it only on the message-sending endpoints and answers 400
+elsewhere. A retried upload is made safe differently (jobs/line_audiences.py): a lost creation is
+found again by its unique description (`find`), and adding ids LINE already holds changes nothing.
 """
 
 from __future__ import annotations
@@ -57,6 +61,35 @@ class LineAudiences:
             request = AddAudienceToAudienceGroupRequest(audience_group_id=group_id, audiences=[Audience(id=uid) for uid in chunk])
             self._call(functools.partial(self._api.add_audience_to_audience_group, request, _request_timeout=self._timeout))
         return group_id
+
+    def create(self, description: str, user_ids: Sequence[str]) -> int:
+        """Create the audience with its first chunk (at most 10,000 ids); LINE's audience group id."""
+        self._check_chunk(user_ids)
+        created = self._call(lambda: self._api.create_audience_group(CreateAudienceGroupRequest(
+            description=description[:MAX_DESCRIPTION], is_ifa_audience=False,
+            audiences=[Audience(id=uid) for uid in user_ids]), _request_timeout=self._timeout))
+        return int(created.audience_group_id)
+
+    def add(self, group_id: int, user_ids: Sequence[str]) -> None:
+        """Add one more chunk (at most 10,000 ids) to an audience; ids it holds already change nothing."""
+        self._check_chunk(user_ids)
+        request = AddAudienceToAudienceGroupRequest(audience_group_id=group_id, audiences=[Audience(id=uid) for uid in user_ids])
+        self._call(functools.partial(self._api.add_audience_to_audience_group, request, _request_timeout=self._timeout))
+
+    def find(self, description: str) -> int | None:
+        """The audience created through the Messaging API with exactly this description, if any (a
+        creation whose answer was lost is found again here instead of being made twice)."""
+        answer = self._call(lambda: self._api.get_audience_groups(1, description=description[:MAX_DESCRIPTION], size=40,
+                                                                  _request_timeout=self._timeout))
+        for group in answer.audience_groups or []:
+            if group.description == description[:MAX_DESCRIPTION]:
+                return int(group.audience_group_id)
+        return None
+
+    @staticmethod
+    def _check_chunk(user_ids: Sequence[str]) -> None:
+        if not 1 <= len(user_ids) <= MAX_IDS_PER_REQUEST:
+            raise AudienceError(f"an upload carries 1 to {MAX_IDS_PER_REQUEST} user ids, not {len(user_ids)}", retryable=False)
 
     def status(self, group_id: int) -> AudienceStatus:
         answer = self._call(lambda: self._api.get_audience_data(group_id, _request_timeout=self._timeout))

@@ -128,6 +128,27 @@ class LineStandin(StandinServer):
             assert isinstance(to, list)  # checked above
             return self._with_retry_key(lambda: (self._record("multicast", list(to), body["messages"]), {})[1])
 
+        @app.before_request
+        def _audience_retry_key() -> Any:
+            # LINE takes X-Line-Retry-Key only on push, multicast, narrowcast and broadcast; elsewhere 400
+            if request.path.startswith("/v2/bot/audienceGroup") and request.headers.get("X-Line-Retry-Key"):
+                return _error(400, "The retry key is not supported by this API")
+            return None
+
+        @app.get("/v2/bot/audienceGroup/list")
+        def audience_list() -> Any:
+            """Audiences whose description contains `description` (case-insensitive), as LINE pages them."""
+            wanted = (request.args.get("description") or "").casefold()
+            page, size = request.args.get("page", type=int), request.args.get("size", 20, type=int)
+            if page is None or page < 1 or not 1 <= size <= 40:
+                return _error(400, "The value of 'page' or 'size' is invalid")
+            with self._lock:
+                found = [{k: v for k, v in group.items() if k != "user_ids"} for group in self.audiences.values()
+                         if wanted in group["description"].casefold()]
+            shown = found[(page - 1) * size:page * size]
+            return jsonify(audienceGroups=shown, hasNextPage=len(found) > page * size, totalCount=len(found),
+                           readWriteAudienceGroupTotalCount=len(found), page=page, size=size)
+
         @app.post("/v2/bot/audienceGroup/upload")
         def audience_create() -> Any:
             body: Any = request.get_json(silent=True)
@@ -275,6 +296,8 @@ class LineStandin(StandinServer):
         def richmenu_alias() -> Any:
             body = request.get_json(silent=True) or {}
             alias, menu_id = str(body.get("richMenuAliasId") or ""), str(body.get("richMenuId") or "")
+            if not ALIAS_ID_RE.fullmatch(alias):
+                return _error(400, "The property, 'richMenuAliasId', in the request body is invalid")
             with self._lock:
                 if alias in self.rich_menu_aliases:
                     return _error(400, "conflict richmenu alias id")
@@ -282,6 +305,21 @@ class LineStandin(StandinServer):
                     return _error(400, "richmenu not found")
                 self.rich_menu_aliases[alias] = menu_id
             return jsonify({})
+
+        @app.delete("/v2/bot/richmenu/alias/<alias>")
+        def richmenu_alias_delete(alias: str) -> Any:
+            with self._lock:
+                if self.rich_menu_aliases.pop(alias, None) is None:
+                    return _error(404, "richmenu alias not found")
+            return jsonify({})
+
+        @app.get("/v2/bot/richmenu/alias/<alias>")
+        def richmenu_alias_get(alias: str) -> Any:
+            with self._lock:
+                menu_id = self.rich_menu_aliases.get(alias)
+            if menu_id is None:
+                return _error(404, "richmenu alias not found")
+            return jsonify(richMenuAliasId=alias, richMenuId=menu_id)
 
         @app.post("/v2/bot/richmenu/alias/<alias>")
         def richmenu_alias_update(alias: str) -> Any:
@@ -370,6 +408,7 @@ def _rich_menu_problem(body: Any) -> str | None:
     return None
 
 
+ALIAS_ID_RE = re.compile(r"[-_A-Za-z0-9]{1,32}")  # LINE's rich menu alias ids
 AUDIENCE_MAX_IDS = 10000  # user ids per upload request, as LINE allows
 USER_ID_RE = re.compile(r"^U[0-9a-f]{32}$")
 

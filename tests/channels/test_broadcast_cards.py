@@ -58,3 +58,35 @@ def test_a_picture_alone_goes_to_line_multicast_as_a_bubble_with_the_text(runtim
     bubble = multicast["messages"][0]["contents"]
     assert bubble["hero"]["url"] == PICTURE
     assert [c["text"] for c in bubble["body"]["contents"]] == ["新品到貨"]  # no empty title above it
+
+
+LOCAL_CARD = {**CARD, "translations": {"en": {"title": "Spring sale", "text": "", "buttons": ["See books", ""]}}}
+
+
+def test_the_card_speaks_each_readers_language_with_the_default_as_fallback(runtime, worker, standin, telegram, outbox_mail, db):
+    """English readers get the English title and first button (the second falls back to the shop's
+    default words); Chinese readers the default card, in a multicast of their own."""
+    with runtime.sessions.begin() as s:
+        for n in range(2):
+            add_customer(s, f"zh{n}", line=f"Uzh{n}", consent=("line",), language="zh-TW")
+            add_customer(s, f"en{n}", line=f"Uen{n}", consent=("line",), language="en")
+        add_customer(s, "Amy", telegram="5150", consent=("telegram",), language="en")
+        add_customer(s, "Lin", mailbox="lin@mail.example", consent=("email",), language="en")
+    make_broadcast(runtime, text="春季特賣開始了！", translations={"en": "The spring sale is on!"}, image_url=PICTURE, card=LOCAL_CARD)
+    run_due_broadcasts(runtime.sessions, runtime.settings)
+    worker.drain()
+
+    by_reader = {tuple(sorted(d["to"])): d["messages"][0] for d in standin.deliveries}
+    assert sorted(by_reader) == [("Uen0", "Uen1"), ("Uzh0", "Uzh1")]  # one multicast per card language
+    english, chinese = by_reader[("Uen0", "Uen1")], by_reader[("Uzh0", "Uzh1")]
+    assert english["altText"] == "The spring sale is on!" and chinese["altText"] == "春季特賣開始了！"
+    assert [c.get("text") for c in english["contents"]["body"]["contents"]][:2] == ["Spring sale", "The spring sale is on!"]
+    assert [b["action"]["label"] for b in english["contents"]["footer"]["contents"]] == ["See books", "提醒我"]
+    assert chinese["contents"]["body"]["contents"][0]["text"] == "春季特賣"
+    assert [b["action"]["label"] for b in chinese["contents"]["footer"]["contents"]] == ["看商品", "提醒我"]
+
+    [photo] = telegram.messages_for("5150")
+    assert photo["caption"] == "The spring sale is on!"
+    assert [row[0]["text"] for row in photo["reply_markup"]["inline_keyboard"]] == ["See books", "提醒我"]
+    html = outbox_mail.parsed().get_body(preferencelist=("html",)).get_content()
+    assert "Spring sale" in html and "See books" in html and "春季特賣" not in html

@@ -45,3 +45,23 @@ def test_a_card_is_previewed_refused_in_the_marketers_language_and_saved(runtime
     assert broadcast.image_url == "https://cdn.shop.example/spring.jpg"
     assert broadcast.card["fields"] == [{"label": "期間", "value": "3/1–3/7"}, {"label": "地點", "value": "台北店"}]
     assert [b["action"] for b in broadcast.card["buttons"]] == ["uri", "postback"]
+
+
+def test_the_card_has_words_per_language_each_previewed_and_checked(runtime, console, db):
+    marketer, seg = console("marketer"), segment_id(runtime)
+    english = {"text_en": "The spring sale is on!", "card_title_en": "Spring sale", "button1_label_en": "See books"}
+    page = marketer.get("/console/broadcasts/new").text
+    assert 'name="card_title_en"' in page and 'name="button2_label_zh_CN"' in page and 'name="card_title_zh_TW"' not in page
+    preview = marketer.post("/console/broadcasts", form(seg, preview="1", **english))
+    assert preview.status_code == 200 and preview.text.count("broadcast-card-preview-language") == 1
+    assert "Spring sale" in preview.text and "See books" in preview.text and "The spring sale is on!" in preview.text
+    assert db.scalar(select(func.count()).select_from(Broadcast)) == 0
+    refused = marketer.post("/console/broadcasts", form(seg, card_title_en="x" * 121, button1_label_en="y" * 21))
+    assert refused.status_code == 400 and 'id="error-card_title_en"' in refused.text and 'id="error-button1_label_en"' in refused.text
+    assert db.scalar(select(func.count()).select_from(Broadcast)) == 0
+    assert marketer.post("/console/broadcasts", form(seg, **english)).status_code == 200
+    card = db.scalar(select(Broadcast)).card
+    assert card["translations"] == {"en": {"title": "Spring sale", "text": "", "buttons": ["See books", ""]}}
+    assert card["title"] == "春季特賣" and card["buttons"][0]["label"] == "看商品"
+    shown = marketer.get(f"/console/broadcasts/{db.scalar(select(Broadcast.id))}").text
+    assert "Spring sale" in shown and "broadcast-card-preview-language" in shown

@@ -5,6 +5,7 @@ more than is left of it, and moves points and stamps exactly as an API refund do
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -117,3 +118,33 @@ def test_a_negative_amount_without_a_purchase_and_other_bad_choices_are_refused(
     of_refund = record(staff, customer, "-1", refund)
     assert of_refund.status_code == 400 and "這筆訂單本身就是退款。" in of_refund.text
     assert orders_of(db, customer) == ["1000.00", "-100.00"]
+
+
+def test_older_purchases_are_found_by_page_and_by_order_number(console, runtime, db):
+    """More than a page of purchases: the oldest is on the second page and found by its number
+    ("#id", a full-width "＃" too); another customer's order, a refunded one or junk finds nothing."""
+    customer, other = add_customer(runtime), add_customer(runtime)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    with runtime.sessions.begin() as session:
+        for n in range(35):
+            session.add(Order(customer_id=customer, amount=100 + n, placed_at=start + timedelta(days=n), items=[]))
+        session.add(Order(customer_id=other, amount=999, placed_at=start, items=[]))
+    oldest = db.scalar(select(func.min(Order.id)).where(Order.customer_id == customer))
+    foreign = db.scalar(select(Order.id).where(Order.customer_id == other))
+    staff = console("staff")
+    first = staff.get(f"/console/customers/{customer}").text
+    assert f'<option value="{oldest}"' not in first and 'id="refund-older"' in first and 'id="refund-newer"' not in first
+    second = staff.get(f"/console/customers/{customer}?refund_page=1").text
+    assert f'<option value="{oldest}"' in second and 'id="refund-older"' not in second and 'id="refund-newer"' in second
+    assert second.count("<option value=") - 1 == 5  # 35 purchases: 30, then 5 (and "none")
+    for typed in (f"#{oldest}", f"＃{oldest}", f" {oldest} "):
+        found = staff.get(f"/console/customers/{customer}", params={"refund_find": typed}).text
+        assert re.search(rf'<option value="{oldest}" selected>', found), typed
+    for junk in (f"#{foreign}", "abc", "\x00", "9" * 40, "-1"):
+        page = staff.get(f"/console/customers/{customer}", params={"refund_find": junk})
+        assert page.status_code == 200 and 'id="refund-not-found"' in page.text, junk
+    assert record(staff, customer, "-100", oldest).status_code == 200  # refunded from the page it was found on
+    refunded = staff.get(f"/console/customers/{customer}", params={"refund_find": f"#{oldest}"}).text
+    assert 'id="refund-not-found"' in refunded
+    assert staff.get(f"/console/customers/{customer}", params={"refund_page": "-5"}).status_code == 200
+    assert staff.get(f"/console/customers/{customer}", params={"refund_page": "99999999999999999999"}).status_code == 200

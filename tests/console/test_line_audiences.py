@@ -13,7 +13,7 @@ from tests.conftest import ACCESS_TOKEN
 from tests.console.factories import add_customer
 
 
-def test_segment_uploaded_as_audience_with_status(console, runtime, standin, db):
+def test_segment_uploaded_as_audience_with_status(console, runtime, worker, standin, db):
     with runtime.sessions.begin() as s:
         for n in range(12):
             add_customer(s, f"Fan {n}", line=f"U{n:032x}", consent=("line",), region="台北市")
@@ -28,7 +28,10 @@ def test_segment_uploaded_as_audience_with_status(console, runtime, standin, db)
     marketer = console("marketer")
     assert "12 位顧客" in marketer.get(f"/console/segments/{segment_id}/line-audiences").text
     page = marketer.post(f"/console/segments/{segment_id}/line-audiences")
-    assert page.status_code == 200 and "LINE 比對中" in page.text
+    assert page.status_code == 200 and "已排入上傳" in page.text and "等待中" in page.text
+    assert standin.audiences == {}  # the console request never talks to LINE: the worker does
+    worker.line_tasks_once()
+    assert "LINE 比對中" in marketer.get(f"/console/segments/{segment_id}/line-audiences").text
     [group] = standin.audiences.values()
     assert group["user_ids"] == {f"U{n:032x}" for n in range(12)} and group["description"].startswith("台北 LINE")
     audience = db.scalar(select(LineAudience))
@@ -41,7 +44,7 @@ def test_segment_uploaded_as_audience_with_status(console, runtime, standin, db)
     assert marketer.post(f"/console/segments/{segment_id}/line-audiences", csrf=False).status_code in (400, 403)
 
 
-def test_large_audiences_go_in_chunks_of_10000(runtime, standin):
+def test_large_audiences_go_in_chunks_of_10000_through_the_sdk(runtime, standin):
     client = LineAudiences(ACCESS_TOKEN, runtime.settings.line.api_base)
     ids = [f"U{n:032x}" for n in range(25000)]
     group_id = client.upload("everyone", ids)
@@ -67,3 +70,26 @@ def test_the_standin_refuses_what_line_refuses(runtime, standin):
     unknown = requests.put(f"{base}/v2/bot/audienceGroup/upload", json={"audienceGroupId": 1, "audiences": good["audiences"]},
                            headers=auth, timeout=10)
     assert unknown.status_code == 400 and "not found" in unknown.json()["message"]
+
+
+def test_the_console_shows_progress_retries_and_lines_reason(console, runtime, worker, standin, db):
+    with runtime.sessions.begin() as s:
+        for n in range(3):
+            add_customer(s, f"Fan {n}", line=f"U{n:032x}", consent=("line",), region="台北市")
+        segment = Segment(name="台北", criteria={"regions": ["台北市"]})
+        s.add(segment)
+        s.flush()
+        segment_id = segment.id
+    marketer = console("marketer")
+    marketer.post(f"/console/segments/{segment_id}/line-audiences")
+    assert "0 / 3" in marketer.get(f"/console/segments/{segment_id}/line-audiences").text
+    standin.add_fault("/v2/bot/audienceGroup/upload", status=503)
+    worker.line_tasks_once()
+    page = marketer.get(f"/console/segments/{segment_id}/line-audiences").text
+    assert "將於" in page and "LINE answered 503" in page
+    with runtime.sessions.begin() as s:  # LINE refuses the ids now (say, a customer's id was corrupted)
+        row = s.scalar(select(LineAudience))
+        row.user_ids, row.due_at = ["bad-id"], row.created_at
+    worker.line_tasks_once()
+    page = marketer.get(f"/console/segments/{segment_id}/line-audiences").text
+    assert "失敗" in page and "audiences[0].id" in page and "將於" not in page

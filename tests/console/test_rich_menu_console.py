@@ -48,3 +48,21 @@ def test_a_segment_menu_links_the_segments_line_customers(console, runtime, db):
     marketer.post(f"/console/rich-menus/{menu_id}/publish")
     tasks = db.all(select(LineTask).order_by(LineTask.id))
     assert [t.kind for t in tasks] == ["publish", "link"] and sorted(tasks[1].user_ids) == [f"U{i:032d}" for i in range(3)]
+
+
+def test_deleting_a_menu_keeps_it_until_line_deleted_it_and_shows_why_not(console, runtime, worker, standin, db):
+    marketer = console("marketer")
+    marketer.post("/console/rich-menus", {**CELL, "alias": "tabs-a"}, files={"image": ("m.png", draw_grid(2500, 843, 1, 2, ["A", "B"]), "image/png")})
+    menu_id = db.scalar(select(RichMenu.id))
+    marketer.post(f"/console/rich-menus/{menu_id}/publish")
+    worker.line_tasks_once()
+    line_id = db.get(RichMenu, menu_id).line_id
+    standin.add_fault(f"/v2/bot/richmenu/{line_id}", status=400)
+    page = marketer.post(f"/console/rich-menus/{menu_id}/delete")
+    assert "正在從 LINE 刪除" in page.text and f'id="deleting-{menu_id}"' in page.text and f'id="menu-{menu_id}"' not in page.text
+    worker.line_tasks_once()
+    page = marketer.get("/console/rich-menus").text
+    assert "LINE answered 400" in page and "失敗" in page and line_id in standin.rich_menus
+    assert marketer.post(f"/console/rich-menus/{menu_id}/publish").status_code == 404  # a deleted menu is not published again
+    assert marketer.post(f"/console/rich-menus/{menu_id}/delete", csrf=False).status_code in (400, 403)
+    assert console("staff").post(f"/console/rich-menus/{menu_id}/delete").status_code == 403

@@ -4,6 +4,8 @@ press adds only a tag the shop has (source "button")."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from bot.crm import tags
@@ -11,6 +13,8 @@ from models import Customer, Segment, TagChange
 from tests.chat import texts
 from tests.commerce import followed_customer
 from tests.console.factories import add_customer
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def test_staff_tag_and_untag_on_the_customer_page_and_the_history_says_who(console, runtime, db):
@@ -59,3 +63,16 @@ def test_a_button_press_tags_only_with_a_tag_the_shop_has(chat, db, runtime):
     reply = texts(chat.send("postback", postback="tag:invented-by-a-forged-callback"))
     assert "不提供" in reply[0]
     assert db.get(Customer, customer_id).tags == ["咖啡控"]
+
+
+def test_every_tag_form_refuses_with_its_reason_and_changes_nothing(console, runtime, db):
+    with runtime.sessions.begin() as session:
+        customer_id = add_customer(session, "林美").id
+        tags.add_tag(session, session.get(Customer, customer_id), "old", source="t", now=NOW)
+        tags.add_tag(session, session.get(Customer, customer_id), "taken", source="t", now=NOW)
+    marketer = console("marketer")
+    assert "未改名：a tag named" in marketer.post("/console/tags/rename", {"old": "old", "new": "taken"}).text
+    assert "未儲存：a colour is written #rrggbb" in marketer.post("/console/tags/colour", {"name": "old", "colour": "red"}).text
+    page = marketer.post(f"/console/customers/{customer_id}/tags", {"name": "a\x00b"}).text
+    assert "未加標籤：a tag name cannot contain control characters" in page
+    assert sorted(db.get(Customer, customer_id).tags) == ["old", "taken"]

@@ -72,3 +72,19 @@ def test_colour_must_be_hex(runtime):
         assert tags.set_colour(session, "vip", None).colour is None
         with pytest.raises(tags.TagError, match="#rrggbb"):
             tags.set_colour(session, "vip", "red")
+
+
+def test_counts_per_tag_come_from_sql_and_skip_what_is_not_a_list(runtime):
+    """list_tags counts in the database (json_each / jsonb_array_elements_text); a customer
+    without tags, with an empty list or with a non-list value counts for nothing."""
+    ids = [add_customer(runtime) for _ in range(5)]
+    with runtime.sessions.begin() as session:
+        tags.tag_customers(session, ids[:3], "summer", source="segment:4", now=NOW)
+        tags.tag_customers(session, ids[1:2], "喜歡 咖啡", source="staff:1", now=NOW)
+        tags.set_colour(session, "summer", "#aabbcc")
+        session.get(Customer, ids[3]).tags = []
+        session.get(Customer, ids[4]).tags = {"not": "a list"}  # type: ignore[assignment]
+    with runtime.sessions() as session:
+        assert tags.carried_counts(session) == {"summer": 3, "喜歡 咖啡": 1}
+        assert [(use.name, use.colour, use.customers) for use in tags.list_tags(session)] == [
+            ("summer", "#aabbcc", 3), ("喜歡 咖啡", None, 1)]

@@ -33,7 +33,7 @@ TRIGGERS = SIGNAL_TRIGGERS + ORDER_TRIGGERS + SCHEDULED_TRIGGERS
 GOALS = ("first_purchase", "purchase", "lead_captured")
 REENTRY = ("once", "every", "days")
 JOURNEY_STATUSES = ("draft", "active", "paused", "archived")
-CONDITIONS = ("tag", "purchased_since_entry", "segment", "event")
+CONDITIONS = ("tag", "purchased_since_entry", "segment", "event", "clicked")
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
 _EVENT = re.compile(r"^[A-Za-z0-9_:-]{1,60}$")  # a signal's name: "purchase", "answer:yes", a custom event
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -141,8 +141,8 @@ def _trigger_problems(trigger: Any) -> list[str]:
         if factor is not None and not (isinstance(factor, int | float) and factor > 0):
             return ["trigger.gap_factor: a positive number"]
         risk = trigger.get("churn_risk")
-        if risk is not None and not (isinstance(risk, int | float) and 0 < risk < 1):
-            return ["trigger.churn_risk: a probability between 0 and 1 (e.g. 0.6)"]
+        if risk is not None and not (isinstance(risk, int | float) and not isinstance(risk, bool) and 0 <= risk <= 1):
+            return ["trigger.churn_risk: a probability from 0 to 1 (e.g. 0.6)"]
     if kind == "tier_down_expected" and not _positive_int(trigger.get("days", 30)):
         return ["trigger.days: how many days ahead to warn, a whole number, at least 1"]
     if kind == "segment" and not (isinstance(trigger.get("criteria"), Mapping) or _positive_int(trigger.get("segment_id"))):
@@ -245,6 +245,8 @@ def _condition(step: Mapping[str, Any]) -> list[str]:
         return [f"if.{key}: a name"]
     if key == "segment" and not isinstance(value, Mapping):
         return ["if.segment: segment criteria"]
+    if key == "clicked" and value is not True and not _is_name(value):
+        return ["if.clicked: true (a link in any message of the journey) or the id of a message step"]
     return []
 
 

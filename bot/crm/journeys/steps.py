@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.crm import loyalty, outreach, pacing, rich_menus, surveys, tags
 from bot.crm.coupons import CouponError, issue_coupon
-from bot.crm.journeys import criteria, product_cards
+from bot.crm.journeys import criteria, links, product_cards
 from bot.crm.journeys.definition import PRODUCT_FIELDS, Placed, branch_start
 from bot.crm.text import zone
 from bot.crm.tiers import tier_name
@@ -94,7 +94,7 @@ def _message(run: Run, placed: Placed) -> Outcome:
                                   idempotency_key=f"{run.key}:{step['id']}", now=run.now)
         except CouponError as error:
             return Outcome("failed", placed.next_id, detail=f"coupon: {error.reason}")
-    text = render_text(run, step["text"], language, coupon, products or ())
+    text = render_text(run, step["text"], language, coupon, products or (), step_id=step["id"])
     buttons = tuple(Button(_pick(b["label"], language, run.settings), f"{BUTTON_PREFIX}:{run.enrollment.id}:{b['answer']}",
                            _pick(b["label"], language, run.settings)) for b in step.get("buttons") or [])
     carousel = product_cards.cards(products, language, run.settings.app.default_language) if products else ()
@@ -129,7 +129,7 @@ def _reachable(run: Run, marketing: bool, to: tuple[str, str] | None | bool) -> 
 
 
 def _pick(texts: Mapping[str, str], language: str, settings: Settings) -> str:
-    return texts.get(language) or texts.get(settings.app.default_language) or next(iter(texts.values()))
+    return texts[links.language_key(texts, language, settings)]
 
 
 def _fields(texts: Mapping[str, str], language: str, settings: Settings) -> set[str]:
@@ -148,8 +148,9 @@ def _products(run: Run, texts: Mapping[str, str], language: str) -> list[Product
 
 
 def render_text(run: Run, texts: Mapping[str, str], language: str, coupon: Coupon | None,
-                products: Sequence[Product] = ()) -> str:
-    """The text in the customer's language (else the shop's default) with their own fields filled in."""
+                products: Sequence[Product] = (), step_id: str | None = None) -> str:
+    """The text in the customer's language (else the shop's default) with their own fields filled
+    in and, for a step's message (`step_id`), its links tracked."""
     wanted = _fields(texts, language, run.settings)
     shown = product_cards.names(products, language, run.settings.app.default_language) if products else ""
     values: dict[str, object] = {
@@ -161,7 +162,9 @@ def render_text(run: Run, texts: Mapping[str, str], language: str, coupon: Coupo
         "coupon_expires": local_date(coupon.expires_at, run.settings.app.timezone, language) if coupon else "",
         "recommendations": shown, "bought_together": shown,
     }
-    text = _pick(texts, language, run.settings).format_map(values)
+    key = links.language_key(texts, language, run.settings)
+    body = links.rewrite(run.settings, texts[key], run.enrollment.id, step_id, key) if step_id else texts[key]
+    text = body.format_map(values)
     if coupon is not None and "coupon" not in wanted:
         text += f"\n\n{coupon.code}"
     return text
@@ -216,13 +219,23 @@ def _in_segment(run: Run, wanted: Any) -> bool:
     return run.customer.id in criteria.matching(run.session, dict(wanted), [run.customer.id], run.now)
 
 
+def _clicked(run: Run, step_id: Any) -> bool:
+    """A tracked link clicked since entry: in any message of the journey (true), or in the one named."""
+    query = select(JourneyStepRun.id).where(JourneyStepRun.enrollment_id == run.enrollment.id,
+                                            JourneyStepRun.clicked_at.is_not(None))
+    if step_id is not True:
+        query = query.where(JourneyStepRun.step == str(step_id))
+    return run.session.scalar(query.limit(1)) is not None
+
+
 def _event_seen(run: Run, name: Any) -> bool:
     """A signal since entry: a button answered ("answer:<name>"), a link clicked, a custom event."""
     return str(name) in (run.enrollment.context.get("events") or [])
 
 
 CONDITIONS: dict[str, Callable[[Run, Any], bool]] = {
-    "tag": _has_tag, "purchased_since_entry": _purchased_since_entry, "segment": _in_segment, "event": _event_seen}
+    "tag": _has_tag, "purchased_since_entry": _purchased_since_entry, "segment": _in_segment, "event": _event_seen,
+    "clicked": _clicked}
 
 
 def _split(run: Run, placed: Placed) -> Outcome:
@@ -294,12 +307,13 @@ def _survey(run: Run, placed: Placed) -> Outcome:
 
 
 def _rich_menu(run: Run, placed: Placed) -> Outcome:
-    """Switch the customer's LINE rich menu (a member's menu after the first purchase, say): a link
-    request queued in this transaction (`line_tasks`), made by the worker after it."""
+    """Switch the customer's LINE rich menu (a member's menu after the first purchase, say): pinned
+    to them, so it outranks their segment's and tier's menus, and a link request queued in this
+    transaction (`line_tasks`), made by the worker after it."""
     menu = rich_menus.published_menu(run.session, placed.step["menu"])
     if menu is None:
         return Outcome("failed", placed.next_id, detail=f"rich menu {placed.step['menu']!r} is not published")
-    linked = rich_menus.link_customer(run.session, menu, run.customer.id, run.now)
+    linked = rich_menus.pin_customer(run.session, menu, run.customer.id, f"journey:{run.enrollment.journey_id}", run.now)
     return Outcome("done" if linked else "unreachable", placed.next_id)
 
 

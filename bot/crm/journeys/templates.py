@@ -6,12 +6,21 @@ other text; a template is built with the catalog's text in each language, its pe
 (`{name}`, `{coupon}`...) left in place to be filled at send time. Once switched on, a journey is
 the shop's own: editing it in the console or a TOML file never touches the template.
 
+Why a digest of the template's steps on the journey: the template's words and steps change with
+the code (a better text, a new step), while the shop's journey keeps the version it switched on.
+`upgrade_available` tells the shop so, and `enable(..., upgrade=True)` takes the template's new
+steps as a new version of the journey: customers entering from then on follow it, customers
+already inside keep theirs (the versioning rule of store.py), and the shop's settings (name,
+holdout, trigger and its churn-risk threshold) stay as the shop set them.
+
 `ON_BY_DEFAULT`: the automations that used to be hard-coded jobs (the churn watch) are switched on
 when the shop starts, so what the shop had continues.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -21,14 +30,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.crm.journeys.definition import FIELDS, LANGUAGES
-from bot.crm.journeys.store import save_journey, set_status
+from bot.crm.journeys.definition import FIELDS, LANGUAGES, JourneyError
+from bot.crm.journeys.store import export_dict, save_journey, set_status
 from bot.i18n.texts import text
-from models import Journey
+from models import Journey, JourneyVersion
 
 ON_BY_DEFAULT = ("after_purchase", "winback_gold")
 # Win back on the churn model when it can be trusted: customers at least this likely to buy nothing
-# in the next [value] churn_days (the rule-based watch, gap_factor, otherwise).
+# in the next [value] churn_days (the rule-based watch, gap_factor, otherwise). The default: the
+# shop sets its own when it switches the template on, or in the journey's trigger afterwards.
 CHURN_RISK = 0.6
 
 
@@ -144,18 +154,58 @@ TEMPLATES: dict[str, Callable[[Settings], dict[str, Any]]] = {
     "complaint_recovery": complaint_recovery, "after_appointment": after_appointment, "cross_sell": cross_sell}
 
 
-def enable(session: Session, settings: Settings, name: str, now: datetime, *, holdout: int | None = None) -> Journey:
-    """Switch a template on: create its journey the first time, then (re)activate it. Raises KeyError
-    for an unknown template name."""
-    build = TEMPLATES[name]
-    journey = session.scalar(select(Journey).where(Journey.template == name).order_by(Journey.id.desc()))
+def uses_churn_risk(data: dict[str, Any]) -> bool:
+    return "churn_risk" in data["trigger"]
+
+
+def steps_digest(steps: list[Any]) -> str:
+    return hashlib.sha256(json.dumps(steps, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def made_from(session: Session, name: str) -> Journey | None:
+    """The journey the shop made from template `name` (the latest, if it made several)."""
+    return session.scalar(select(Journey).where(Journey.template == name).order_by(Journey.id.desc()))
+
+
+def upgrade_available(session: Session, settings: Settings, journey: Journey) -> bool:
+    """True when the template's steps differ from the ones the journey was made from (or last
+    upgraded to). A journey made before digests were kept is compared with its first version."""
+    if journey.template not in TEMPLATES:
+        return False
+    made = journey.template_digest
+    if made is None:
+        first = session.scalar(select(JourneyVersion.steps).where(JourneyVersion.journey_id == journey.id)
+                               .order_by(JourneyVersion.number).limit(1))
+        made = steps_digest(list(first or []))
+    return made != steps_digest(TEMPLATES[journey.template](settings)["steps"])
+
+
+def enable(session: Session, settings: Settings, name: str, now: datetime, *, holdout: int | None = None,
+           churn_risk: float | None = None, upgrade: bool = False) -> Journey:
+    """Switch a template on: create its journey the first time, then (re)activate it; `upgrade`
+    takes the template's current steps as a new version. Raises KeyError for an unknown template
+    name, JourneyError for a setting out of range or a churn risk for a template without one."""
+    data = TEMPLATES[name](settings)
+    if churn_risk is not None and not uses_churn_risk(data):
+        raise JourneyError([f"churn_risk: the template {name} does not enter customers by churn risk"])
+    journey = made_from(session, name)
     if journey is None:
-        data = build(settings)
         if holdout is not None:
             data["holdout_percent"] = holdout
+        if churn_risk is not None:
+            data["trigger"]["churn_risk"] = churn_risk
         journey = save_journey(session, data, now, template=name)
-    elif holdout is not None:
-        journey.holdout_percent = holdout
+        journey.template_digest = steps_digest(data["steps"])
+    elif holdout is not None or churn_risk is not None or upgrade:
+        changed = export_dict(session, journey)
+        if holdout is not None:
+            changed["holdout_percent"] = holdout
+        if churn_risk is not None:
+            changed["trigger"] = {**changed["trigger"], "churn_risk": churn_risk}
+        if upgrade:
+            changed["steps"] = data["steps"]
+            journey.template_digest = steps_digest(data["steps"])
+        save_journey(session, changed, now, journey=journey)
     set_status(session, journey, "active", now)
     return journey
 

@@ -28,6 +28,7 @@ from bot.crm.analytics import churn_candidates
 from bot.crm.hooks import CustomerSignal, OrderPlaced
 from bot.crm.journeys import criteria
 from bot.crm.journeys.enrollment import enroll, enroll_query
+from bot.crm.journeys.links import note_event
 from bot.crm.text import zone
 from bot.crm.tiers import expected_drops
 from bot.crm.value.reads import churn_trusted
@@ -75,11 +76,7 @@ def _wake_waiting(session: Session, customer_id: int, label: str, now: datetime)
     ones waiting for it due now."""
     for enrollment in session.scalars(select(JourneyEnrollment).where(
             JourneyEnrollment.customer_id == customer_id, JourneyEnrollment.status == "active")):
-        seen = list(enrollment.context.get("events") or [])
-        if label not in seen:
-            enrollment.context = {**enrollment.context, "events": [*seen, label][-20:]}
-        if enrollment.wait_event == label:
-            enrollment.wait_event, enrollment.due_at = None, now
+        note_event(enrollment, label, now)
 
 
 def on_order(event: OrderPlaced) -> None:

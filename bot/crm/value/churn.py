@@ -62,24 +62,31 @@ class ChurnQuality:
                 "repeaters": self.repeaters, "trustworthy": self.trustworthy, "reason": self.reason}
 
 
-def _fit(h: History, seed: int) -> Pipeline | None:
+def _fit(h: History, seed: int, sample: int) -> Pipeline | None:
+    """Fitted on at most `sample` customers drawn at random: five coefficients are pinned down by
+    tens of thousands of rows as well as by a million, in a fraction of the time."""
     labels = churned(h)
     if len(h) == 0 or labels.min() == labels.max():
         return None
+    rows = np.arange(len(h)) if len(h) <= sample else np.random.default_rng(seed).choice(len(h), sample, replace=False)
+    if labels[rows].min() == labels[rows].max():
+        rows = np.arange(len(h))
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500, random_state=seed))
-    model.fit(features(h), labels)
+    model.fit(features(h)[rows], labels[rows])
     return model
 
 
-def evaluate(train: History, test: History, min_repeaters: int, min_auc: float, seed: int) -> tuple[ChurnQuality, Pipeline | None]:
-    """Fit on `train`, measure on `test` (the later period); then refit on `test` for today's scores."""
+def evaluate(train: History, test: History, min_repeaters: int, min_auc: float, seed: int,
+             sample: int = 50_000) -> tuple[ChurnQuality, Pipeline | None]:
+    """Fit on `train`, measure on `test` (the later period, every customer); then refit on `test`
+    for today's scores. Each fit on a random sample of at most `sample` customers."""
     repeaters = int(np.sum(test.purchases >= 2))
-    first = _fit(train, seed)
+    first = _fit(train, seed, sample)
     labels = churned(test)
     auc: float | None = None
     if first is not None and len(test) and labels.min() != labels.max():
         auc = float(roc_auc_score(labels, first.predict_proba(features(test))[:, 1]))
-    final = _fit(test, seed)
+    final = _fit(test, seed, sample)
     if final is None or auc is None:
         reason = "one_outcome"
     elif repeaters < min_repeaters:

@@ -1,6 +1,8 @@
 """The rest of a customer's behaviour for the clusters, in bulk: items and categories bought,
-coupons redeemed (count and value), refunds, complaints. One GROUP BY per source, aligned to the
-buyers' arrays by customer id (`np.searchsorted`), never a Python loop over customers.
+coupons redeemed (count and value), refunds, complaints. Items and categories come from the order
+lines already read for the recommendations, refunds from the one scan of orders (`history`);
+coupons and complaints from one GROUP BY each (small tables), aligned to the buyers' arrays by
+customer id (`np.searchsorted`), never a Python loop over customers.
 """
 
 from __future__ import annotations
@@ -12,13 +14,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from bot.crm.value.history import CHUNK
-
-ITEMS_SQL = """
-SELECT ol.customer_id, SUM(ol.quantity), COUNT(DISTINCT p.category)
-FROM order_lines ol LEFT JOIN products p ON p.sku = ol.sku
-GROUP BY ol.customer_id
-"""
+from bot.crm.value.history import CHUNK, History
 
 # Percent coupons are valued at their share of the customer's average purchase (see `loss_flags`).
 COUPONS_SQL = """
@@ -27,10 +23,6 @@ SELECT c.customer_id, COUNT(*),
        SUM(CASE WHEN c.kind = 'percent' THEN CAST(c.value AS DOUBLE PRECISION) ELSE 0 END)
 FROM coupon_redemptions r JOIN coupons c ON c.id = r.coupon_id
 GROUP BY c.customer_id
-"""
-
-REFUNDS_SQL = """
-SELECT customer_id, -SUM(CAST(amount AS DOUBLE PRECISION)) FROM orders WHERE amount < 0 GROUP BY customer_id
 """
 
 COMPLAINTS_SQL = """
@@ -65,9 +57,10 @@ def _aligned(session: Session, sql: str, customer_id: np.ndarray, width: int) ->
     return np.nan_to_num(out)
 
 
-def extras(session: Session, customer_id: np.ndarray) -> Extras:
-    items = _aligned(session, ITEMS_SQL, customer_id, 2)
-    coupons = _aligned(session, COUPONS_SQL, customer_id, 3)
-    return Extras(items=items[:, 0], categories=items[:, 1], coupons=coupons[:, 0], coupon_amount=coupons[:, 1],
-                  coupon_percent=coupons[:, 2], refunds=_aligned(session, REFUNDS_SQL, customer_id, 1)[:, 0],
-                  complaints=_aligned(session, COMPLAINTS_SQL, customer_id, 1)[:, 0])
+def extras(session: Session, today: History, items: tuple[np.ndarray, np.ndarray]) -> Extras:
+    """`items`: (items bought, categories bought) per customer of `today` (`baskets.customer_items`)."""
+    coupons = _aligned(session, COUPONS_SQL, today.customer_id, 3)
+    refunds = today.refunds if today.refunds is not None else np.zeros(len(today))
+    return Extras(items=items[0], categories=items[1], coupons=coupons[:, 0], coupon_amount=coupons[:, 1],
+                  coupon_percent=coupons[:, 2], refunds=refunds,
+                  complaints=_aligned(session, COMPLAINTS_SQL, today.customer_id, 1)[:, 0])

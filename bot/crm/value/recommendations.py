@@ -13,7 +13,8 @@ left out; products of the categories the customer chose as interests at sign-up 
 
 Why sparse matrices: the customer x product matrix has one entry per (customer, product) bought;
 its product with itself gives every pair's count at once (scipy.sparse), with no loop over pairs
-or customers. Scores are computed in blocks of customers (`CELLS` at a time) to keep memory flat.
+or customers. Scores are computed in blocks of customers (`BLOCK` products bought at a time) to keep memory flat,
+from each product's `NEIGHBOURS` most similar products.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-DENSE_PRODUCTS = 5000
-CELLS = 4_000_000  # customers x products scored at once (32 MB of float64)
+BLOCK = 200_000  # products bought by the customers scored at once (times NEIGHBOURS candidates at most)
+NEIGHBOURS = 10  # each product's most similar products that can be recommended from it
 
 
 @dataclass(frozen=True)
@@ -62,38 +63,54 @@ def bought_together(baskets: sparse.csr_matrix, min_support: int, per_product: i
     return Related(row[top], col[top], both[top].astype(np.int64), lift[top], rank[top]), similarity
 
 
+def top_related(similarity: sparse.csr_matrix, per_product: int = NEIGHBOURS) -> sparse.csr_matrix:
+    """Each product's `per_product` most similar products only: the per-customer scores then have
+    at most (products bought x per_product) candidates each, not the whole catalogue."""
+    coo = similarity.tocoo()
+    order = np.lexsort((-coo.data, coo.row))
+    row, col, data = coo.row[order], coo.col[order], coo.data[order]
+    keep = np.arange(len(row)) - np.searchsorted(row, row, side="left") < per_product
+    return sparse.csr_matrix((data[keep], (row[keep], col[keep])), shape=similarity.shape)
+
+
+def blocks(baskets: sparse.csr_matrix) -> list[tuple[int, int]]:
+    """Row ranges holding about `BLOCK` products bought each: the candidates of a block grow with
+    its customers' baskets, and the biggest buyers (hundreds of products each) come together."""
+    ends = np.searchsorted(baskets.indptr, np.arange(BLOCK, baskets.indptr[-1] + BLOCK, BLOCK), side="right") - 1
+    bounds = np.unique(np.concatenate([[0], np.maximum(ends, 1), [baskets.shape[0]]]))
+    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+
+
 def recommend(baskets: sparse.csr_matrix, similarity: sparse.csr_matrix, interest: sparse.csr_matrix | None,
               top: int = 5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(customer index, product index, score) of each customer's top products not yet bought,
     interest categories first (`interest`: customer x product, 1 where the product's category is
-    one of the customer's interests). Customers with no candidate get nothing."""
+    one of the customer's interests). Customers with no candidate get nothing.
+
+    Sparse throughout, in blocks of customers who bought `BLOCK` products in all: basket x (each product's nearest
+    `NEIGHBOURS`) gives only the candidates, the products already bought are subtracted, and each
+    customer's best `top` are picked by one sort of (customer, -score): no dense customer x
+    catalogue matrix, no loop over customers."""
     out_c, out_p, out_s = [], [], []
-    # a catalogue of a few thousand products: the similarity as a dense matrix (sparse x dense is fast)
-    scorer = similarity.toarray() if similarity.shape[1] <= DENSE_PRODUCTS else similarity
-    step = max(64, CELLS // max(baskets.shape[1], 1))
-    for start in range(0, baskets.shape[0], step):
-        block = baskets[start:start + step]
-        product = block @ scorer
-        scores = np.asarray(product.todense() if sparse.issparse(product) else product, dtype=np.float64)
-        scores[block.nonzero()] = 0.0
-        ranked = scores.copy()
-        if interest is not None:
-            ranked += np.asarray(interest[start:start + step].todense()) * (scores > 0) * (scores.max() + 1.0)
-        k = min(top, scores.shape[1])
-        if k == 0:
-            break
-        best = np.argpartition(-ranked, k - 1, axis=1)[:, :k]
-        best_ranked = np.take_along_axis(ranked, best, axis=1)
-        order = np.argsort(-best_ranked, axis=1)
-        best = np.take_along_axis(best, order, axis=1)
-        picked = np.take_along_axis(scores, best, axis=1)
-        rows = np.repeat(np.arange(block.shape[0]), k).reshape(-1, k) + start
-        ok = picked > 0
-        out_c.append(rows[ok])
-        out_p.append(best[ok])
-        out_s.append(picked[ok])
+    scorer = top_related(similarity)
+    for start, stop in blocks(baskets):
+        block = baskets[start:stop]
+        scores = sparse.csr_matrix(block @ scorer)
+        scores = (scores - scores.multiply(block)).tocoo()  # the products already bought drop out
+        keep = scores.data > 0
+        row, col, value = scores.row[keep], scores.col[keep], scores.data[keep].astype(np.float64)
+        ranked = value
+        if interest is not None and len(row):
+            chosen = np.asarray(interest[start:stop][row, col]).ravel() > 0
+            ranked = value + chosen * (value.max() + 1.0)
+        order = np.lexsort((-ranked, row))
+        row, col, value = row[order], col[order], value[order]
+        best = np.arange(len(row)) - np.searchsorted(row, row, side="left") < top
+        out_c.append(row[best].astype(np.int32) + np.int32(start))  # int32: five per customer, millions in all
+        out_p.append(col[best].astype(np.int32))
+        out_s.append(value[best])
     if not out_c:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+        return np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0)
     return np.concatenate(out_c), np.concatenate(out_p), np.concatenate(out_s)
 
 
