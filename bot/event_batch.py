@@ -38,6 +38,15 @@ _INBOX = cast("Table", InboxEvent.__table__)
 IGNORED_HISTORY_KINDS = ("unknown",)
 
 
+class EventFailed(Exception):
+    """Handling one event of a batch raised (a handler's bug, a value it could not store); the
+    batch's transaction must be rolled back. `row_id` names the event, the cause is chained."""
+
+    def __init__(self, row_id: int) -> None:
+        super().__init__(f"inbox event {row_id} failed")
+        self.row_id = row_id
+
+
 @dataclass(frozen=True)
 class BatchItem:
     """An inbox event to handle; `counted`: its attempt was counted when its lane was claimed."""
@@ -50,7 +59,10 @@ def process_event(session: Session, row_id: int, router: Router, settings: Setti
                   now: datetime | None = None, *, counted: bool = False) -> str:
     """Handle one event in the caller's transaction (a batch of one); returns the handler's name,
     or raises AlreadyProcessed when another worker committed it first."""
-    names = process_batch(session, [BatchItem(row_id, counted)], router, settings, now)
+    try:
+        names = process_batch(session, [BatchItem(row_id, counted)], router, settings, now)
+    except EventFailed as failure:
+        raise failure.__cause__ or failure from None
     if row_id not in names:
         raise AlreadyProcessed(row_id)
     return names[row_id]
@@ -71,7 +83,12 @@ def process_batch(session: Session, items: Sequence[BatchItem], router: Router, 
     rows = _Rows.load(session, [event for _, event in events], settings)
     writes.attach()
     try:
-        names = {row_id: _handle(session, settings, router, rows, writes, row_id, event, now) for row_id, event in events}
+        names = {}
+        for row_id, event in events:
+            try:
+                names[row_id] = _handle(session, settings, router, rows, writes, row_id, event, now)
+            except Exception as exc:
+                raise EventFailed(row_id) from exc
         writes.write()
     finally:
         writes.detach()
@@ -86,7 +103,7 @@ def _mark_done(session: Session, items: Sequence[BatchItem]) -> list[tuple[int, 
                  .values(status="done", processed_at=utcnow(),
                          attempts=_INBOX.c.attempts + case((_INBOX.c.id.in_(counted or [-1]), 0), else_=1))
                  .returning(_INBOX.c.id, _INBOX.c.payload))
-    payloads = dict(session.connection().execute(statement, {"ids": [item.row_id for item in items]}).tuples().all())
+    payloads: dict[int, Any] = dict(session.connection().execute(statement, {"ids": [item.row_id for item in items]}).all())
     return [(item.row_id, Inbound.from_json(payloads[item.row_id])) for item in items if item.row_id in payloads]
 
 

@@ -6,19 +6,19 @@ of workers may run against one database, because all coordination is through lea
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.engine import AlreadyProcessed, Router, fail_event, give_up_event, process_event
+from bot.engine import AlreadyProcessed, Router, fail_event, give_up_event
+from bot.event_batch import BatchItem, EventFailed, process_batch, process_event
 from bot.leasing import ClaimedLane, claim_lanes, release_lane, release_lanes
 from bot.working_signal import show_working
 from channels.base import Channel
@@ -56,25 +56,94 @@ class Worker:
     def process_inbox_once(self) -> int:
         """Lease some conversations and handle their pending events in order. Returns events handled.
 
-        Why the events of all leased lanes are read in the claim's transaction and the lanes given
-        back in one statement: with one event per conversation (the common case) the per-lane read
-        and release were two of the three transactions each event cost.
+        Why batches: the events of all leased lanes are handled in chunks of up to
+        `[worker] batch_events` (fewer on SQLite, whose one write lock the acknowledgements wait
+        for), each chunk in one transaction with a fixed number of set-based statements
+        (`bot/event_batch.py`). A chunk that fails is rolled back and its events handled again one
+        by one, each in a transaction of its own, with the per-event failure rules: the bad event
+        alone is counted and held back, the others succeed.
         Why the release is in a `finally`: whatever goes wrong with one conversation, the others
         claimed with it are given back now, not when their lease runs out."""
         settings = self.settings.worker
         lanes = claim_lanes(self.sessions, self.owner, limit=settings.batch_size, lease_seconds=settings.lease_seconds,
                             events_per_lane=EVENTS_PER_LANE_CLAIM)
-        handled, given_back = 0, set()
+        handled, held = 0, set[str]()
         try:
-            with self._batch() as run:
-                for lane in lanes:
-                    count, ok = self._process_lane(lane, run)
-                    handled += count
-                    if not ok:
-                        given_back.add(lane.key)
+            queue: list[tuple[ClaimedLane, int]] = []
+            for lane in lanes:
+                show_working(self.channels, lane.key)
+                if lane.head_attempts > MAX_EVENT_ATTEMPTS:  # its failures could not be recorded: end it
+                    handled += self._give_up(lane.event_ids[0], f"gave up after {lane.head_attempts - 1} attempts")
+                    queue += [(lane, index) for index in range(1, len(lane.event_ids))]
+                else:
+                    queue += [(lane, index) for index in range(len(lane.event_ids))]
+            size = self._events_per_batch()
+            for start in range(0, len(queue), size):
+                chunk = [(lane, index) for lane, index in queue[start:start + size] if lane.key not in held]
+                handled += self._run_chunk(chunk, held)
         finally:
-            release_lanes(self.sessions, [lane.key for lane in lanes if lane.key not in given_back], self.owner)
+            release_lanes(self.sessions, [lane.key for lane in lanes if lane.key not in held], self.owner)
         return handled
+
+    def _events_per_batch(self) -> int:
+        settings = self.settings.worker
+        on_postgres = self.sessions.kw["bind"].dialect.name == "postgresql"
+        return settings.batch_events if on_postgres else min(settings.batch_events, settings.batch_events_sqlite)
+
+    def _run_chunk(self, chunk: list[tuple[ClaimedLane, int]], held: set[str]) -> int:
+        """One transaction for the chunk. When one event's handling fails, the events before it run
+        again as a batch and commit (their replies go out before any apology), the failure is
+        recorded for that event alone (its handler ran once for this attempt), and the rest goes on
+        without the events behind it in its conversation while it is held back. Any other failure
+        (the database) runs the chunk again event by event."""
+        handled = 0
+        pending = [(lane, index) for lane, index in chunk if lane.key not in held]
+        while pending:
+            items = [BatchItem(lane.event_ids[index], counted=index == 0) for lane, index in pending]
+            try:
+                with self.sessions.begin() as session:
+                    return handled + len(process_batch(session, items, self.router, self.settings, now=self.clock.now()))
+            except EventFailed as failure:
+                position = next(i for i, item in enumerate(items) if item.row_id == failure.row_id)
+                before, (lane, index), after = pending[:position], pending[position], pending[position + 1:]
+                handled += self._run_chunk(before, held)
+                log.error("inbox event %s failed", failure.row_id, exc_info=failure.__cause__)
+                if self._failed(lane, items[position], failure.__cause__ or failure) == "held":
+                    held.add(lane.key)
+                pending = [(other, i) for other, i in after if other.key not in held]
+            except Exception:
+                log.info("a batch of %s inbox events failed; handling them one by one", len(items), exc_info=True)
+                break
+        for lane, index in pending:
+            if lane.key in held:
+                continue
+            outcome = self._one_event(lane, BatchItem(lane.event_ids[index], counted=index == 0))
+            if outcome == "held":
+                held.add(lane.key)
+            handled += outcome == "handled"
+        return handled
+
+    def _one_event(self, lane: ClaimedLane, item: BatchItem) -> str:
+        """Handle one event in its own transaction: "handled", "skipped" (another worker had it, or it
+        failed for good and the events behind it go on) or "held" (see `_failed`)."""
+        try:
+            with self.sessions.begin() as session:
+                process_event(session, item.row_id, self.router, self.settings, now=self.clock.now(), counted=item.counted)
+            return "handled"
+        except AlreadyProcessed:
+            return "skipped"
+        except Exception as exc:  # a handler bug: count it, keep the order, back off
+            log.exception("inbox event %s failed", item.row_id)
+            return self._failed(lane, item, exc)
+
+    def _failed(self, lane: ClaimedLane, item: BatchItem, exc: BaseException) -> str:
+        """Record a failed attempt: "skipped" when the event ended `failed` (the events behind it need
+        not wait), else "held": its lane is given back with a backoff and its later events wait."""
+        attempts, ended = self._record_failure(item.row_id, exc, lane.head_attempts if item.counted else None)
+        if ended:
+            return "skipped"
+        release_lane(self.sessions, lane.key, self.owner, hold_seconds=2 ** min(attempts, MAX_EVENT_ATTEMPTS))
+        return "held"
 
     def deliver_once(self) -> int:
         return deliver_due(self.sessions, self.channels, self.owner, self.settings.worker, limiter=self.limiter)
@@ -93,60 +162,7 @@ class Worker:
             if not self.process_inbox_once() and not self.deliver_once():
                 return
 
-    @contextlib.contextmanager
-    def _batch(self) -> Iterator[_Round]:
-        """How the events of a round are run: on PostgreSQL all of them in one transaction, each in
-        a savepoint; on SQLite each in its own transaction.
-
-        Why one transaction on PostgreSQL: a commit is a round trip and a WAL flush, and a session
-        per event rebuilt the ORM's state each time. In a savepoint an event that fails is undone
-        alone, and the round commits what it has done before that failure is recorded, so the
-        per-event rules hold exactly (its failure recorded in a transaction of its own, its lane
-        held back, the events behind it waiting or going on, an apology queued after the replies
-        before it), and the handler runs once per attempt. A worker killed mid-round commits
-        nothing since the last commit, so those events come back whole with their replies unsent.
-        Why not on SQLite: a write transaction there holds the only write lock, and the web tier's
-        acknowledgements queue behind it; they must wait for one event, not a round."""
-        if self.sessions.kw["bind"].dialect.name != "postgresql":
-            yield _Round(self, None)
-            return
-        with self.sessions() as session:
-            try:
-                yield _Round(self, session)
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-
-    def _process_lane(self, lane: ClaimedLane, run: _Round) -> tuple[int, bool]:
-        """Handle a lane's events in order; returns (handled, True) or, when one failed, the count so
-        far and False: the lane has then been given back with a hold, its later events wait behind it.
-
-        The first event's attempt was counted by the claim; one claimed more often than
-        MAX_EVENT_ATTEMPTS (its failures could not be recorded) ends `failed` without running again."""
-        handled = 0
-        show_working(self.channels, lane.key)
-        for index, row_id in enumerate(lane.event_ids):
-            counted = index == 0
-            if counted and lane.head_attempts > MAX_EVENT_ATTEMPTS:
-                handled += self._give_up(row_id, f"gave up after {lane.head_attempts - 1} attempts")
-                continue
-            try:
-                run.event(row_id, counted)
-                handled += 1
-            except AlreadyProcessed:
-                continue
-            except Exception as exc:  # a handler bug: count it, keep the order, back off
-                log.exception("inbox event %s failed", row_id)
-                run.commit()  # what the round did before it is kept, and goes out before any apology
-                attempts, ended = self._record_failure(row_id, exc, lane.head_attempts if counted else None)
-                if ended:  # it failed for good: the events behind it need not wait
-                    continue
-                release_lane(self.sessions, lane.key, self.owner, hold_seconds=2 ** min(attempts, MAX_EVENT_ATTEMPTS))
-                return handled, False
-        return handled, True
-
-    def _record_failure(self, row_id: int, exc: Exception, claimed_attempts: int | None) -> tuple[int, bool]:
+    def _record_failure(self, row_id: int, exc: BaseException, claimed_attempts: int | None) -> tuple[int, bool]:
         """Record a failed attempt; returns the attempts so far (for the backoff) and whether the
         event has ended (`failed`).
 
@@ -219,25 +235,3 @@ class Worker:
 
     def wait(self) -> None:
         self._stop.wait()
-
-
-class _Round:
-    """Runs one round's events for `Worker._batch`: in `session`'s transaction, one savepoint each,
-    or (no session) each in a transaction of its own."""
-
-    def __init__(self, worker: Worker, session: Session | None) -> None:
-        self.worker = worker
-        self.session = session
-
-    def event(self, row_id: int, counted: bool) -> None:
-        worker = self.worker
-        if self.session is None:
-            with worker.sessions.begin() as session:
-                process_event(session, row_id, worker.router, worker.settings, now=worker.clock.now(), counted=counted)
-            return
-        with self.session.begin_nested():
-            process_event(self.session, row_id, worker.router, worker.settings, now=worker.clock.now(), counted=counted)
-
-    def commit(self) -> None:
-        if self.session is not None:
-            self.session.commit()

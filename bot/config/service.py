@@ -67,6 +67,10 @@ class WorkerSettings:
     backoff_max_seconds: Float = 600.0
     poll_interval_seconds: Float = 0.2
     batch_size: Annotated[Int, at_least(1)] = 20
+    # Inbox events handled in one transaction (bot/event_batch.py); on SQLite at most the second,
+    # because the acknowledgements wait for its single write lock while a batch holds it.
+    batch_events: Annotated[Int, at_least(1)] = 100
+    batch_events_sqlite: Annotated[Int, at_least(1)] = 8
     # How much a separate `worker` process yields the CPU to the web tier on the same machine
     # (Unix nice, 0-19): webhook acknowledgements are latency-critical, dialogue work is not.
     nice: Annotated[Int, rule(lambda n: 0 <= n <= 19,
