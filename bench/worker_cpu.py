@@ -53,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     from models.migrate import upgrade
     from tests.pg import PostgresServer
 
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the stand-in's access log, one line a request
     standin = LineStandin(access_token="bench-token")
     standin.start()
     server = None if options.sqlite else PostgresServer().start()
@@ -98,8 +101,14 @@ def main(argv: list[str] | None = None) -> int:
                 profiler.dump_stats(str(options.profile))
             handle_cpu = _thread_cpu() - cpu
             cpu = _thread_cpu()
+            if profiler:
+                profiler = cProfile.Profile()
+                profiler.enable()
             while worker.deliver_once():
                 pass
+            if profiler:
+                profiler.disable()
+                profiler.dump_stats(str(options.profile) + ".delivery")
             deliver_cpu = _thread_cpu() - cpu
             wall = time.perf_counter() - wall
             delivered = len(standin.deliveries)
