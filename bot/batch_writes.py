@@ -42,9 +42,12 @@ _HANDLED_BY = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("b_id")).value
 class BatchWrites:
     """The buffer of one batch (one transaction of `session`)."""
 
-    def __init__(self, session: Session, now: datetime) -> None:
+    def __init__(self, session: Session, now: datetime, clock_now: datetime) -> None:
+        """`now`: the wall clock, for the times rows are written and seen; `clock_now`: the worker's
+        clock, which tests move, for when a profile look-up is due."""
         self.session = session
         self.now = now
+        self.clock_now = clock_now
         self._outbox: list[dict[str, Any]] = []
         # History rows in order; a reply's row names its outbox row by position in `_outbox`.
         self._messages: list[tuple[dict[str, Any], int | None, int | None]] = []  # (row, outbox position, event row id)
@@ -118,7 +121,7 @@ class BatchWrites:
             connection.execute(_LAST_MESSAGE, [{"b_id": key, "b_at": at} for key, at in sorted(self._last_message.items())])
             self._last_message = {}
         if self._profiles:
-            queue_profile_fetches(self.session, sorted(self._profiles), self.now)
+            queue_profile_fetches(self.session, sorted(self._profiles), self.clock_now)
             self._profiles = set()
 
     def attach(self) -> None:

@@ -79,7 +79,7 @@ def process_batch(session: Session, items: Sequence[BatchItem], router: Router, 
     events = _mark_done(session, items)
     if not events:
         return {}
-    writes = BatchWrites(session, utcnow())
+    writes = BatchWrites(session, utcnow(), now)
     rows = _Rows.load(session, [event for _, event in events], settings)
     writes.attach()
     try:
