@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=Path, help="write a cProfile of the inbox processing here")
     options = parser.parse_args(argv)
 
+    import logging
+
     from bot.config import load_settings
     from bot.devtools.chat import line_event
     from bot.runtime import build_runtime
@@ -52,8 +54,6 @@ def main(argv: list[str] | None = None) -> int:
     from channels.line.standin import LineStandin
     from models.migrate import upgrade
     from tests.pg import PostgresServer
-
-    import logging
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the stand-in's access log, one line a request
     standin = LineStandin(access_token="bench-token")
