@@ -32,6 +32,11 @@ MAX_EVENT_ATTEMPTS = 3
 EVENTS_PER_LANE_CLAIM = 50
 
 
+def _item(lane: ClaimedLane, index: int) -> BatchItem:
+    """The lane's event at `index`; the first one's attempt was counted by the claim."""
+    return BatchItem(lane.event_ids[index], counted=index == 0)
+
+
 def worker_id(role: str = "worker") -> str:
     return f"{role}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
@@ -59,9 +64,8 @@ class Worker:
         Why batches: the events of all leased lanes are handled in chunks of up to
         `[worker] batch_events` (fewer on SQLite, whose one write lock the acknowledgements wait
         for), each chunk in one transaction with a fixed number of set-based statements
-        (`bot/event_batch.py`). A chunk that fails is rolled back and its events handled again one
-        by one, each in a transaction of its own, with the per-event failure rules: the bad event
-        alone is counted and held back, the others succeed.
+        (`bot/event_batch.py`); when one event fails, only it is counted and its conversation held
+        back, and the others succeed (`_run_chunk`).
         Why the release is in a `finally`: whatever goes wrong with one conversation, the others
         claimed with it are given back now, not when their lease runs out."""
         settings = self.settings.worker
@@ -79,8 +83,7 @@ class Worker:
                     queue += [(lane, index) for index in range(len(lane.event_ids))]
             size = self._events_per_batch()
             for start in range(0, len(queue), size):
-                chunk = [(lane, index) for lane, index in queue[start:start + size] if lane.key not in held]
-                handled += self._run_chunk(chunk, held)
+                handled += self._run_chunk(queue[start:start + size], held)
         finally:
             release_lanes(self.sessions, [lane.key for lane in lanes if lane.key not in held], self.owner)
         return handled
@@ -99,7 +102,7 @@ class Worker:
         handled = 0
         pending = [(lane, index) for lane, index in chunk if lane.key not in held]
         while pending:
-            items = [BatchItem(lane.event_ids[index], counted=index == 0) for lane, index in pending]
+            items = [_item(lane, index) for lane, index in pending]
             try:
                 with self.sessions.begin() as session:
                     return handled + len(process_batch(session, items, self.router, self.settings, now=self.clock.now()))
@@ -117,7 +120,7 @@ class Worker:
         for lane, index in pending:
             if lane.key in held:
                 continue
-            outcome = self._one_event(lane, BatchItem(lane.event_ids[index], counted=index == 0))
+            outcome = self._one_event(lane, _item(lane, index))
             if outcome == "held":
                 held.add(lane.key)
             handled += outcome == "handled"
